@@ -1,0 +1,388 @@
+"""The production world as arrays over a leading axis of room slots.
+
+Every operation of a tick is vectorised over the slots that step and over their agents; the only
+Python loops are over agent ranks (at most 8) when moves are resolved in priority order, and over
+the few events of a tick that enter the action log. A single room is a world with one slot.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+
+from env import rng
+from env.config import (
+    ACTION_NAMES,
+    CHARGER,
+    DOWN,
+    DROP,
+    EMPTY,
+    FACTORY,
+    LEFT,
+    MAX_AGENTS,
+    MOVE_DELTAS,
+    NUM_ACTIONS,
+    PICK,
+    RESOURCE,
+    RIGHT,
+    STAY,
+    UP,
+    WALL,
+    WorldConfig,
+)
+from env.distance import UNREACHABLE, all_pairs
+from env.layout import generate
+
+LOG_LENGTH = 50
+"""Entries of the action log kept per room."""
+
+_TARGETS = (RESOURCE, FACTORY, CHARGER)
+_DELTAS = np.array(MOVE_DELTAS, dtype=np.int16)
+_IS_MOVE = np.zeros(NUM_ACTIONS, dtype=bool)
+_IS_MOVE[[UP, DOWN, LEFT, RIGHT]] = True
+
+
+@dataclass(frozen=True)
+class ObservationLayout:
+    """Where each feature sits in an agent's flat observation vector.
+
+    The vector is the egocentric view (5 channels of (2r+1)^2 cells: wall or off-grid, resource,
+    factory, charger, other agent), then: energy / max, carrying / capacity; for each target
+    (resource, factory, charger) the first step of a shortest path to the nearest one as one-hot
+    up/down/left/right, whether the agent stands on one, and the distance / (H + W); then the
+    low-energy flag, (energy - distance to charger) / max energy, the agent id one-hot, and the
+    episode's progress.
+    """
+
+    view_size: int
+
+    @property
+    def view(self) -> int:
+        return 5 * self.view_size**2
+
+    @property
+    def energy(self) -> int:
+        return self.view
+
+    @property
+    def carrying(self) -> int:
+        return self.view + 1
+
+    def target(self, index: int) -> int:
+        """Start of target `index`'s six features (0 resource, 1 factory, 2 charger)."""
+        return self.view + 2 + 6 * index
+
+    @property
+    def low_energy(self) -> int:
+        return self.target(len(_TARGETS))
+
+    @property
+    def spare_energy(self) -> int:
+        return self.low_energy + 1
+
+    @property
+    def agent_id(self) -> int:
+        return self.low_energy + 2
+
+    @property
+    def size(self) -> int:
+        return self.agent_id + MAX_AGENTS + 1
+
+
+def observation_size(config: WorldConfig) -> int:
+    """Length of one agent's flat observation vector."""
+    return ObservationLayout(config.view_size).size
+
+
+@dataclass
+class StepResult:
+    """What one tick produced for the slots that stepped, in the order they were given."""
+
+    rewards: np.ndarray
+    """(slots, agents) float32 reward of each agent this tick (zero for inactive agents)."""
+    terminated: np.ndarray
+    """(slots,) bool: every agent is out of energy."""
+    truncated: np.ndarray
+    """(slots,) bool: the episode reached its tick limit."""
+    actions: np.ndarray
+    """(slots, agents) int8 actions as carried out (disallowed ones become stay)."""
+
+
+class BatchedWorld:
+    """Holds `slots` independent production worlds of up to `max_agents` agents each."""
+
+    def __init__(self, config: WorldConfig, slots: int, max_agents: int) -> None:
+        if not 1 <= max_agents <= MAX_AGENTS:
+            raise ValueError(f"max_agents must be 1 to {MAX_AGENTS}, not {max_agents}.")
+        self.config = config
+        self.slots = slots
+        self.max_agents = max_agents
+        h, w, n = config.height, config.width, max_agents
+        cells = h * w
+        self.grid = np.zeros((slots, h, w), dtype=np.int8)
+        self.dist = np.full((slots, cells + 1, cells), UNREACHABLE, dtype=np.uint8)
+        self.pos = np.zeros((slots, n, 2), dtype=np.int16)
+        self.energy = np.zeros((slots, n), dtype=np.int16)
+        self.carrying = np.zeros((slots, n), dtype=np.int16)
+        self.active = np.zeros((slots, n), dtype=bool)
+        self.last_action = np.zeros((slots, n), dtype=np.int8)
+        self.agent_reward = np.zeros((slots, n), dtype=np.float64)
+        self.key = np.zeros(slots, dtype=np.uint64)
+        self.episode_tick = np.zeros(slots, dtype=np.int64)
+        self.total_tick = np.zeros(slots, dtype=np.int64)
+        self.episode = np.zeros(slots, dtype=np.int64)
+        self.products = np.zeros(slots, dtype=np.int64)
+        self.energy_spent = np.zeros(slots, dtype=np.int64)
+        self.episode_reward = np.zeros(slots, dtype=np.float64)
+        self.spawned = np.zeros(slots, dtype=np.int64)
+        self.consumed = np.zeros(slots, dtype=np.int64)
+        self.log: list[deque[tuple[int, int, str]]] = [deque(maxlen=LOG_LENGTH) for _ in range(slots)]
+
+    # ------------------------------------------------------------------ reset
+
+    def reset_slot(self, slot: int, seed: np.random.SeedSequence, num_agents: int, new_episode: bool) -> None:
+        """Lay a fresh episode in `slot` from `seed`; the slot's tick clock goes on."""
+        if not 1 <= num_agents <= self.max_agents:
+            raise ValueError(f"num_agents must be 1 to {self.max_agents}, not {num_agents}.")
+        generator = np.random.Generator(np.random.PCG64(seed))
+        grid, starts = generate(self.config, generator, num_agents)
+        self.key[slot] = seed.generate_state(1, np.uint64)[0]
+        self.grid[slot] = grid
+        self.dist[slot] = all_pairs(grid != WALL)
+        self.pos[slot] = 0
+        self.pos[slot, :num_agents] = starts
+        self.active[slot] = False
+        self.active[slot, :num_agents] = True
+        self.energy[slot] = np.where(self.active[slot], self.config.max_energy, 0)
+        self.carrying[slot] = 0
+        self.last_action[slot] = STAY
+        self.agent_reward[slot] = 0.0
+        self.episode_tick[slot] = 0
+        if new_episode:
+            self.episode[slot] += 1
+        self.products[slot] = 0
+        self.energy_spent[slot] = 0
+        self.episode_reward[slot] = 0.0
+        self.spawned[slot] = self.config.initial_resources
+        self.consumed[slot] = 0
+
+    # ---------------------------------------------------------- observations
+
+    def _cells(self, slots: np.ndarray) -> np.ndarray:
+        """(slots, agents) flat cell index of each agent."""
+        pos = self.pos[slots].astype(np.int64)
+        return pos[..., 0] * self.config.width + pos[..., 1]
+
+    def _neighbour_cells(self, slots: np.ndarray) -> np.ndarray:
+        """(slots, agents, 5) cell index of the agent's cell, then up, down, left, right.
+
+        A neighbour off the grid or behind a wall is the sentinel index H*W (all unreachable).
+        """
+        h, w = self.config.height, self.config.width
+        pos = self.pos[slots].astype(np.int64)[:, :, None, :] + _DELTAS[:5].astype(np.int64)
+        y, x = pos[..., 0], pos[..., 1]
+        inside = (y >= 0) & (y < h) & (x >= 0) & (x < w)
+        cells = np.where(inside, y * w + x, h * w)
+        grid = self.grid[slots].reshape(len(slots), -1)
+        open_ = np.zeros_like(inside)
+        open_[inside] = True
+        safe = np.where(inside, cells, 0)
+        open_ &= np.take_along_axis(grid, safe.reshape(len(slots), -1), axis=1).reshape(safe.shape) != WALL
+        return np.where(open_, cells, h * w)
+
+    def target_distances(self, slots: np.ndarray, query_cells: np.ndarray) -> np.ndarray:
+        """(slots, agents, Q, 3) distance from each query cell to the nearest resource, factory
+        and charger of its slot; UNREACHABLE when there is none."""
+        b = len(slots)
+        grid = self.grid[slots].reshape(b, -1)
+        masks = np.stack([grid == t for t in _TARGETS], axis=1)  # (b, 3, HW)
+        rows = self.dist[slots[:, None, None], query_cells]  # (b, n, q, HW)
+        return np.where(masks[:, None, None, :, :], rows[:, :, :, None, :], UNREACHABLE).min(axis=-1)
+
+    def action_masks(self, slots: np.ndarray) -> np.ndarray:
+        """(slots, agents, actions) bool: which actions each agent may take now."""
+        cfg = self.config
+        b = len(slots)
+        neighbours = self._neighbour_cells(slots)
+        energy = self.energy[slots]
+        cell_type = self.grid[slots].reshape(b, -1)[np.arange(b)[:, None], self._cells(slots)]
+        carrying = self.carrying[slots]
+        masks = np.zeros((b, self.max_agents, NUM_ACTIONS), dtype=bool)
+        masks[..., STAY] = True
+        can_move = (energy >= cfg.move_cost)[..., None]
+        masks[..., UP : RIGHT + 1] = (neighbours[..., 1:5] != cfg.height * cfg.width) & can_move
+        can_work = energy >= cfg.work_cost
+        masks[..., PICK] = (cell_type == RESOURCE) & (carrying < cfg.carry_capacity) & can_work
+        masks[..., DROP] = (cell_type == FACTORY) & (carrying > 0) & can_work
+        masks &= self.active[slots][..., None]
+        masks[..., STAY] = True
+        return masks
+
+    def observe(self, slots: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(slots, agents, observation_size) float32 observations and their action masks."""
+        cfg = self.config
+        b, n = len(slots), self.max_agents
+        r, v = cfg.view_radius, cfg.view_size
+        grid = self.grid[slots]
+        padded = np.full((b, cfg.height + 2 * r, cfg.width + 2 * r), WALL, dtype=np.int8)
+        padded[:, r : r + cfg.height, r : r + cfg.width] = grid
+        occupied = np.zeros(padded.shape, dtype=bool)
+        pos = self.pos[slots].astype(np.int64)
+        bi = np.broadcast_to(np.arange(b)[:, None], (b, n))
+        occupied[bi[self.active[slots]], pos[..., 0][self.active[slots]] + r, pos[..., 1][self.active[slots]] + r] = True
+        offsets = np.arange(v)
+        rows = pos[..., 0, None, None] + offsets[None, None, :, None]
+        cols = pos[..., 1, None, None] + offsets[None, None, None, :]
+        window = padded[bi[..., None, None], rows, cols]  # (b, n, v, v)
+        others = occupied[bi[..., None, None], rows, cols]
+        others[:, :, r, r] = False
+        view = np.stack(
+            [window == WALL, window == RESOURCE, window == FACTORY, window == CHARGER, others], axis=2
+        ).reshape(b, n, -1)
+
+        dist = self.target_distances(slots, self._neighbour_cells(slots)).astype(np.int64)
+        here = dist[:, :, 0, :]  # (b, n, 3)
+        around = dist[:, :, 1:5, :]  # (b, n, 4, 3)
+        best = np.argmin(around, axis=2)  # (b, n, 3)
+        closer = np.take_along_axis(around, best[:, :, None, :], axis=2)[:, :, 0, :] < here
+        direction = (np.arange(4)[None, None, :, None] == best[:, :, None, :]) & closer[:, :, None, :]
+        span = cfg.height + cfg.width
+        reach = np.minimum(here, span) / span
+        per_target = np.concatenate([direction, (here == 0)[:, :, None, :], reach[:, :, None, :]], axis=2)
+
+        energy = self.energy[slots].astype(np.float64)
+        to_charger = np.minimum(here[..., 2], span)
+        low = energy <= to_charger + cfg.low_energy_margin
+        spare = np.clip((energy - to_charger) / cfg.max_energy, -1.0, 1.0)
+        agent_id = np.broadcast_to(np.eye(MAX_AGENTS)[:n], (b, n, MAX_AGENTS))
+        progress = np.broadcast_to((self.episode_tick[slots] / cfg.max_ticks)[:, None], (b, n))
+        features = np.concatenate(
+            [
+                (energy / cfg.max_energy)[..., None],
+                (self.carrying[slots] / cfg.carry_capacity)[..., None],
+                per_target.transpose(0, 1, 3, 2).reshape(b, n, -1),
+                low[..., None],
+                spare[..., None],
+                agent_id,
+                progress[..., None],
+            ],
+            axis=2,
+        )
+        observations = np.concatenate([view, features], axis=2).astype(np.float32)
+        observations *= self.active[slots][..., None]
+        return observations, self.action_masks(slots)
+
+    # ------------------------------------------------------------------- step
+
+    def _goal_distance(self, slots: np.ndarray) -> np.ndarray:
+        """(slots, agents) distance to the agent's current goal, for potential-based shaping:
+        a charger when low on energy, else a factory when carrying, else a resource."""
+        cfg = self.config
+        dist = self.target_distances(slots, self._cells(slots)[..., None])[:, :, 0, :].astype(np.float64)
+        span = cfg.height + cfg.width
+        dist = np.minimum(dist, span)
+        low = self.energy[slots] <= dist[..., 2] + cfg.low_energy_margin
+        goal = np.where(low, dist[..., 2], np.where(self.carrying[slots] > 0, dist[..., 1], dist[..., 0]))
+        return goal
+
+    def step(self, slots: np.ndarray, actions: np.ndarray) -> StepResult:
+        """Advance each slot in `slots` by one tick with `actions` of shape (slots, max_agents)."""
+        cfg = self.config
+        slots = np.asarray(slots, dtype=np.int64)
+        b, n = len(slots), self.max_agents
+        bi = np.arange(b)
+        actions = np.asarray(actions, dtype=np.int64).reshape(b, n)
+        allowed = self.action_masks(slots)
+        in_range = (actions >= 0) & (actions < NUM_ACTIONS)
+        safe_actions = np.where(in_range, actions, STAY)
+        act = np.where(np.take_along_axis(allowed, safe_actions[..., None], axis=2)[..., 0], safe_actions, STAY)
+
+        active = self.active[slots]
+        potential_before = -cfg.shaping_scale * self._goal_distance(slots)
+        energy_before = self.energy[slots].copy()
+        cost = np.where(_IS_MOVE[act], cfg.move_cost, 0) + np.where((act == PICK) | (act == DROP), cfg.work_cost, 0)
+        energy = energy_before - cost
+        self.energy_spent[slots] += cost.sum(axis=1)
+
+        # Moves resolve one priority rank at a time, the order drawn afresh each tick.
+        pos = self.pos[slots].astype(np.int64)
+        width = cfg.width
+        occupancy = np.full((b, cfg.height * width), -1, dtype=np.int64)
+        cells = pos[..., 0] * width + pos[..., 1]
+        ai = np.broadcast_to(np.arange(n), (b, n))
+        occupancy[np.broadcast_to(bi[:, None], (b, n))[active], cells[active]] = ai[active]
+        order = np.argsort(rng.uniform(self.key[slots], self.total_tick[slots], rng.STREAM_PRIORITY, n), axis=1)
+        deltas = _DELTAS.astype(np.int64)
+        for rank in range(n):
+            agent = order[:, rank]
+            moving = _IS_MOVE[act[bi, agent]]
+            target = pos[bi, agent] + deltas[act[bi, agent]]
+            target_cell = target[:, 0] * width + target[:, 1]
+            go = moving & (occupancy[bi, np.where(moving, target_cell, 0)] == -1)
+            occupancy[bi[go], cells[bi[go], agent[go]]] = -1
+            occupancy[bi[go], target_cell[go]] = agent[go]
+            pos[bi[go], agent[go]] = target[go]
+            cells[bi[go], agent[go]] = target_cell[go]
+
+        rewards = np.zeros((b, n), dtype=np.float64)
+        grid = self.grid[slots].reshape(b, -1)
+        carrying = self.carrying[slots].astype(np.int64)
+        picks = act == PICK
+        pb, pa = np.nonzero(picks)
+        grid[pb, cells[pb, pa]] = EMPTY
+        carrying[picks] += 1
+        rewards[picks] += cfg.pick_reward
+        drops = act == DROP
+        delivered = np.where(drops, carrying, 0)
+        rewards += cfg.product_reward * delivered
+        carrying[drops] = 0
+        made = delivered.sum(axis=1)
+
+        on_charger = (grid[bi[:, None], cells] == CHARGER) & active
+        energy = np.where(on_charger, np.minimum(energy + cfg.charge_rate, cfg.max_energy), energy)
+        stranded = (energy_before > 0) & (energy <= 0) & active
+        rewards[stranded] -= cfg.out_of_energy_penalty
+
+        self.pos[slots] = pos
+        self.energy[slots] = energy
+        self.carrying[slots] = carrying
+        self.grid[slots] = grid.reshape(b, cfg.height, width)
+        self._respawn(slots, occupancy)
+
+        potential_after = -cfg.shaping_scale * self._goal_distance(slots)
+        rewards += cfg.shaping_gamma * potential_after - potential_before
+        rewards *= active
+
+        self.total_tick[slots] += 1
+        self.episode_tick[slots] += 1
+        self.products[slots] += made
+        self.consumed[slots] += made
+        self.agent_reward[slots] += rewards
+        self.episode_reward[slots] += rewards.sum(axis=1)
+        self.last_action[slots] = act
+        self._log_events(slots, act, stranded)
+
+        terminated = ~np.any((energy > 0) & active, axis=1)
+        truncated = self.episode_tick[slots] >= cfg.max_ticks
+        return StepResult(rewards.astype(np.float32), terminated, truncated & ~terminated, act.astype(np.int8))
+
+    def _respawn(self, slots: np.ndarray, occupancy: np.ndarray) -> None:
+        cfg = self.config
+        b = len(slots)
+        grid = self.grid[slots].reshape(b, -1)
+        draw = rng.uniform(self.key[slots], self.total_tick[slots], rng.STREAM_RESPAWN, grid.shape[1])
+        grow = (draw < cfg.respawn_probability) & (grid == EMPTY) & (occupancy == -1)
+        room = cfg.max_resources - (grid == RESOURCE).sum(axis=1)
+        grow &= np.cumsum(grow, axis=1) <= room[:, None]
+        grid[grow] = RESOURCE
+        self.spawned[slots] += grow.sum(axis=1)
+        self.grid[slots] = grid.reshape(b, cfg.height, cfg.width)
+
+    def _log_events(self, slots: np.ndarray, act: np.ndarray, stranded: np.ndarray) -> None:
+        worked = (act == PICK) | (act == DROP) | stranded
+        for row, agent in zip(*np.nonzero(worked), strict=True):
+            slot = int(slots[row])
+            name = "out_of_energy" if stranded[row, agent] else ACTION_NAMES[act[row, agent]]
+            self.log[slot].append((int(self.total_tick[slot]), int(agent), name))
