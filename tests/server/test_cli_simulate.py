@@ -1,0 +1,205 @@
+"""`simrooms simulate` run as a user runs it, and the OpenBLAS preload that its entry point does."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from server.blas import DEFAULT_THREADS, OPT_OUT, THREADS, find_openblas, preload_environment
+
+REPO = Path(__file__).resolve().parents[2]
+CONSOLE_SCRIPT = Path(sys.executable).with_name("simrooms")
+LIBRARY = "/usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3"
+
+
+def simulate(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "server.cli", "simulate", *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def simulate_json(*args: str, env: dict[str, str] | None = None) -> dict[str, Any]:
+    done = simulate(*args, "--json", env=env)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert len(lines) == 1, f"stdout must hold exactly one JSON line, got: {done.stdout!r}"
+    result: dict[str, Any] = json.loads(lines[0])
+    return result
+
+
+FIELDS: dict[str, type | tuple[type, ...]] = {
+    "ticks": int,
+    "episodes": int,
+    "products_created": int,
+    "total_reward": (int, float),
+    "agent_steps_per_second": (int, float),
+    "recent_products_per_episode": (int, float),
+    "state_sha256": str,
+    "seed": int,
+    "policy": str,
+    "agents": int,
+    "blas": str,
+}
+
+
+@pytest.mark.parametrize("policy", ["heuristic", "random"])
+def test_json_has_every_field_typed(policy: str) -> None:
+    result = simulate_json("--agents", "3", "--policy", policy, "--seed", "5", "--ticks", "600")
+    for name, kind in FIELDS.items():
+        assert isinstance(result[name], kind), f"{name} = {result[name]!r} is not {kind}"
+        assert not isinstance(result[name], bool), name
+    assert (result["ticks"], result["agents"], result["policy"], result["seed"]) == (600, 3, policy, 5)
+    assert len(result["state_sha256"]) == 64
+    int(result["state_sha256"], 16)
+    assert result["agent_steps_per_second"] > 0
+    assert result["episodes"] >= 0 and result["products_created"] >= 0
+    assert result["blas"] in ("openblas", "reference")
+
+
+def test_heuristic_produces_and_counts_the_whole_run() -> None:
+    # 600 ticks cross at least one episode end, so finished and current episodes both count.
+    result = simulate_json("--agents", "4", "--policy", "heuristic", "--seed", "2", "--ticks", "600")
+    assert result["episodes"] >= 1
+    assert result["products_created"] >= result["recent_products_per_episode"] > 0
+    assert result["total_reward"] > 0
+
+
+@pytest.mark.parametrize("policy", ["heuristic", "random", "learning"])
+def test_equal_seeds_give_equal_states_and_different_seeds_differ(policy: str) -> None:
+    ticks = "300"
+    first = simulate_json("--agents", "4", "--policy", policy, "--seed", "11", "--ticks", ticks)
+    again = simulate_json("--agents", "4", "--policy", policy, "--seed", "11", "--ticks", ticks)
+    other = simulate_json("--agents", "4", "--policy", policy, "--seed", "12", "--ticks", ticks)
+    assert first["state_sha256"] == again["state_sha256"]
+    assert first["products_created"] == again["products_created"]
+    assert first["total_reward"] == again["total_reward"]
+    assert other["state_sha256"] != first["state_sha256"]
+
+
+def test_without_seed_reports_the_entropy_it_drew_and_reruns_equal() -> None:
+    drawn = simulate_json("--policy", "random", "--ticks", "50")
+    again = simulate_json("--policy", "random", "--ticks", "50", "--seed", str(drawn["seed"]))
+    assert again["state_sha256"] == drawn["state_sha256"]
+
+
+def test_human_output_is_a_table_of_the_same_figures() -> None:
+    done = simulate("--agents", "2", "--policy", "heuristic", "--seed", "1", "--ticks", "100")
+    assert done.returncode == 0, done.stderr
+    keys = [line.split()[0] for line in done.stdout.splitlines()]
+    assert set(FIELDS) <= set(keys)
+
+
+@pytest.mark.parametrize(
+    ("args", "bad"),
+    [
+        (["--agents", "9"], "9"),
+        (["--agents", "0"], "0"),
+        (["--agents", "four"], "four"),
+        (["--policy", "greedy"], "greedy"),
+        (["--ticks", "0"], "0"),
+        (["--ticks", "-5"], "-5"),
+        (["--seed", "-1"], "-1"),
+        (["--seed", "abc"], "abc"),
+        (["--policy", "random", "--per-agent-networks"], "random"),
+        (["--policy", "heuristic", "--checkpoint-out", "x.safetensors"], "heuristic"),
+    ],
+)
+def test_bad_arguments_exit_non_zero_with_one_line_naming_the_value(args: list[str], bad: str) -> None:
+    full = ["--ticks", "10", *args] if "--ticks" not in args else args
+    done = simulate(*full, "--json")
+    assert done.returncode != 0
+    assert done.stdout == ""
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert bad in lines[0] and "error" in lines[0]
+
+
+def test_missing_ticks_is_named() -> None:
+    done = simulate("--policy", "random")
+    assert done.returncode != 0
+    assert done.stderr.strip().splitlines() == [
+        "simrooms simulate: error: the following arguments are required: --ticks"
+    ]
+
+
+@pytest.mark.slow
+def test_long_runs_show_progress_on_stderr_only() -> None:
+    done = simulate("--agents", "1", "--policy", "random", "--seed", "1", "--ticks", "10000", "--json")
+    assert done.returncode == 0, done.stderr
+    assert "10000/10000" in done.stderr
+    assert json.loads(done.stdout)["ticks"] == 10000
+
+
+def test_console_script_is_installed() -> None:
+    assert CONSOLE_SCRIPT.exists(), f"{CONSOLE_SCRIPT} is missing: install the project with pip install -e ."
+    done = subprocess.run(
+        [str(CONSOLE_SCRIPT), "simulate", "--policy", "random", "--ticks", "20", "--seed", "1", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["ticks"] == 20
+
+
+# ------------------------------------------------------------------ the BLAS preload
+
+
+def test_preload_is_prepended_with_one_thread() -> None:
+    assert preload_environment({"PATH": "/bin"}, LIBRARY) == {
+        "PATH": "/bin",
+        "LD_PRELOAD": LIBRARY,
+        THREADS: DEFAULT_THREADS,
+    }
+    env = preload_environment({"LD_PRELOAD": "/opt/a.so /opt/b.so", THREADS: "2"}, LIBRARY)
+    assert env is not None
+    assert env["LD_PRELOAD"] == f"{LIBRARY}:/opt/a.so:/opt/b.so"
+    assert env[THREADS] == "2"
+
+
+@pytest.mark.parametrize(
+    ("environ", "library"),
+    [
+        ({}, None),
+        ({"LD_PRELOAD": LIBRARY}, LIBRARY),
+        ({"LD_PRELOAD": f"/opt/a.so:{LIBRARY}"}, LIBRARY),
+        ({OPT_OUT: "1"}, LIBRARY),
+        ({OPT_OUT: "yes"}, LIBRARY),
+    ],
+)
+def test_no_re_exec_without_library_when_preloaded_or_opted_out(
+    environ: dict[str, str], library: str | None
+) -> None:
+    assert preload_environment(environ, library) is None
+
+
+@pytest.mark.parametrize("value", ["", "0"])
+def test_empty_or_zero_opt_out_does_not_opt_out(value: str) -> None:
+    assert preload_environment({OPT_OUT: value}, LIBRARY) is not None
+
+
+def test_preload_does_not_touch_the_given_environment() -> None:
+    environ = {"LD_PRELOAD": "/opt/a.so"}
+    preload_environment(environ, LIBRARY)
+    assert environ == {"LD_PRELOAD": "/opt/a.so"}
+
+
+@pytest.mark.skipif(find_openblas() is None, reason="Debian's libopenblas0-pthread is not installed")
+def test_simulate_runs_on_openblas_when_installed_and_reference_when_opted_out() -> None:
+    base = {k: v for k, v in os.environ.items() if k not in ("LD_PRELOAD", OPT_OUT)}
+    args = ("--agents", "2", "--policy", "heuristic", "--seed", "1", "--ticks", "20")
+    assert simulate_json(*args, env=base)["blas"] == "openblas"
+    assert simulate_json(*args, env={**base, OPT_OUT: "1"})["blas"] == "reference"
