@@ -14,9 +14,12 @@ import json
 import sys
 import time
 from collections.abc import Callable, Sequence
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from server.blas import blas_status, ensure_fast_blas
+
+if TYPE_CHECKING:
+    from agents.simulation import RoomSimulation
 
 POLICIES = ("learning", "heuristic", "random")
 MAX_AGENTS = 8
@@ -138,8 +141,8 @@ def _progress(args: argparse.Namespace) -> Any:
     )
 
 
-def simulation_result(sim: Any, args: argparse.Namespace, elapsed: float) -> dict[str, Any]:
-    """The figures of a finished run, JSON-safe; `sim` is an agents.simulation.RoomSimulation."""
+def simulation_result(sim: RoomSimulation, args: argparse.Namespace, elapsed: float) -> dict[str, Any]:
+    """The figures of a finished run, JSON-safe."""
     current = int(sim.env.stats()["products_created"])
     recent = [int(summary.stats["products_created"]) for summary in sim.finished[-RECENT_EPISODES:]]
     # With no finished episode yet, the one under way is the only evidence there is.
