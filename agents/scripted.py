@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from agents.policy import ActOutput, EpisodeFigures
 from env.config import DOWN, DROP, LEFT, PICK, RIGHT, STAY, UP, WorldConfig
 from env.core import ObservationLayout
 
-from agents.policy import ActOutput, EpisodeFigures
-
-RESOURCE_TARGET, FACTORY_TARGET, CHARGER_TARGET = 0, 1, 2
+CHARGER_TARGET = 2
 _MOVES = np.array([UP, DOWN, LEFT, RIGHT])
 
 
@@ -40,8 +39,10 @@ class RandomPolicy:
 class HeuristicPolicy:
     """Nearest resource, nearest factory, recharge when low: the yardstick for learning.
 
-    It reads only the observation's shortest-path features, the same ones the learner gets.
-    A small chance of a random allowed move breaks head-on standoffs between agents.
+    It follows the world's goal rule (env.core.BatchedWorld.goals) through the observation's
+    features, the same ones the learner gets: step along a shortest path to the goal, pick and
+    drop where it can, and wait on a charger while charging. A small chance of a random allowed
+    action breaks head-on standoffs between agents.
     """
 
     name = "heuristic"
@@ -49,38 +50,20 @@ class HeuristicPolicy:
     def __init__(self, seed: np.random.SeedSequence, config: WorldConfig, jitter: float = 0.05) -> None:
         self._rng = np.random.Generator(np.random.PCG64(seed))
         self._layout = ObservationLayout(config.view_size)
-        self._full_enough = 1.0 - 0.5 * config.charge_rate / config.max_energy
         self._jitter = jitter
-
-    def _direction(self, observations: np.ndarray, target: int) -> np.ndarray:
-        start = self._layout.target(target)
-        one_hot = observations[:, start : start + 4]
-        return np.where(one_hot.any(axis=1), _MOVES[one_hot.argmax(axis=1)], STAY)
-
-    def _feature(self, observations: np.ndarray, target: int, offset: int) -> np.ndarray:
-        return observations[:, self._layout.target(target) + offset]
 
     def act(self, observations: np.ndarray, masks: np.ndarray) -> ActOutput:
         layout = self._layout
-        energy = observations[:, layout.energy]
-        carrying = observations[:, layout.carrying]
-        low = observations[:, layout.low_energy] > 0.5
-        at_charger = self._feature(observations, CHARGER_TARGET, 4) > 0.5
-        nearer_resource = self._feature(observations, RESOURCE_TARGET, 5) < self._feature(observations, FACTORY_TARGET, 5)
+        goal = observations[:, layout.goal : layout.goal + 3].argmax(axis=1)
+        steps = observations[:, layout.goal_step : layout.goal_step + 4]
+        actions = np.where(steps.any(axis=1), _MOVES[steps.argmax(axis=1)], STAY)
+        charging = goal == CHARGER_TARGET
+        actions = np.where(masks[:, DROP] & ~charging, DROP, actions)
+        actions = np.where(masks[:, PICK] & ~charging, PICK, actions)
 
-        to_resource = self._direction(observations, RESOURCE_TARGET)
-        to_factory = self._direction(observations, FACTORY_TARGET)
-        to_charger = self._direction(observations, CHARGER_TARGET)
-        full = carrying >= 1.0
-        errand = np.where(full | ((carrying > 0) & ~nearer_resource), to_factory, to_resource)
-        actions = np.where(low, to_charger, errand)
-        actions = np.where(masks[:, DROP], DROP, actions)
-        actions = np.where(masks[:, PICK] & ~low, PICK, actions)
-        actions = np.where(at_charger & (energy < self._full_enough), STAY, actions)
-
-        jitter = self._rng.random(len(actions)) < self._jitter
-        random_moves = np.array([self._rng.choice(np.flatnonzero(m)) for m in masks])
-        actions = np.where(jitter & ~low, random_moves, actions)
+        jitter = (self._rng.random(len(actions)) < self._jitter) & ~charging
+        random_actions = np.array([self._rng.choice(np.flatnonzero(m)) for m in masks])
+        actions = np.where(jitter, random_actions, actions)
         allowed = np.take_along_axis(masks, actions[:, None], axis=1)[:, 0]
         return ActOutput(np.where(allowed, actions, STAY).astype(np.int64))
 

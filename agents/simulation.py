@@ -11,12 +11,11 @@ from typing import Any
 
 import numpy as np
 
-from env.config import WorldConfig
-from env.parallel import ProductionEnv
-
 from agents.learning import LearningConfig, LearningPolicy
 from agents.policy import ActOutput, Policy
 from agents.scripted import HeuristicPolicy, RandomPolicy
+from env.config import WorldConfig
+from env.parallel import ProductionEnv
 
 POLICIES = ("learning", "heuristic", "random")
 POLICY_SEED_STREAM = 1

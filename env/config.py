@@ -68,12 +68,11 @@ class WorldConfig:
     """Reward per product made (one per resource dropped at a factory)."""
     pick_reward: float = 0.1
     """Shaping: reward for picking up a resource."""
-    out_of_energy_penalty: float = 1.0
-    """Shaping: penalty when an agent's energy reaches zero away from a charger."""
-    shaping_scale: float = 0.02
-    """Shaping: potential-based reward, scale x (distance to goal before - after), see docs."""
-    shaping_gamma: float = 0.99
-    """Discount used in the potential-based shaping term (match the learner's gamma)."""
+    out_of_energy_penalty: float = 0.0
+    """Shaping: penalty when an agent's energy reaches zero away from a charger. Off by default:
+    early on it teaches agents to stand still rather than to recharge."""
+    shaping_scale: float = 0.05
+    """Shaping: reward per cell of progress towards the agent's goal (see docs/world.md)."""
     low_energy_margin: int = 8
     """An agent is low on energy when its energy is at most its distance to a charger plus this."""
 

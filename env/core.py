@@ -52,8 +52,9 @@ class ObservationLayout:
     factory, charger, other agent), then: energy / max, carrying / capacity; for each target
     (resource, factory, charger) the first step of a shortest path to the nearest one as one-hot
     up/down/left/right, whether the agent stands on one, and the distance / (H + W); then the
-    low-energy flag, (energy - distance to charger) / max energy, the agent id one-hot, and the
-    episode's progress.
+    agent's goal (see `BatchedWorld.goals`) as one-hot over the three targets, the first step
+    towards it (one-hot up/down/left/right) and whether the agent is there; the low-energy flag,
+    (energy - distance to charger) / max energy, the agent id one-hot, and the episode's progress.
     """
 
     view_size: int
@@ -75,8 +76,20 @@ class ObservationLayout:
         return self.view + 2 + 6 * index
 
     @property
-    def low_energy(self) -> int:
+    def goal(self) -> int:
         return self.target(len(_TARGETS))
+
+    @property
+    def goal_step(self) -> int:
+        return self.goal + len(_TARGETS)
+
+    @property
+    def at_goal(self) -> int:
+        return self.goal_step + 4
+
+    @property
+    def low_energy(self) -> int:
+        return self.at_goal + 1
 
     @property
     def spare_energy(self) -> int:
@@ -253,9 +266,9 @@ class BatchedWorld:
         per_target = np.concatenate([direction, (here == 0)[:, :, None, :], reach[:, :, None, :]], axis=2)
 
         energy = self.energy[slots].astype(np.float64)
-        to_charger = np.minimum(here[..., 2], span)
-        low = energy <= to_charger + cfg.low_energy_margin
-        spare = np.clip((energy - to_charger) / cfg.max_energy, -1.0, 1.0)
+        capped = np.minimum(here, span)
+        goal, low = self.goals(slots, capped)
+        spare = np.clip((energy - capped[..., 2]) / cfg.max_energy, -1.0, 1.0)
         agent_id = np.broadcast_to(np.eye(MAX_AGENTS)[:n], (b, n, MAX_AGENTS))
         progress = np.broadcast_to((self.episode_tick[slots] / cfg.max_ticks)[:, None], (b, n))
         features = np.concatenate(
@@ -263,6 +276,9 @@ class BatchedWorld:
                 (energy / cfg.max_energy)[..., None],
                 (self.carrying[slots] / cfg.carry_capacity)[..., None],
                 per_target.transpose(0, 1, 3, 2).reshape(b, n, -1),
+                goal[..., None] == np.arange(len(_TARGETS)),
+                np.take_along_axis(direction, goal[:, :, None, None], axis=3)[..., 0],
+                np.take_along_axis(here, goal[..., None], axis=2) == 0,
                 low[..., None],
                 spare[..., None],
                 agent_id,
@@ -276,16 +292,32 @@ class BatchedWorld:
 
     # ------------------------------------------------------------------- step
 
-    def _goal_distance(self, slots: np.ndarray) -> np.ndarray:
-        """(slots, agents) distance to the agent's current goal, for potential-based shaping:
-        a charger when low on energy, else a factory when carrying, else a resource."""
+    def goals(self, slots: np.ndarray, distances: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Each agent's errand, from its (slots, agents, 3) target distances at its cell.
+
+        Returns the (slots, agents) index of the goal (0 resource, 1 factory, 2 charger) and the
+        low-energy flag. An agent heads for a charger when its energy is at most its distance to
+        one plus a margin, and keeps charging there until nearly full; otherwise a full agent
+        heads for a factory, an agent carrying some for the nearer of a factory and a resource,
+        and an empty one for a resource. The scripted policy follows this rule; the learner sees
+        it as a feature and must learn what to do about it.
+        """
         cfg = self.config
-        dist = self.target_distances(slots, self._cells(slots)[..., None])[:, :, 0, :].astype(np.float64)
-        span = cfg.height + cfg.width
-        dist = np.minimum(dist, span)
-        low = self.energy[slots] <= dist[..., 2] + cfg.low_energy_margin
-        goal = np.where(low, dist[..., 2], np.where(self.carrying[slots] > 0, dist[..., 1], dist[..., 0]))
-        return goal
+        energy = self.energy[slots]
+        carrying = self.carrying[slots]
+        low = energy <= distances[..., 2] + cfg.low_energy_margin
+        charging = (distances[..., 2] == 0) & (energy <= cfg.max_energy - cfg.charge_rate)
+        errand = np.where(
+            (carrying >= cfg.carry_capacity) | ((carrying > 0) & (distances[..., 1] <= distances[..., 0])), 1, 0
+        )
+        return np.where(low | charging, 2, errand), low
+
+    def _goal_distances(self, slots: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(slots, agents, 3) distances to the nearest targets (capped at H + W) and the goals."""
+        cfg = self.config
+        dist = self.target_distances(slots, self._cells(slots)[..., None])[:, :, 0, :].astype(np.int64)
+        dist = np.minimum(dist, cfg.height + cfg.width)
+        return dist, self.goals(slots, dist)[0]
 
     def step(self, slots: np.ndarray, actions: np.ndarray) -> StepResult:
         """Advance each slot in `slots` by one tick with `actions` of shape (slots, max_agents)."""
@@ -300,7 +332,7 @@ class BatchedWorld:
         act = np.where(np.take_along_axis(allowed, safe_actions[..., None], axis=2)[..., 0], safe_actions, STAY)
 
         active = self.active[slots]
-        potential_before = -cfg.shaping_scale * self._goal_distance(slots)
+        distance_before, _ = self._goal_distances(slots)
         energy_before = self.energy[slots].copy()
         cost = np.where(_IS_MOVE[act], cfg.move_cost, 0) + np.where((act == PICK) | (act == DROP), cfg.work_cost, 0)
         energy = energy_before - cost
@@ -351,8 +383,11 @@ class BatchedWorld:
         self.grid[slots] = grid.reshape(b, cfg.height, width)
         self._respawn(slots, occupancy)
 
-        potential_after = -cfg.shaping_scale * self._goal_distance(slots)
-        rewards += cfg.shaping_gamma * potential_after - potential_before
+        # Progress shaping: distance gained towards the goal the agent has after the tick, so
+        # picking, dropping and charging (which switch goals without moving) earn none of it.
+        distance_after, goal = self._goal_distances(slots)
+        progress = np.take_along_axis(distance_before - distance_after, goal[..., None], axis=2)[..., 0]
+        rewards += cfg.shaping_scale * progress
         rewards *= active
 
         self.total_tick[slots] += 1

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -50,7 +50,7 @@ class ProductionEnv:
     resets from 1.
     """
 
-    metadata = {"name": "simrooms_production_v0", "is_parallelizable": True}
+    metadata: ClassVar[dict[str, Any]] = {"name": "simrooms_production_v0", "is_parallelizable": True}
 
     def __init__(self, num_agents: int = 4, config: WorldConfig | None = None) -> None:
         self.config = config or WorldConfig()
@@ -165,7 +165,7 @@ class ProductionEnv:
             "total_reward": round(float(world.episode_reward[0]), 4),
         }
 
-    def snapshot(self, *, room: str = "", running: bool = False, speed: float = 1.0) -> dict[str, Any]:
+    def snapshot(self, *, room: str = "", running: bool = False, speed: float | str = 1.0) -> dict[str, Any]:
         """The JSON-safe Snapshot of the acceptance interface (only lists, dicts, str, int, float)."""
         world = self.world
         agents = [
