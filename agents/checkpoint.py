@@ -51,7 +51,10 @@ def load(path: str | Path, world: WorldConfig | None = None) -> LearningPolicy:
         trees["params"][k].shape != v.shape for k, v in policy.params.items()
     ):
         raise ValueError(f"Checkpoint {str(path)!r} does not fit a world of this observation size.")
-    policy.params, policy.moment1, policy.moment2 = trees["params"], trees["adam_m1"], trees["adam_m2"]
+    order = list(policy.params)
+    policy.params, policy.moment1, policy.moment2 = (
+        {name: trees[prefix][name] for name in order} for prefix in ("params", "adam_m1", "adam_m2")
+    )
     policy.adam_step = arrays["adam_step"]
     policy.acted = int(facts["acted"])
     policy.noise_key = int(facts["noise_key"])

@@ -29,9 +29,9 @@ class LearningConfig:
 
     shared: bool = True
     """One network for all agents of a room (the agent id is among its inputs); else one per agent."""
-    hidden: int = 128
+    hidden: int = 64
     """Width of the two hidden layers of the actor and of the critic."""
-    learning_rate: float = 5e-4
+    learning_rate: float = 1e-3
     """Adam step size."""
     adam_eps: float = 1e-5
     """Adam's epsilon."""
@@ -93,7 +93,8 @@ def _make_train_step(config: LearningConfig) -> Any:
         params: Params, moment1: Params, moment2: Params, step: mx.array, batch: dict[str, mx.array]
     ) -> tuple[Params, Params, Params, mx.array, mx.array]:
         (_, figures), grads = value_and_grad(params, batch)
-        norm = mx.sqrt(mx.stack([mx.square(g).sum() for g in grads.values()]).sum())
+        # Summed in name order, so the result does not depend on the dict's insertion order.
+        norm = mx.sqrt(mx.stack([mx.square(grads[name]).sum() for name in sorted(grads)]).sum())
         scale = mx.minimum(1.0, config.max_grad_norm / (norm + 1e-6))
         step = step + 1
         correction1 = 1.0 - 0.9**step

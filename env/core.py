@@ -152,6 +152,12 @@ class BatchedWorld:
         self.spawned = np.zeros(slots, dtype=np.int64)
         self.consumed = np.zeros(slots, dtype=np.int64)
         self.log: list[deque[tuple[int, int, str]]] = [deque(maxlen=LOG_LENGTH) for _ in range(slots)]
+        # Neighbour cells and target distances depend only on the grid and the positions; they
+        # are kept with the grid and positions they were computed from, and reused while those
+        # are unchanged (a tick's step needs them before and after, the next observe again).
+        self._near_cells = np.zeros((slots, n, 5), dtype=np.int64)
+        self._near_distances = np.zeros((slots, n, 5, len(_TARGETS)), dtype=np.int64)
+        self._near_key = (np.full((slots, h, w), -1, dtype=np.int8), np.full((slots, n, 2), -1, dtype=np.int16))
 
     # ------------------------------------------------------------------ reset
 
@@ -214,11 +220,23 @@ class BatchedWorld:
         rows = self.dist[slots[:, None, None], query_cells]  # (b, n, q, HW)
         return np.where(masks[:, None, None, :, :], rows[:, :, :, None, :], UNREACHABLE).min(axis=-1)
 
+    def surroundings(self, slots: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(slots, agents, 5) cells of each agent and its four neighbours (see _neighbour_cells)
+        and (slots, agents, 5, 3) their distances to the nearest resource, factory and charger."""
+        grid_key, pos_key = self._near_key
+        if not (np.array_equal(grid_key[slots], self.grid[slots]) and np.array_equal(pos_key[slots], self.pos[slots])):
+            cells = self._neighbour_cells(slots)
+            self._near_cells[slots] = cells
+            self._near_distances[slots] = self.target_distances(slots, cells)
+            grid_key[slots] = self.grid[slots]
+            pos_key[slots] = self.pos[slots]
+        return self._near_cells[slots], self._near_distances[slots]
+
     def action_masks(self, slots: np.ndarray) -> np.ndarray:
         """(slots, agents, actions) bool: which actions each agent may take now."""
         cfg = self.config
         b = len(slots)
-        neighbours = self._neighbour_cells(slots)
+        neighbours = self.surroundings(slots)[0]
         energy = self.energy[slots]
         cell_type = self.grid[slots].reshape(b, -1)[np.arange(b)[:, None], self._cells(slots)]
         carrying = self.carrying[slots]
@@ -255,7 +273,7 @@ class BatchedWorld:
             [window == WALL, window == RESOURCE, window == FACTORY, window == CHARGER, others], axis=2
         ).reshape(b, n, -1)
 
-        dist = self.target_distances(slots, self._neighbour_cells(slots)).astype(np.int64)
+        dist = self.surroundings(slots)[1]
         here = dist[:, :, 0, :]  # (b, n, 3)
         around = dist[:, :, 1:5, :]  # (b, n, 4, 3)
         best = np.argmin(around, axis=2)  # (b, n, 3)
@@ -315,8 +333,7 @@ class BatchedWorld:
     def _goal_distances(self, slots: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(slots, agents, 3) distances to the nearest targets (capped at H + W) and the goals."""
         cfg = self.config
-        dist = self.target_distances(slots, self._cells(slots)[..., None])[:, :, 0, :].astype(np.int64)
-        dist = np.minimum(dist, cfg.height + cfg.width)
+        dist = np.minimum(self.surroundings(slots)[1][:, :, 0, :], cfg.height + cfg.width)
         return dist, self.goals(slots, dist)[0]
 
     def step(self, slots: np.ndarray, actions: np.ndarray) -> StepResult:
