@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from server.blas import blas_status, ensure_fast_blas
+from server.commands import register_serve, register_user
 
 if TYPE_CHECKING:
     from agents.simulation import RoomSimulation
@@ -83,6 +84,9 @@ def register_simulate(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="learning: one network per agent instead of a shared one",
     )
+    parser.add_argument(
+        "--episodes-csv", metavar="PATH", help="write one CSV row per finished episode (a learning curve)"
+    )
     parser.set_defaults(run=run_simulate)
 
 
@@ -101,6 +105,7 @@ def run_simulate(args: argparse.Namespace) -> int:
     if args.checkpoint_out and save is None:
         raise UsageError(f"--checkpoint-out needs a policy with weights; {args.policy} has none to save.")
 
+    curve = _EpisodeCsv(args.episodes_csv, args.agents) if args.episodes_csv else None
     started = time.perf_counter()
     with _progress(args) as bar:
         for _ in range(args.ticks):
@@ -108,9 +113,13 @@ def run_simulate(args: argparse.Namespace) -> int:
             bar.update()
             if ended is not None:
                 bar.set_postfix(
-                    episodes=len(sim.finished), products=ended.stats["products_created"], refresh=False
+                    episodes=sim.episodes_finished, products=ended.stats["products_created"], refresh=False
                 )
+                if curve is not None:
+                    curve.write(ended)
     elapsed = time.perf_counter() - started
+    if curve is not None:
+        curve.close()
 
     if save is not None and args.checkpoint_out:
         save(args.checkpoint_out)
@@ -122,6 +131,37 @@ def run_simulate(args: argparse.Namespace) -> int:
         for key, value in result.items():
             print(f"{key:<{width}}  {value}")
     return 0
+
+
+class _EpisodeCsv:
+    """Rows of episode, tick, agent_steps, products_created, efficiency, total_reward, return."""
+
+    COLUMNS = ("episode", "tick", "agent_steps", "products_created", "efficiency", "total_reward", "return")
+
+    def __init__(self, path: str, agents: int) -> None:
+        import csv
+
+        self._file = open(path, "w", newline="")  # noqa: SIM115 - closed by close()
+        self._writer = csv.writer(self._file)
+        self._writer.writerow(self.COLUMNS)
+        self._agents = agents
+
+    def write(self, ended: Any) -> None:
+        stats = ended.stats
+        self._writer.writerow(
+            [
+                ended.episode,
+                ended.tick,
+                ended.tick * self._agents,
+                stats["products_created"],
+                stats["efficiency"],
+                stats["total_reward"],
+                ended.metrics["return"],
+            ]
+        )
+
+    def close(self) -> None:
+        self._file.close()
 
 
 def _progress(args: argparse.Namespace) -> Any:
@@ -156,7 +196,7 @@ def simulation_result(sim: RoomSimulation, args: argparse.Namespace, elapsed: fl
         "agents": args.agents,
         "seed": sim.seed,
         "ticks": sim.tick,
-        "episodes": len(sim.finished),
+        "episodes": sim.episodes_finished,
         "products_created": sim.total_products + current,
         "total_reward": round(float(sim.total_reward), 4),
         "recent_products_per_episode": round(recent_mean, 4),
@@ -172,6 +212,8 @@ def simulation_result(sim: RoomSimulation, args: argparse.Namespace, elapsed: fl
 Register = Callable[[argparse.ArgumentParser], None]
 COMMANDS: list[tuple[str, str, Register]] = [
     ("simulate", "Run one room headless (no server) and print its final stats.", register_simulate),
+    ("serve", "Serve rooms over HTTP and Socket.IO until SIGINT or SIGTERM.", register_serve),
+    ("user", "Manage users: simrooms user create NAME --password-stdin.", register_user),
 ]
 
 

@@ -1,0 +1,156 @@
+"""Who is asking: argon2 passwords, Flask-Login sessions, CSRF tokens and bearer tokens.
+
+- Passwords are hashed with argon2id (memory-hard). Hashing runs off the event loop (eventlet's
+  tpool) since it takes tens of milliseconds of CPU by design.
+- Browser sessions: Flask-Login with the user id and the user's session version as the session's
+  user id. Logging out bumps the version, so every copy of an old session cookie stops working.
+- The login form carries a CSRF token kept in the session (``csrf_token`` field).
+- Programs: ``POST /api/token`` gives a signed, expiring bearer token (itsdangerous), sent as
+  ``Authorization: Bearer TOKEN`` or as the Socket.IO ``auth={"token": TOKEN}``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+import re
+import secrets
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import Request, session
+from flask_login import LoginManager, UserMixin  # type: ignore[import-untyped]
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from server.protocol import USER_NAME_PATTERN
+from server.storage import Storage, User
+
+T = TypeVar("T")
+MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_LENGTH = 1024
+CSRF_KEY = "csrf_token"
+_hasher = PasswordHasher()
+# Verifying against this when the user does not exist takes as long as a real check.
+_DUMMY_HASH = _hasher.hash("not a real password, only for timing")
+
+
+def offload(fn: Callable[..., T], *args: Any) -> T:
+    """Run CPU-heavy `fn` on a real thread when the event loop is eventlet's."""
+    from server.engine import _eventlet_patched
+
+    if _eventlet_patched():
+        from eventlet import tpool
+
+        return tpool.execute(fn, *args)  # type: ignore[no-any-return,unused-ignore]
+    return fn(*args)
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def check_password(password: str, password_hash: str) -> bool:
+    try:
+        return bool(_hasher.verify(password_hash, password))
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def valid_user_name(name: str) -> bool:
+    return re.fullmatch(USER_NAME_PATTERN, name) is not None
+
+
+def password_problem(password: str) -> str | None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"The password is {len(password)} characters long; it needs at least {MIN_PASSWORD_LENGTH}."
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return f"The password is longer than {MAX_PASSWORD_LENGTH} characters."
+    return None
+
+
+class SessionUser(UserMixin):  # type: ignore[misc,unused-ignore]
+    """The Flask-Login face of a User: its id carries the session version."""
+
+    def __init__(self, user: User) -> None:
+        self.user = user
+
+    def get_id(self) -> str:
+        return f"{self.user.id}:{self.user.session_version}"
+
+
+class Auth:
+    def __init__(self, storage: Storage, secret_key: str, token_lifetime: int) -> None:
+        self.storage = storage
+        self.token_lifetime = token_lifetime
+        self._tokens = URLSafeTimedSerializer(secret_key, salt="simrooms-api-token")
+        self.login_manager = LoginManager()
+        self.login_manager.login_view = "http.login"
+        self.login_manager.user_loader(self._load_session_user)
+        self.login_manager.request_loader(self._load_request_user)
+
+    # --------------------------------------------------------------- passwords
+
+    def authenticate(self, name: str, password: str) -> User | None:
+        """The user if `password` is theirs; the check costs the same when the name is unknown."""
+        if not valid_user_name(name) or len(password) > MAX_PASSWORD_LENGTH:
+            return None
+        user = self.storage.user_by_name(name)
+        ok = offload(check_password, password, user.password_hash if user else _DUMMY_HASH)
+        return user if ok and user is not None else None
+
+    # --------------------------------------------------------------- sessions
+
+    def _load_session_user(self, user_id: str) -> SessionUser | None:
+        ident, _, version = user_id.partition(":")
+        if not ident.isdigit() or not version.isdigit():
+            return None
+        user = self.storage.user_by_id(int(ident))
+        if user is None or user.session_version != int(version):
+            return None
+        return SessionUser(user)
+
+    def _load_request_user(self, request: Request) -> SessionUser | None:
+        header = request.headers.get("Authorization", "")
+        if header[:7].lower() != "bearer ":
+            return None
+        user = self.user_from_token(header[7:].strip())
+        return SessionUser(user) if user else None
+
+    # --------------------------------------------------------------- tokens
+
+    def issue_token(self, user: User) -> tuple[str, str]:
+        """A bearer token for `user` and when it expires (ISO-8601, UTC)."""
+        token = self._tokens.dumps({"uid": user.id})
+        expires = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(seconds=self.token_lifetime)
+        return token, expires.isoformat().replace("+00:00", "Z")
+
+    def user_from_token(self, token: Any) -> User | None:
+        if not isinstance(token, str) or not token or len(token) > 4096:
+            return None
+        try:
+            data = self._tokens.loads(token, max_age=self.token_lifetime)
+        except (SignatureExpired, BadSignature):
+            return None
+        uid = data.get("uid") if isinstance(data, dict) else None
+        if not isinstance(uid, int):
+            return None
+        return self.storage.user_by_id(uid)
+
+
+# ------------------------------------------------------------------ CSRF
+
+
+def csrf_token() -> str:
+    """This session's CSRF token (made on first use)."""
+    token = session.get(CSRF_KEY)
+    if not isinstance(token, str):
+        token = secrets.token_urlsafe(32)
+        session[CSRF_KEY] = token
+    return token
+
+
+def csrf_valid(sent: str | None) -> bool:
+    expected = session.get(CSRF_KEY)
+    return isinstance(expected, str) and isinstance(sent, str) and hmac.compare_digest(expected, sent)

@@ -1,0 +1,614 @@
+"""The engine: one real OS thread that owns every room's simulation and all MLX work.
+
+Socket handlers never touch a simulation. They send the engine a command (a function to run on
+its thread) and wait for the result without blocking the event loop (``Engine.call``). The engine
+thread runs commands as they come, steps every room that is due (``step_due``, the one place the
+performance work batches across rooms), and hands what must be sent to the event loop through the
+``Bridge``: closures that the loop runs in order, so a joining member's full snapshot can never
+overtake or be overtaken by the room's deltas.
+
+Scheduling is against deadlines: a room at speed s is due every 1 / (10 s) seconds from when it
+started, so ticks do not drift with the time the work takes. A room in turbo (``"max"``) is due on
+every cycle. Updates to a room's members are folded: at most ``update_rate`` per second, each the
+delta from the last snapshot sent to the current one, encoded once per room, and nothing at all for
+a room without members.
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import json
+import logging
+import os
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol, TypeVar
+
+from server.settings import Settings
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+TICKS_PER_SPEED = 10.0
+MAX_BACKLOG_SECONDS = 0.25
+"""A room that falls further behind its schedule than this drops the backlog instead of bursting."""
+IDLE_WAKEUP = 0.5
+CALL_TIMEOUT = 60.0
+
+
+def _eventlet_patched() -> bool:
+    if "eventlet" not in sys.modules:
+        return False
+    import eventlet.patcher
+
+    return bool(eventlet.patcher.is_monkey_patched("thread"))
+
+
+def real_modules() -> tuple[Any, Any]:
+    """The unpatched ``threading`` and ``queue`` modules (eventlet patches them green)."""
+    if _eventlet_patched():
+        import eventlet.patcher
+
+        return eventlet.patcher.original("threading"), eventlet.patcher.original("queue")
+    import queue
+    import threading
+
+    return threading, queue
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def encode_event(event: str, payload: dict[str, Any]) -> str:
+    """The Socket.IO event packet body ``["event", payload]`` as compact JSON, encoded once."""
+    return json.dumps([event, payload], separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+# ------------------------------------------------------------------ the bridge
+
+
+class Bridge:
+    """Hands closures from the engine thread to the event loop, which runs them in order.
+
+    Under eventlet the loop is woken through a pipe (one byte per batch), the way eventlet's own
+    tpool does; under threading a real thread waits on an event. ``collections.deque`` appends and
+    pops are atomic, so the queue itself needs no lock.
+    """
+
+    def __init__(self, green: bool) -> None:
+        self.green = green
+        self._items: collections.deque[Callable[[], object]] = collections.deque()
+        self._signaled = False
+        self._closed = False
+        if green:
+            self._read_fd, self._write_fd = os.pipe()
+            os.set_blocking(self._read_fd, False)
+            os.set_blocking(self._write_fd, False)
+        else:
+            threading, _ = real_modules()
+            self._event = threading.Event()
+
+    def post(self, item: Callable[[], object]) -> None:
+        """From any thread: run `item` on the event loop soon."""
+        self._items.append(item)
+        if not self._signaled:
+            self._signaled = True
+            if self.green:
+                with contextlib.suppress(BlockingIOError, OSError):
+                    os.write(self._write_fd, b".")
+            else:
+                self._event.set()
+
+    def run(self) -> None:
+        """The event loop's side: wait for items and run them, until closed."""
+        while not self._closed:
+            if self.green:
+                from eventlet.hubs import trampoline
+
+                with contextlib.suppress(_WakeTimeout):  # a timeout: look at _closed again
+                    trampoline(self._read_fd, read=True, timeout=1.0, timeout_exc=_WakeTimeout)
+                with contextlib.suppress(BlockingIOError, OSError):
+                    os.read(self._read_fd, 4096)
+            else:
+                self._event.wait(1.0)
+                self._event.clear()
+            self._signaled = False
+            self.drain()
+
+    def drain(self) -> None:
+        while self._items:
+            item = self._items.popleft()
+            try:
+                item()
+            except Exception:
+                log.exception("A hand-over from the engine failed")
+
+    def close(self) -> None:
+        self._closed = True
+        self.post(lambda: None)
+
+
+class _WakeTimeout(Exception):
+    pass
+
+
+class Future:
+    """The result of one engine command, waited for on the event loop's side."""
+
+    def __init__(self, bridge: Bridge) -> None:
+        self._bridge = bridge
+        self._value: Any = None
+        self._error: BaseException | None = None
+        if bridge.green:
+            import eventlet.event
+
+            self._green = eventlet.event.Event()
+        else:
+            threading, _ = real_modules()
+            self._event = threading.Event()
+
+    def set(self, value: Any = None, error: BaseException | None = None) -> None:
+        """On the engine thread."""
+        self._value, self._error = value, error
+        if self._bridge.green:
+            self._bridge.post(self._wake)
+        else:
+            self._event.set()
+
+    def set_after(self, value: Any, before: Callable[[], None]) -> None:
+        """Set the result once `before` has run on the event loop (after everything posted earlier)."""
+
+        def finish() -> None:
+            try:
+                before()
+            finally:
+                self._value = value
+                if self._bridge.green:
+                    self._wake()
+                else:
+                    self._event.set()
+
+        self._bridge.post(finish)
+
+    def _wake(self) -> None:
+        if not self._green.ready():
+            self._green.send(True)
+
+    def wait(self, timeout: float = CALL_TIMEOUT) -> Any:
+        if self._bridge.green:
+            import eventlet
+
+            with eventlet.Timeout(timeout, False):
+                self._green.wait()
+            done = self._green.ready()
+        else:
+            done = self._event.wait(timeout)
+        if not done:
+            raise TimeoutError("The engine did not answer in time.")
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+
+# ------------------------------------------------------------------ rooms on the engine
+
+
+class Hub(Protocol):
+    """What the event loop does with the engine's results. The engine only calls these inside
+    closures posted through the bridge, so they always run on the event loop."""
+
+    def send_room(self, key: str, event: str, body: str) -> int:
+        """Send an encoded event packet body to the room's members; the number of recipients."""
+        ...
+
+    def join_member(self, key: str, sid: str, body: str) -> None:
+        """Make `sid` a member of room `key` and send it the encoded full state_update."""
+        ...
+
+    def room_failed(self, key: str, message: str) -> None: ...
+
+    def engine_figures(self, ticks: int, durations: list[float], rooms: list[int], updates: int, nbytes: int) -> None: ...
+
+
+@dataclass
+class EngineRoom:
+    """A room as the engine holds it. Only the engine thread writes it, except that the event
+    loop reads the published fields (``tick``, ``episode``, ``running``, ``speed``)."""
+
+    key: str
+    name: str
+    sim: Any
+    speed: float | str = 1.0
+    running: bool = False
+    tick: int = 0
+    episode: int = 1
+    members: int = 0
+    next_due: float = 0.0
+    last_sent: dict[str, Any] | None = None
+    last_flush: float = 0.0
+    dirty: bool = False
+    error: str | None = None
+    ticks_this_second: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def turbo(self) -> bool:
+        return self.speed == "max"
+
+    @property
+    def period(self) -> float:
+        return 0.0 if self.speed == "max" else 1.0 / (TICKS_PER_SPEED * float(self.speed))
+
+    def snapshot(self) -> dict[str, Any]:
+        return dict(self.sim.snapshot(room=self.name, running=self.running, speed=self.speed))
+
+    def publish(self) -> None:
+        self.tick = int(self.sim.tick)
+        self.episode = int(self.sim.episode)
+
+
+class FaultyRoom:
+    """Test hook (settings.fault_room_prefix): a simulation whose step raises after some ticks."""
+
+    def __init__(self, sim: Any, after: int) -> None:
+        self._sim = sim
+        self._left = after
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._sim, name)
+
+    def step(self) -> Any:
+        if self._left <= 0:
+            raise RuntimeError("injected fault (fault_room_prefix)")
+        self._left -= 1
+        return self._sim.step()
+
+
+class Engine:
+    """Owns every RoomSimulation; every method named ``op_*`` runs on the engine thread only."""
+
+    def __init__(self, settings: Settings, bridge: Bridge, hub: Hub, sim_factory: Callable[..., Any] | None = None) -> None:
+        self.settings = settings
+        self.bridge = bridge
+        self.hub = hub
+        self.rooms: dict[str, EngineRoom] = {}
+        self._sim_factory = sim_factory
+        threading, queue = real_modules()
+        self._commands: Any = queue.SimpleQueue()
+        self._thread: Any = threading.Thread(target=self._run, name="simrooms-engine", daemon=True)
+        self._stopping = False
+        self._flush_interval = 1.0 / settings.update_rate
+        self._durations: list[float] = []
+        self._cycle_rooms: list[int] = []
+        self._ticks = 0
+        self._updates = 0
+        self._update_bytes = 0
+        self._last_figures = 0.0
+        self.thread_ident: int | None = None
+
+    # --------------------------------------------------------------- control
+
+    def start(self, warmup: bool = False) -> None:
+        if warmup:
+            self._commands.put((self._warmup, (), None))
+        self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stopping = True
+        self._commands.put((lambda: None, (), None))
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> Future:
+        future = Future(self.bridge)
+        self._commands.put((fn, args, future))
+        return future
+
+    def call(self, fn: Callable[..., T], *args: Any, timeout: float = CALL_TIMEOUT) -> T:
+        """Run ``fn(*args)`` on the engine thread and return its result, without blocking the loop."""
+        result: T = self.submit(fn, *args).wait(timeout)
+        return result
+
+    def tell(self, fn: Callable[..., Any], *args: Any) -> None:
+        """Run ``fn(*args)`` on the engine thread; nobody waits for it."""
+        self._commands.put((fn, args, None))
+
+    # --------------------------------------------------------------- the loop
+
+    def _run(self) -> None:
+        import queue as _queue_names  # noqa: F401  (Empty is the same class in the real module)
+
+        _, real_queue = real_modules()
+        self.thread_ident = _thread_ident()
+        while not self._stopping:
+            timeout = max(0.0, min(self._next_wakeup() - time.monotonic(), IDLE_WAKEUP))
+            try:
+                command = self._commands.get(timeout=timeout) if timeout > 0 else self._commands.get_nowait()
+            except real_queue.Empty:
+                command = None
+            while command is not None:
+                self._run_command(*command)
+                try:
+                    command = self._commands.get_nowait()
+                except real_queue.Empty:
+                    command = None
+            if self._stopping:
+                break
+            now = time.monotonic()
+            due = [room for room in self.rooms.values() if room.running and room.next_due <= now]
+            if due:
+                started = time.perf_counter()
+                self.step_due(due, now)
+                self._durations.append(time.perf_counter() - started)
+                self._cycle_rooms.append(len(due))
+            self._flush(time.monotonic())
+            self._hand_figures()
+
+    def _run_command(self, fn: Callable[..., Any], args: tuple[Any, ...], future: Future | None) -> None:
+        try:
+            value = fn(*args)
+        except Exception as error:  # the caller gets it; the engine goes on
+            if future is None:
+                log.exception("Engine command %s failed", getattr(fn, "__name__", fn))
+            else:
+                future.set(error=error)
+            return
+        if future is not None:
+            if isinstance(value, _AfterHub):
+                future.set_after(value.value, value.before)
+            else:
+                future.set(value)
+
+    def _next_wakeup(self) -> float:
+        wake = time.monotonic() + IDLE_WAKEUP
+        for room in self.rooms.values():
+            if room.running:
+                wake = min(wake, room.next_due)
+            if room.dirty and room.members:
+                wake = min(wake, room.last_flush + self._flush_interval)
+        return wake
+
+    def step_due(self, due: list[EngineRoom], now: float) -> None:
+        """Step every room that is due once. The one place rooms step while running: the
+        performance work replaces the loop below by one batched call over all of them."""
+        for room in due:
+            try:
+                summary = room.sim.step()
+            except Exception as error:
+                self._fail(room, error)
+                continue
+            self._ticks += 1
+            room.publish()
+            room.dirty = True
+            if summary is not None:
+                self._episode_ended(room, summary)
+            if room.turbo:
+                room.next_due = now
+            else:
+                room.next_due += room.period
+                if room.next_due < now - MAX_BACKLOG_SECONDS:
+                    room.next_due = now
+
+    def _fail(self, room: EngineRoom, error: BaseException) -> None:
+        log.error("Room %r stopped: its step raised\n%s", room.name, "".join(traceback.format_exception(error)))
+        room.running = False
+        room.dirty = True
+        message = f"The room's step failed and the room stopped: {type(error).__name__}: {error}"
+        room.error = message
+        body = encode_event("room_error", {"room": room.name, "message": message})
+        key = room.key
+        def report() -> None:
+            self.hub.send_room(key, "room_error", body)
+            self.hub.room_failed(key, message)
+
+        self.bridge.post(report)
+
+    def _episode_ended(self, room: EngineRoom, summary: Any) -> None:
+        if not room.members:
+            return
+        ended = encode_event(
+            "game_ended",
+            {
+                "room": room.name,
+                "episode": int(summary.episode),
+                "tick": int(summary.tick),
+                "stats": dict(summary.stats),
+                "reason": summary.reason,
+            },
+        )
+        figures = {"room": room.name, "episode": int(summary.episode)}
+        figures.update({k: v for k, v in summary.metrics.items() if k not in figures})
+        metrics = encode_event("metrics", figures)
+        key = room.key
+        # The update that shows the episode's last state goes first.
+        self._flush_room(room, time.monotonic())
+        self.bridge.post(lambda: (self.hub.send_room(key, "game_ended", ended), self.hub.send_room(key, "metrics", metrics)))
+
+    # --------------------------------------------------------------- updates
+
+    def _flush(self, now: float) -> None:
+        for room in self.rooms.values():
+            if room.dirty and room.members and now >= room.last_flush + self._flush_interval:
+                self._flush_room(room, now)
+
+    def _flush_room(self, room: EngineRoom, now: float) -> None:
+        """Send the members the delta from the last snapshot sent to the current one."""
+        from env.delta import diff
+
+        room.dirty = False
+        room.last_flush = now
+        if not room.members:
+            room.last_sent = None
+            return
+        current = room.snapshot()
+        previous = room.last_sent
+        room.last_sent = current
+        if previous is None:
+            payload = dict(current, ts=now_ms(), full=True)
+        else:
+            delta = diff(previous, current)
+            if not delta:
+                return
+            payload = {
+                "room": room.name, "tick": current["tick"], "episode": current["episode"],
+                "ts": now_ms(), "full": False, "delta": delta,
+            }
+        body = encode_event("state_update", payload)
+        self._updates += 1
+        self._update_bytes += len(body)
+        key = room.key
+        self.bridge.post(lambda: self.hub.send_room(key, "state_update", body))
+
+    def _hand_figures(self) -> None:
+        now = time.monotonic()
+        if now - self._last_figures < 0.5 or not (self._ticks or self._durations or self._updates):
+            return
+        self._last_figures = now
+        ticks, durations, rooms = self._ticks, self._durations, self._cycle_rooms
+        updates, nbytes = self._updates, self._update_bytes
+        self._ticks, self._durations, self._cycle_rooms, self._updates, self._update_bytes = 0, [], [], 0, 0
+        self.bridge.post(lambda: self.hub.engine_figures(ticks, durations, rooms, updates, nbytes))
+
+    # --------------------------------------------------------------- commands (engine thread)
+
+    def _warmup(self) -> None:
+        """Build and step one learning room, so the first real one does not stall the engine
+        while MLX compiles."""
+        try:
+            sim = self._make_sim(4, "learning", 0)
+            for _ in range(4):
+                sim.step()
+        except Exception:
+            log.exception("Engine warm-up failed")
+
+    def _make_sim(self, agents: int, policy: str, seed: int | None) -> Any:
+        if self._sim_factory is not None:
+            return self._sim_factory(agents, policy, seed)
+        from agents.simulation import RoomSimulation
+
+        return RoomSimulation(agents, policy, seed)
+
+    def op_create(self, key: str, name: str, agents: int, policy: str, seed: int | None, speed: float | str) -> EngineRoom:
+        sim = self._make_sim(agents, policy, seed)
+        prefix = self.settings.fault_room_prefix
+        if prefix and name.startswith(prefix):
+            sim = FaultyRoom(sim, self.settings.fault_after_ticks)
+        room = EngineRoom(key=key, name=name, sim=sim, speed=speed)
+        room.publish()
+        self.rooms[key] = room
+        return room
+
+    def op_delete(self, key: str) -> None:
+        room = self.rooms.pop(key, None)
+        if room is not None:
+            room.running = False
+            room.sim = None
+            room.last_sent = None
+
+    def _room(self, key: str) -> EngineRoom:
+        room = self.rooms.get(key)
+        if room is None:
+            raise KeyError(key)
+        return room
+
+    def op_start(self, key: str) -> tuple[bool, int, int]:
+        room = self._room(key)
+        changed = not room.running
+        if changed:
+            room.running = True
+            room.error = None
+            room.next_due = time.monotonic()
+            room.dirty = True
+        return changed, room.tick, room.episode
+
+    def op_stop(self, key: str) -> tuple[bool, int, int]:
+        room = self._room(key)
+        changed = room.running
+        if changed:
+            room.running = False
+            room.dirty = True
+        return changed, room.tick, room.episode
+
+    def op_step(self, key: str) -> int:
+        room = self._room(key)
+        if room.running:
+            raise InvalidState("step_game steps a stopped room; this one is running (stop it first).")
+        try:
+            summary = room.sim.step()
+        except Exception as error:
+            self._fail(room, error)
+            raise InvalidState(room.error or "The room's step failed.") from None
+        self._ticks += 1
+        room.publish()
+        room.dirty = True
+        if summary is not None:
+            self._episode_ended(room, summary)
+        return room.tick
+
+    def op_reset(self, key: str) -> int:
+        room = self._room(key)
+        summary = room.sim.reset()
+        room.publish()
+        room.dirty = True
+        self._episode_ended(room, summary)
+        if room.running:
+            room.next_due = time.monotonic()
+        return room.tick
+
+    def op_set_speed(self, key: str, speed: float | str) -> float | str:
+        room = self._room(key)
+        if room.speed != speed:
+            room.speed = speed
+            room.dirty = True
+            if room.running:
+                room.next_due = min(room.next_due, time.monotonic() + room.period)
+        return speed
+
+    def op_snapshot(self, key: str) -> dict[str, Any]:
+        return self._room(key).snapshot()
+
+    def op_join(self, key: str, sid: str, members: int) -> _AfterHub:
+        """Bring the members up to date, make the current snapshot the room's base, and return
+        it once the event loop has added `sid` to the room and sent it the full update."""
+        room = self._room(key)
+        now = time.monotonic()
+        if room.members and room.last_sent is not None:
+            self._flush_room(room, now)  # existing members reach the current state by a delta
+        room.members = members
+        current = room.snapshot()
+        room.last_sent = current
+        room.last_flush = now
+        room.dirty = False
+        body = encode_event("state_update", dict(current, ts=now_ms(), full=True))
+        self._updates += 1
+        self._update_bytes += len(body)
+        return _AfterHub(current, lambda: self.hub.join_member(key, sid, body))
+
+    def op_set_members(self, key: str, members: int) -> None:
+        room = self.rooms.get(key)
+        if room is not None:
+            room.members = members
+            if not members:
+                room.last_sent = None
+
+
+@dataclass
+class _AfterHub:
+    """A command result to hand over only after `before` ran on the event loop."""
+
+    value: Any
+    before: Callable[[], None]
+
+
+class InvalidState(Exception):
+    """A control that does not fit the room's state."""
+
+
+def _thread_ident() -> int:
+    threading, _ = real_modules()
+    return int(threading.get_ident())

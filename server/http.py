@@ -1,0 +1,151 @@
+"""HTTP routes: health, login and logout, tokens, rooms, the protocol schema, metrics."""
+
+from __future__ import annotations
+
+from html import escape
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from flask import Blueprint, Response, current_app, jsonify, redirect, request, send_from_directory
+from flask_login import current_user, login_user, logout_user  # type: ignore[import-untyped]
+
+from server.auth import SessionUser, csrf_token, csrf_valid
+from server.metrics import CONTENT_TYPE
+
+if TYPE_CHECKING:
+    from server.app import Services
+
+bp = Blueprint("http", __name__)
+WEB_DIR = Path(__file__).resolve().parent.parent / "web"
+
+
+def services() -> Services:
+    return current_app.extensions["simrooms"]  # type: ignore[no-any-return,unused-ignore]
+
+
+def _client_key() -> str:
+    return request.remote_addr or "unknown"
+
+
+def _error(status: int, message: str) -> tuple[Response, int]:
+    return jsonify({"error": message}), status
+
+
+@bp.get("/healthz")
+def healthz() -> Response:
+    return jsonify({"status": "ok"})
+
+
+@bp.get("/")
+def index() -> Any:
+    for folder in (WEB_DIR / "dist", WEB_DIR):
+        if (folder / "index.html").is_file():
+            return send_from_directory(folder, "index.html")
+    name = escape(current_user.user.name) if current_user.is_authenticated else None
+    body = f"<p>Signed in as {name}.</p>" if name else '<p><a href="/login">Sign in</a></p>'
+    return f"<!doctype html><title>simrooms</title><h1>simrooms</h1>{body}"
+
+
+LOGIN_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Sign in - simrooms</title></head>
+<body>
+<h1>Sign in to simrooms</h1>
+{message}
+<form method="post" action="/login">
+  <input type="hidden" name="csrf_token" value="{csrf}">
+  <label>User name <input name="username" autocomplete="username" required maxlength="40"></label>
+  <label>Password <input name="password" type="password" autocomplete="current-password" required></label>
+  <button type="submit">Sign in</button>
+</form>
+</body></html>
+"""
+
+LOGOUT_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Sign out - simrooms</title></head>
+<body><form method="post" action="/logout">
+<input type="hidden" name="csrf_token" value="{csrf}"><button type="submit">Sign out</button>
+</form></body></html>
+"""
+
+
+def _login_page(message: str = "", status: int = 200) -> tuple[str, int, dict[str, str]]:
+    note = f'<p role="alert">{escape(message)}</p>' if message else ""
+    page = LOGIN_PAGE.format(message=note, csrf=escape(csrf_token()))
+    return page, status, {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store"}
+
+
+@bp.get("/login")
+def login_form() -> Any:
+    return _login_page()
+
+
+@bp.post("/login")
+def login() -> Any:
+    if not csrf_valid(request.form.get("csrf_token")):
+        return _login_page("The form expired; please sign in again.", 400)
+    if not services().login_limiter.take(_client_key()):
+        return _login_page("Too many attempts; wait a minute.", 429)
+    name = request.form.get("username", "")
+    password = request.form.get("password", "")
+    user = services().auth.authenticate(name, password)
+    if user is None:
+        return _login_page("Wrong user name or password.", 401)
+    login_user(SessionUser(user))
+    return redirect("/", code=303)
+
+
+@bp.get("/logout")
+def logout_form() -> Any:
+    return LOGOUT_PAGE.format(csrf=escape(csrf_token())), 200, {"Content-Type": "text/html; charset=utf-8"}
+
+
+@bp.post("/logout")
+def logout() -> Any:
+    if not csrf_valid(request.form.get("csrf_token") or request.headers.get("X-CSRF-Token")):
+        return _error(400, "Missing or wrong CSRF token.")
+    if current_user.is_authenticated:
+        user = current_user.user
+        svc = services()
+        svc.storage.bump_session_version(user.id)
+        logout_user()
+        svc.disconnect_user(user.id)
+    return redirect("/login", code=303)
+
+
+@bp.post("/api/token")
+def token() -> Any:
+    if not services().login_limiter.take(_client_key()):
+        return _error(429, "Too many attempts; wait a minute.")
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        return _error(400, 'Send a JSON object {"username": ..., "password": ...}.')
+    name, password = data.get("username"), data.get("password")
+    if not isinstance(name, str) or not isinstance(password, str):
+        return _error(400, "username and password must be strings.")
+    user = services().auth.authenticate(name, password)
+    if user is None:
+        return _error(401, "Wrong user name or password.")
+    value, expires_at = services().auth.issue_token(user)
+    return jsonify({"token": value, "expires_at": expires_at})
+
+
+@bp.get("/api/rooms")
+def rooms() -> Any:
+    if not current_user.is_authenticated:
+        return _error(401, "Sign in or send Authorization: Bearer TOKEN.")
+    return jsonify({"rooms": services().rooms.visible_rooms(current_user.user)})
+
+
+@bp.get("/api/schema")
+def schema() -> Any:
+    from server.protocol_docs import schema as build
+
+    return jsonify(build())
+
+
+@bp.get("/metrics")
+def metrics() -> Any:
+    svc = services()
+    if svc.settings.metrics_restricted and not (current_user.is_authenticated and current_user.user.is_admin):
+        return _error(401 if not current_user.is_authenticated else 403, "Metrics are for admins on this server.")
+    return Response(svc.metrics.render(), mimetype=None, content_type=CONTENT_TYPE)

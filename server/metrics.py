@@ -1,0 +1,56 @@
+"""Prometheus figures of one server, in a registry of its own (one per app)."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+_FAST = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
+_LAG = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0)
+
+CONTENT_TYPE = CONTENT_TYPE_LATEST
+LAG_PROBE_INTERVAL = 0.1
+"""Seconds between two event-loop lag probes."""
+
+
+class Metrics:
+    """Every figure the server exports at ``GET /metrics``.
+
+    Figures from the engine thread are handed to the event loop with its results and recorded
+    there (see server.engine), so every update here happens on the loop's threads.
+    """
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        r = self.registry
+        self.connections = Gauge("simrooms_connections", "Socket.IO connections to /sim.", registry=r)
+        self.rooms = Gauge("simrooms_rooms", "Rooms held, by state.", ["state"], registry=r)
+        self.ticks = Counter("simrooms_ticks", "Ticks stepped over all rooms.", registry=r)
+        self.events = Counter(
+            "simrooms_events", "Client events handled, by name and outcome (ok or an error code).",
+            ["event", "outcome"], registry=r,
+        )
+        self.tick_duration = Histogram(
+            "simrooms_tick_duration_seconds", "Time the engine spent stepping the rooms due in one cycle.",
+            buckets=_FAST, registry=r,
+        )
+        self.cycle_rooms = Histogram(
+            "simrooms_cycle_rooms", "Rooms stepped in one engine cycle.",
+            buckets=(1, 2, 5, 10, 20, 50, 100, 200, 500, 1000), registry=r,
+        )
+        self.loop_lag = Histogram(
+            "simrooms_event_loop_lag_seconds",
+            f"How late a timer of the event loop fired (probed every {LAG_PROBE_INTERVAL} s).",
+            buckets=_LAG, registry=r,
+        )
+        self.updates = Counter("simrooms_state_updates", "state_update events encoded (once per room).", registry=r)
+        self.update_bytes = Counter(
+            "simrooms_state_update_bytes", "Bytes of encoded state_update events (once per room).", registry=r
+        )
+        self.deliveries = Counter(
+            "simrooms_messages_delivered", "Server events handed to connections (one per member).", registry=r
+        )
+        self.room_errors = Counter("simrooms_room_errors", "Rooms stopped because their step raised.", registry=r)
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)

@@ -1,0 +1,552 @@
+"""The Socket.IO protocol of namespace ``/sim``: one pydantic model per client and server event.
+
+Client payloads are validated strictly (``extra="forbid"``, no coercion: ``"4"`` is not an int,
+``true`` is not a number). docs/protocol.md and ``GET /api/schema`` are generated from
+``CLIENT_EVENTS`` and ``SERVER_EVENTS`` below (``python -m server.protocol_docs``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+
+NAMESPACE = "/sim"
+ROOM_NAME_PATTERN = r"^[A-Za-z0-9_-](?:[A-Za-z0-9 _-]{0,38}[A-Za-z0-9_-])?$"
+USER_NAME_PATTERN = r"^[A-Za-z0-9_.-]{1,40}$"
+MAX_SEED = 2**63 - 1
+ERROR_CODES = (
+    "invalid_payload",
+    "unauthorized",
+    "forbidden",
+    "not_found",
+    "conflict",
+    "rate_limited",
+    "limit_reached",
+    "invalid_state",
+    "internal",
+)
+ErrorCode = Literal[
+    "invalid_payload",
+    "unauthorized",
+    "forbidden",
+    "not_found",
+    "conflict",
+    "rate_limited",
+    "limit_reached",
+    "invalid_state",
+    "internal",
+]
+ROLES = ("owner", "controller", "admin", "observer")
+
+RoomName = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=40, pattern=ROOM_NAME_PATTERN),
+    Field(
+        description="1-40 ASCII letters, digits, spaces, '-' or '_', no space at either end; "
+        "unique ignoring case.",
+        examples=["Factory 1"],
+    ),
+]
+UserName = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=40, pattern=USER_NAME_PATTERN),
+    Field(description="1-40 ASCII letters, digits, '.', '-' or '_'.", examples=["alice"]),
+]
+SpeedValue = Annotated[float, Field(ge=0.1, le=5.0, allow_inf_nan=False)]
+Speed = Annotated[
+    SpeedValue | Literal["max"],
+    Field(
+        description='Ticks per second / 10, from 0.1 to 5.0 (a JSON number), or "max": turbo, as fast '
+        "as the engine allows, shared fairly with the other rooms.",
+    ),
+]
+Policy = Literal["learning", "heuristic", "random"]
+Role = Literal["owner", "controller", "admin", "observer"]
+
+
+class ClientModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class ServerModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+# ------------------------------------------------------------------ client events
+
+
+class CreateRoom(ClientModel):
+    """Create a room (the sender owns it). Does not join it."""
+
+    name: RoomName
+    agents: Annotated[int, Field(ge=1, le=8, description="Agents in the room, 1-8.")] = 4
+    policy: Policy = "learning"
+    seed: Annotated[int, Field(ge=0, le=MAX_SEED, description="Seed of the room's episodes, or null.")] | None = None
+    speed: Speed = 1.0
+    public: bool = True
+
+
+class ListRooms(ClientModel):
+    """The rooms the sender may see: public ones and private ones it may join."""
+
+
+class RoomRequest(ClientModel):
+    room: RoomName
+
+
+class JoinRoom(RoomRequest):
+    """Become a member: receive ``state_update``, ``presence`` and the room's game events."""
+
+
+class LeaveRoom(RoomRequest):
+    """Stop being a member."""
+
+
+class GetState(RoomRequest):
+    """The room's current Snapshot (no need to have joined)."""
+
+
+class StartGame(RoomRequest):
+    """Start ticking at the room's speed. Controllers only."""
+
+
+class StopGame(RoomRequest):
+    """Stop ticking. Controllers only."""
+
+
+class StepGame(RoomRequest):
+    """Advance a stopped room by one tick. Controllers only; a running room answers invalid_state."""
+
+
+class ResetGame(RoomRequest):
+    """End the episode and start the next one of the room's seed sequence. Controllers only."""
+
+
+class SetSpeed(RoomRequest):
+    """Change the room's speed. Controllers only."""
+
+    speed: Speed
+
+
+class GrantControl(RoomRequest):
+    """Give a user control of the room (``allow`` true) or take it back. Owner and admins only."""
+
+    user: UserName
+    allow: bool
+
+
+class DeleteRoom(RoomRequest):
+    """Delete the room: it stops, its members are dropped from it, its memory is freed.
+    Owner and admins only."""
+
+
+# ------------------------------------------------------------------ shared shapes
+
+
+class RoomInfo(ServerModel):
+    name: str
+    owner: str
+    agents: int
+    policy: Policy
+    public: bool
+    running: bool
+    tick: int
+    episode: int
+    speed: float | Literal["max"]
+    observers: int = Field(description="Connections that are members of the room.")
+
+
+class AgentState(ServerModel):
+    id: int
+    x: int
+    y: int
+    energy: int
+    carrying: int
+    reward: float
+    action: str = Field(description="The agent's last action.")
+
+
+class Stats(ServerModel):
+    products_created: int
+    efficiency: float = Field(description="Products per 100 units of energy spent this episode.")
+    total_reward: float
+
+
+class LogEntry(ServerModel):
+    tick: int
+    agent: int
+    action: str
+
+
+class Snapshot(ServerModel):
+    """The whole visible state of a room at one tick."""
+
+    room: str
+    tick: int = Field(description="Ticks since the room was made; never goes back.")
+    episode: int
+    running: bool
+    speed: float | Literal["max"]
+    width: int
+    height: int
+    grid: list[list[int]] = Field(description="grid[y][x], values keyed in legend.")
+    legend: dict[str, str]
+    agents: list[AgentState]
+    stats: Stats
+    log: list[LogEntry] = Field(description="Recent actions, oldest first.")
+
+
+class PresenceUser(ServerModel):
+    name: str
+    role: Role
+
+
+class ErrorBody(ServerModel):
+    code: ErrorCode
+    message: str
+
+
+# ------------------------------------------------------------------ acks
+
+
+class ErrorAck(ServerModel):
+    ok: Literal[False]
+    error: ErrorBody
+
+
+class OkAck(ServerModel):
+    ok: Literal[True]
+
+
+class RoomAck(OkAck):
+    room: RoomInfo
+
+
+class RoomsAck(OkAck):
+    rooms: list[RoomInfo]
+
+
+class JoinAck(OkAck):
+    role: Role
+    state: Snapshot
+
+
+class StateAck(OkAck):
+    state: Snapshot
+
+
+class TickAck(OkAck):
+    tick: int
+
+
+class SpeedAck(OkAck):
+    speed: float | Literal["max"]
+
+
+# ------------------------------------------------------------------ server events
+
+
+class StateUpdateFull(Snapshot):
+    """``full: true``: the Snapshot's fields at the top level, plus ``ts``."""
+
+    ts: int = Field(description="Server time of the update, epoch milliseconds.")
+    full: Literal[True]
+
+
+class StateUpdateDelta(ServerModel):
+    """``full: false``: ``delta`` applied to the previous state gives this tick's Snapshot."""
+
+    room: str
+    tick: int
+    episode: int
+    ts: int = Field(description="Server time of the update, epoch milliseconds.")
+    full: Literal[False]
+    delta: dict[str, Any] = Field(description="See 'Deltas' below (env.delta).")
+
+
+class GameStarted(ServerModel):
+    room: str
+    tick: int
+    episode: int
+
+
+class GameStopped(ServerModel):
+    room: str
+    tick: int
+    episode: int
+
+
+class GameEnded(ServerModel):
+    """An episode ended; a running room goes on with the next one."""
+
+    room: str
+    episode: int
+    tick: int
+    stats: Stats
+    reason: Literal["terminated", "truncated", "reset"]
+
+
+class Metrics(BaseModel):
+    """Training figures of an episode that ended. More figures may appear as policies grow."""
+
+    model_config = ConfigDict(extra="allow", strict=True)
+
+    room: str
+    episode: int
+    products: int = Field(description="Products made in the episode.")
+    ticks: int = Field(description="Ticks the episode lasted.")
+    updates: int = Field(description="Learning updates made during the episode (0 without learning).")
+    return_: float = Field(alias="return", description="Mean return per agent.")
+    policy_loss: float | None = None
+    value_loss: float | None = None
+    entropy: float | None = None
+    approx_kl: float | None = None
+
+
+class Presence(ServerModel):
+    """The users connected to the room, sent on every join and leave."""
+
+    room: str
+    users: list[PresenceUser]
+
+
+class RoomError(ServerModel):
+    """The room's step failed; the room stopped. Other rooms go on."""
+
+    room: str
+    message: str
+
+
+class RoomList(ServerModel):
+    """The rooms the receiving user may see, sent when rooms appear, vanish, start or stop."""
+
+    rooms: list[RoomInfo]
+
+
+class RoomDeleted(ServerModel):
+    """The room was deleted; its members are no longer members."""
+
+    room: str
+
+
+# ------------------------------------------------------------------ registries
+
+
+@dataclass(frozen=True)
+class ClientEvent:
+    name: str
+    model: type[ClientModel]
+    ack: type[BaseModel]
+    example: dict[str, Any]
+    example_ack: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ServerEvent:
+    name: str
+    models: tuple[type[BaseModel], ...]
+    example: dict[str, Any]
+
+
+def _example_room(**overrides: Any) -> dict[str, Any]:
+    room = {
+        "name": "Factory 1",
+        "owner": "alice",
+        "agents": 4,
+        "policy": "learning",
+        "public": True,
+        "running": False,
+        "tick": 0,
+        "episode": 1,
+        "speed": 1.0,
+        "observers": 0,
+    }
+    room.update(overrides)
+    return room
+
+
+def _example_snapshot() -> dict[str, Any]:
+    grid = [[0] * 20 for _ in range(20)]
+    grid[0][0:3] = [1, 1, 1]
+    grid[4][7] = 2
+    grid[10][10] = 3
+    grid[15][3] = 4
+    return {
+        "room": "Factory 1",
+        "tick": 120,
+        "episode": 1,
+        "running": True,
+        "speed": 1.0,
+        "width": 20,
+        "height": 20,
+        "grid": grid,
+        "legend": {"0": "empty", "1": "wall", "2": "resource", "3": "factory", "4": "charger"},
+        "agents": [
+            {"id": 0, "x": 7, "y": 5, "energy": 81, "carrying": 1, "reward": 1.12, "action": "up"},
+            {"id": 1, "x": 2, "y": 9, "energy": 64, "carrying": 0, "reward": 0.4, "action": "left"},
+        ],
+        "stats": {"products_created": 2, "efficiency": 1.7391, "total_reward": 2.52},
+        "log": [{"tick": 119, "agent": 0, "action": "pick"}, {"tick": 120, "agent": 1, "action": "drop"}],
+    }
+
+
+_ROOM = {"room": "Factory 1"}
+_OK: dict[str, Any] = {"ok": True}
+
+CLIENT_EVENTS: dict[str, ClientEvent] = {
+    e.name: e
+    for e in (
+        ClientEvent(
+            "create_room",
+            CreateRoom,
+            RoomAck,
+            {"name": "Factory 1", "agents": 4, "policy": "learning", "seed": 7, "speed": 1.0, "public": True},
+            {"ok": True, "room": _example_room()},
+        ),
+        ClientEvent("list_rooms", ListRooms, RoomsAck, {}, {"ok": True, "rooms": [_example_room(observers=2)]}),
+        ClientEvent(
+            "join_room", JoinRoom, JoinAck, _ROOM, {"ok": True, "role": "observer", "state": _example_snapshot()}
+        ),
+        ClientEvent("leave_room", LeaveRoom, OkAck, _ROOM, _OK),
+        ClientEvent("get_state", GetState, StateAck, _ROOM, {"ok": True, "state": _example_snapshot()}),
+        ClientEvent("start_game", StartGame, TickAck, _ROOM, {"ok": True, "tick": 120}),
+        ClientEvent("stop_game", StopGame, TickAck, _ROOM, {"ok": True, "tick": 164}),
+        ClientEvent("step_game", StepGame, TickAck, _ROOM, {"ok": True, "tick": 165}),
+        ClientEvent("reset_game", ResetGame, TickAck, _ROOM, {"ok": True, "tick": 165}),
+        ClientEvent("set_speed", SetSpeed, SpeedAck, {"room": "Factory 1", "speed": 2.5}, {"ok": True, "speed": 2.5}),
+        ClientEvent(
+            "grant_control", GrantControl, OkAck, {"room": "Factory 1", "user": "bob", "allow": True}, _OK
+        ),
+        ClientEvent("delete_room", DeleteRoom, OkAck, _ROOM, _OK),
+    )
+}
+
+SERVER_EVENTS: dict[str, ServerEvent] = {
+    e.name: e
+    for e in (
+        ServerEvent(
+            "state_update",
+            (StateUpdateFull, StateUpdateDelta),
+            {
+                "room": "Factory 1",
+                "tick": 121,
+                "episode": 1,
+                "ts": 1764444000123,
+                "full": False,
+                "delta": {
+                    "tick": 121,
+                    "cells": [87, 0],
+                    "agents": [0, 7, 4, 80, 2, 1.22, "pick"],
+                    "stats": {"products_created": 2, "efficiency": 1.7241, "total_reward": 2.62},
+                    "log": [121, 0, "pick"],
+                    "log_len": 3,
+                },
+            },
+        ),
+        ServerEvent("game_started", (GameStarted,), {"room": "Factory 1", "tick": 120, "episode": 1}),
+        ServerEvent("game_stopped", (GameStopped,), {"room": "Factory 1", "tick": 164, "episode": 1}),
+        ServerEvent(
+            "game_ended",
+            (GameEnded,),
+            {
+                "room": "Factory 1",
+                "episode": 1,
+                "tick": 500,
+                "stats": {"products_created": 9, "efficiency": 3.1, "total_reward": 11.4},
+                "reason": "truncated",
+            },
+        ),
+        ServerEvent(
+            "metrics",
+            (Metrics,),
+            {
+                "room": "Factory 1",
+                "episode": 1,
+                "return": 2.85,
+                "products": 9,
+                "ticks": 500,
+                "updates": 3,
+                "policy_loss": -0.012,
+                "value_loss": 0.31,
+                "entropy": 1.84,
+                "approx_kl": 0.004,
+            },
+        ),
+        ServerEvent(
+            "presence",
+            (Presence,),
+            {"room": "Factory 1", "users": [{"name": "alice", "role": "owner"}, {"name": "bob", "role": "observer"}]},
+        ),
+        ServerEvent(
+            "room_error", (RoomError,), {"room": "Factory 1", "message": "The room's step failed: ValueError: ..."}
+        ),
+        ServerEvent("room_list", (RoomList,), {"rooms": [_example_room(running=True, tick=120, observers=2)]}),
+        ServerEvent("room_deleted", (RoomDeleted,), {"room": "Factory 1"}),
+    )
+}
+
+
+# ------------------------------------------------------------------ validation
+
+
+class ProtocolError(Exception):
+    """A failure answered by an error ack."""
+
+    def __init__(self, code: ErrorCode, message: str) -> None:
+        super().__init__(message)
+        self.code: ErrorCode = code
+        self.message = message
+
+    def ack(self) -> dict[str, Any]:
+        return error_ack(self.code, self.message)
+
+
+def error_ack(code: ErrorCode, message: str) -> dict[str, Any]:
+    return {"ok": False, "error": {"code": code, "message": message}}
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+_RULES = {
+    "name": "1-40 ASCII letters, digits, spaces, '-' or '_', with no space at either end",
+    "room": "a room name: 1-40 ASCII letters, digits, spaces, '-' or '_', with no space at either end",
+    "user": "a user name: 1-40 ASCII letters, digits, '.', '-' or '_'",
+    "speed": "a number from 0.1 to 5.0 or the string \"max\"",
+}
+
+
+def describe(error: ValidationError, event: str) -> str:
+    """One sentence naming the first bad value of `error`."""
+    first = error.errors(include_url=False)[0]
+    parts = [str(part) for part in first["loc"]]
+    field = parts[0] if parts else ""
+    if first["type"] == "extra_forbidden":
+        return f"{event}: unknown field {field!r}."
+    if first["type"] == "missing":
+        return f"{event}: field {field!r} is required."
+    value = _short(first["input"])
+    if field in _RULES and first["type"] in ("string_pattern_mismatch", "float_type", "literal_error", "string_type"):
+        return f"{event}: field {field!r} has {value}; it should be {_RULES[field]}."
+    message = first["msg"].rstrip(".")
+    return f"{event}: field {field!r} has {value}: {message[0].lower()}{message[1:]}."
+
+
+def parse(event: str, args: tuple[Any, ...]) -> ClientModel:
+    """The validated payload of client event `event` sent with `args`, or ProtocolError."""
+    spec = CLIENT_EVENTS[event]
+    if len(args) != 1:
+        what = "no payload" if not args else f"{len(args)} arguments"
+        raise ProtocolError("invalid_payload", f"{event} takes one JSON object, not {what}.")
+    payload = args[0]
+    if not isinstance(payload, dict):
+        kind = "null" if payload is None else type(payload).__name__
+        kind = {"list": "a list", "bytes": "binary data", "str": "a string", "bool": "a boolean"}.get(kind, kind)
+        raise ProtocolError("invalid_payload", f"{event} takes one JSON object, not {kind}.")
+    try:
+        return spec.model.model_validate(payload)
+    except ValidationError as error:
+        raise ProtocolError("invalid_payload", describe(error, event)) from None

@@ -1,0 +1,210 @@
+"""Generate docs/protocol.md and the ``GET /api/schema`` document from server.protocol's models.
+
+``python -m server.protocol_docs`` rewrites docs/protocol.md; ``--check`` exits 1 when it is stale.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from server import protocol as p
+
+DOC_PATH = Path(__file__).resolve().parent.parent / "docs" / "protocol.md"
+
+
+def _schema(model: type[BaseModel]) -> dict[str, Any]:
+    return model.model_json_schema(by_alias=True)
+
+
+def schema() -> dict[str, Any]:
+    """The whole protocol as JSON Schemas, with an example of every event."""
+    return {
+        "namespace": p.NAMESPACE,
+        "error_codes": list(p.ERROR_CODES),
+        "client_events": {
+            name: {
+                "payload": _schema(e.model),
+                "ack": _schema(e.ack),
+                "error_ack": _schema(p.ErrorAck),
+                "example": e.example,
+                "example_ack": e.example_ack,
+            }
+            for name, e in p.CLIENT_EVENTS.items()
+        },
+        "server_events": {
+            name: {"payload": [_schema(m) for m in e.models], "example": e.example}
+            for name, e in p.SERVER_EVENTS.items()
+        },
+    }
+
+
+def _type_of(prop: dict[str, Any], defs: dict[str, Any]) -> str:
+    if "$ref" in prop:
+        return prop["$ref"].rsplit("/", 1)[-1]
+    if "anyOf" in prop:
+        return " or ".join(_type_of(option, defs) for option in prop["anyOf"])
+    if "const" in prop:
+        return json.dumps(prop["const"])
+    if "enum" in prop:
+        return " / ".join(json.dumps(v) for v in prop["enum"])
+    kind = prop.get("type", "any")
+    if kind == "array":
+        return f"list of {_type_of(prop.get('items', {}), defs)}"
+    if kind == "object" and "additionalProperties" in prop and isinstance(prop["additionalProperties"], dict):
+        return f"object of {_type_of(prop['additionalProperties'], defs)}"
+    return str(kind)
+
+
+def _bounds(prop: dict[str, Any]) -> str:
+    parts = []
+    for option in prop.get("anyOf", [prop]):
+        if "minimum" in option or "maximum" in option:
+            parts.append(f"{option.get('minimum', '')}..{option.get('maximum', '')}")
+        if "pattern" in option:
+            parts.append(f"`{option['pattern']}`")
+        if "minLength" in option or "maxLength" in option:
+            parts.append(f"length {option.get('minLength', 0)}-{option.get('maxLength', '')}")
+    return ", ".join(parts)
+
+
+def _fields_table(model: type[BaseModel]) -> list[str]:
+    schema_ = _schema(model)
+    props: dict[str, Any] = schema_.get("properties", {})
+    if not props:
+        return ["No fields: send `{}`.", ""]
+    required = set(schema_.get("required", []))
+    defs = schema_.get("$defs", {})
+    lines = ["| field | type | required / default | bounds | notes |", "| --- | --- | --- | --- | --- |"]
+    for name, prop in props.items():
+        need = "required" if name in required else f"default `{json.dumps(prop.get('default'))}`"
+        note = (prop.get("description") or "").replace("\n", " ").replace("|", "\\|")
+        bounds = _bounds(prop).replace("|", "\\|")
+        lines.append(f"| `{name}` | {_type_of(prop, defs)} | {need} | {bounds} | {note} |")
+    lines.append("")
+    return lines
+
+
+def _doc(model: type[BaseModel]) -> str:
+    text = (model.__doc__ or "").strip()
+    return " ".join(text.split())
+
+
+def _example(value: Any) -> list[str]:
+    return ["```json", json.dumps(value, indent=None, separators=(", ", ": ")), "```", ""]
+
+
+INTRO = """# The simrooms Socket.IO protocol
+
+Generated from `server/protocol.py` by `python -m server.protocol_docs`; do not edit by hand
+(a test fails when this file is stale). `GET /api/schema` serves the same models as JSON Schema.
+
+## Connecting
+
+Namespace `/sim`. Connect with the session cookie of `POST /login`, or with
+`auth={"token": TOKEN}` where TOKEN comes from `POST /api/token` (JSON `{"username", "password"}`
+answered by `{"token", "expires_at"}`). Anything else is refused with the connect error message
+`unauthorized` and data `{"code": "unauthorized", "message": ...}`.
+
+## Acks and errors
+
+Every client event takes one JSON object and is answered by an ack: `{"ok": true, ...}` or
+`{"ok": false, "error": {"code": CODE, "message": str}}`. The message is one sentence naming the
+bad value. Payloads are validated strictly: no coercion (`"4"` is not an int, `true` is not a
+number), unknown fields are refused, and an event sent with no payload, `null`, a list or binary
+data gets `invalid_payload`. Unknown event names get no ack.
+
+| code | when |
+| --- | --- |
+| `invalid_payload` | the payload is not one JSON object of the event's fields, or a value is out of range |
+| `unauthorized` | the connection is not signed in |
+| `forbidden` | the user may see the room but not do this (controls need control, granting and deleting need ownership or admin) |
+| `not_found` | no such room or user, or a private room the user may not see |
+| `conflict` | a room name is taken (names ignore case) |
+| `rate_limited` | the connection sent too many events; it stays connected |
+| `limit_reached` | a server, per-user or per-room limit is full |
+| `invalid_state` | the room is not in a state for this (`step_game` on a running room) |
+| `internal` | the server failed; the error is logged |
+
+Roles: the room's `owner`, `controller`s it granted control, `admin`s (every room) and
+`observer`s. Controls (`start_game`, `stop_game`, `step_game`, `reset_game`, `set_speed`) belong to
+owner, controllers and admins; `grant_control` and `delete_room` to owner and admins. A private
+room is invisible (`not_found`, absent from lists) to everyone else. Controls, `get_state`,
+`grant_control` and `delete_room` do not need a join; `create_room` does not join.
+
+## Updates
+
+A member receives `state_update` events, at most 20 a second per room whatever the speed (several
+ticks fold into one delta at high speeds). On `join_room` the joining connection gets a full one
+(`full: true`, the Snapshot's fields at the top level) before any delta built on it; after that,
+each delta (`full: false`) applies to the state the previous `state_update` gave. Apply them in
+order. A client that reconnects joins again and gets a full one. `ts` is the server's time in
+epoch milliseconds when the update was made.
+
+"""
+
+
+def _delta_section() -> list[str]:
+    from env import delta
+
+    doc = (delta.__doc__ or "").strip()
+    return [
+        "## Deltas",
+        "",
+        "The `delta` of a `state_update` with `full: false`, as `env/delta.py` makes it",
+        "(`apply(prev, diff(prev, next)) == next`):",
+        "",
+        *doc.replace("``", "`").splitlines(),
+        "",
+    ]
+
+
+def markdown() -> str:
+    lines = [INTRO]
+    lines += _delta_section()
+    lines += ["## Client events", ""]
+    for name, e in p.CLIENT_EVENTS.items():
+        lines += [f"### `{name}`", "", _doc(e.model), ""]
+        lines += _fields_table(e.model)
+        lines += ["Example:", "", *_example(e.example)]
+        lines += ["Ack:", "", *_example(e.example_ack)]
+    lines += ["## Server events", ""]
+    for name, s in p.SERVER_EVENTS.items():
+        lines += [f"### `{name}`", ""]
+        for model in s.models:
+            if len(s.models) > 1:
+                lines += [f"#### {model.__name__}", ""]
+            lines += [_doc(model), ""]
+            lines += _fields_table(model)
+        lines += ["Example:", "", *_example(s.example)]
+    lines += ["## Shared shapes", ""]
+    for model in (p.RoomInfo, p.Snapshot, p.AgentState, p.Stats, p.LogEntry, p.PresenceUser, p.ErrorBody):
+        lines += [f"### {model.__name__}", "", _doc(model), ""] if _doc(model) else [f"### {model.__name__}", ""]
+        lines += _fields_table(model)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--check", action="store_true", help="exit 1 if docs/protocol.md is stale")
+    parser.add_argument("--out", type=Path, default=DOC_PATH)
+    args = parser.parse_args(argv)
+    text = markdown()
+    if args.check:
+        if not args.out.exists() or args.out.read_text() != text:
+            print(f"{args.out} is stale: run python -m server.protocol_docs", file=sys.stderr)
+            return 1
+        return 0
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(text)
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,414 @@
+"""The room manager: every room's lifecycle, roles, limits, membership and presence.
+
+It runs on the event loop's side. Everything about a room's simulation is a command to the engine
+(server.engine); everything about who may do what, who is in the room and what the clients hear
+about rooms is here. It is also the engine's ``Hub``: the engine's results reach the clients
+through it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from server.engine import Engine, EngineRoom, InvalidState, encode_event
+from server.metrics import Metrics
+from server.protocol import CreateRoom, ProtocolError, Role
+from server.ratelimit import TokenBucket
+from server.settings import Settings
+from server.storage import Storage, User
+from server.transport import Transport
+
+log = logging.getLogger(__name__)
+ROOM_LIST_DELAY = 0.05
+"""Seconds room_list waits, so that a burst of changes sends one list."""
+
+
+@dataclass
+class Connection:
+    """One Socket.IO connection to /sim and the user behind it."""
+
+    sid: str
+    user: User
+    bucket: TokenBucket
+    rooms: set[str] = field(default_factory=set)
+
+
+@dataclass
+class Room:
+    key: str
+    """The name in lower case: names are unique ignoring case."""
+    name: str
+    owner_id: int
+    owner: str
+    agents: int
+    policy: str
+    public: bool
+    seed: int | None
+    sim: EngineRoom
+    controllers: set[int] = field(default_factory=set)
+    members: dict[str, User] = field(default_factory=dict)
+
+    @property
+    def channel(self) -> str:
+        return f"room:{self.key}"
+
+
+def channel(key: str) -> str:
+    return f"room:{key}"
+
+
+class RoomManager:
+    def __init__(
+        self,
+        settings: Settings,
+        storage: Storage,
+        transport: Transport,
+        metrics: Metrics,
+        spawn: Callable[..., Any],
+        sleep: Callable[[float], None],
+    ) -> None:
+        self.settings = settings
+        self.storage = storage
+        self.transport = transport
+        self.metrics = metrics
+        self.spawn = spawn
+        self.sleep = sleep
+        self.engine: Engine  # set by the app once the engine exists (it needs this hub)
+        self.rooms: dict[str, Room] = {}
+        self.connections: dict[str, Connection] = {}
+        self.by_user: dict[int, set[str]] = {}
+        self._reserved: set[str] = set()
+        self._lock = threading.RLock()
+        self._room_list_pending = False
+        metrics.connections.set_function(lambda: len(self.connections))
+        metrics.rooms.labels("running").set_function(lambda: sum(r.sim.running for r in list(self.rooms.values())))
+        metrics.rooms.labels("stopped").set_function(
+            lambda: sum(not r.sim.running for r in list(self.rooms.values()))
+        )
+
+    # --------------------------------------------------------------- connections
+
+    def connect(self, sid: str, user: User) -> Connection:
+        conn = Connection(sid, user, TokenBucket(self.settings.rate_limit_per_second, self.settings.rate_limit_burst))
+        with self._lock:
+            self.connections[sid] = conn
+            self.by_user.setdefault(user.id, set()).add(sid)
+        return conn
+
+    def disconnect(self, sid: str) -> None:
+        with self._lock:
+            conn = self.connections.pop(sid, None)
+            if conn is None:
+                return
+            sids = self.by_user.get(conn.user.id)
+            if sids is not None:
+                sids.discard(sid)
+                if not sids:
+                    del self.by_user[conn.user.id]
+            left = [self.rooms[key] for key in conn.rooms if key in self.rooms]
+            for room in left:
+                room.members.pop(sid, None)
+        for room in left:
+            self.engine.tell(self.engine.op_set_members, room.key, len(room.members))
+            self._presence(room)
+
+    def sids_of(self, user_id: int) -> list[str]:
+        return list(self.by_user.get(user_id, ()))
+
+    # --------------------------------------------------------------- permissions
+
+    @staticmethod
+    def may_see(user: User, room: Room) -> bool:
+        return room.public or user.is_admin or user.id == room.owner_id or user.id in room.controllers
+
+    @staticmethod
+    def may_control(user: User, room: Room) -> bool:
+        return user.is_admin or user.id == room.owner_id or user.id in room.controllers
+
+    @staticmethod
+    def may_manage(user: User, room: Room) -> bool:
+        return user.is_admin or user.id == room.owner_id
+
+    @staticmethod
+    def role(user: User, room: Room) -> Role:
+        if user.id == room.owner_id:
+            return "owner"
+        if user.is_admin:
+            return "admin"
+        if user.id in room.controllers:
+            return "controller"
+        return "observer"
+
+    def find(self, user: User, name: str) -> Room:
+        """The room called `name` if `user` may see it; else not_found (private rooms hide)."""
+        room = self.rooms.get(name.lower())
+        if room is None or not self.may_see(user, room):
+            raise ProtocolError("not_found", f"There is no room named {name!r}.")
+        return room
+
+    def _controlled(self, user: User, name: str, action: str) -> Room:
+        room = self.find(user, name)
+        if not self.may_control(user, room):
+            raise ProtocolError(
+                "forbidden", f"{action} in room {room.name!r} needs control: ask its owner {room.owner!r} for it."
+            )
+        return room
+
+    def _managed(self, user: User, name: str, action: str) -> Room:
+        room = self.find(user, name)
+        if not self.may_manage(user, room):
+            raise ProtocolError("forbidden", f"Only the owner of room {room.name!r} or an admin may {action}.")
+        return room
+
+    # --------------------------------------------------------------- views
+
+    def info(self, room: Room) -> dict[str, Any]:
+        sim = room.sim
+        return {
+            "name": room.name,
+            "owner": room.owner,
+            "agents": room.agents,
+            "policy": room.policy,
+            "public": room.public,
+            "running": sim.running,
+            "tick": sim.tick,
+            "episode": sim.episode,
+            "speed": sim.speed,
+            "observers": len(room.members),
+        }
+
+    def visible_rooms(self, user: User) -> list[dict[str, Any]]:
+        rooms = sorted(list(self.rooms.values()), key=lambda r: r.key)
+        return [self.info(room) for room in rooms if self.may_see(user, room)]
+
+    # --------------------------------------------------------------- operations
+
+    def create(self, user: User, request: CreateRoom) -> dict[str, Any]:
+        key = request.name.lower()
+        with self._lock:
+            if key in self.rooms or key in self._reserved:
+                raise ProtocolError("conflict", f"The room name {request.name!r} is taken (names ignore case).")
+            if len(self.rooms) + len(self._reserved) >= self.settings.max_rooms:
+                raise ProtocolError(
+                    "limit_reached", f"This server holds at most {self.settings.max_rooms} rooms; delete one first."
+                )
+            owned = sum(1 for room in self.rooms.values() if room.owner_id == user.id)
+            if owned >= self.settings.max_rooms_per_user:
+                raise ProtocolError(
+                    "limit_reached",
+                    f"A user may own at most {self.settings.max_rooms_per_user} rooms; {user.name!r} owns {owned}.",
+                )
+            self._reserved.add(key)
+        try:
+            engine_room = self.engine.call(
+                self.engine.op_create, key, request.name, request.agents, request.policy, request.seed, request.speed
+            )
+            room = Room(
+                key=key,
+                name=request.name,
+                owner_id=user.id,
+                owner=user.name,
+                agents=request.agents,
+                policy=request.policy,
+                public=request.public,
+                seed=request.seed,
+                sim=engine_room,
+            )
+            with self._lock:
+                self.rooms[key] = room
+        finally:
+            with self._lock:
+                self._reserved.discard(key)
+        self.room_list_changed()
+        return self.info(room)
+
+    def join(self, conn: Connection, name: str) -> tuple[Role, dict[str, Any]]:
+        room = self.find(conn.user, name)
+        with self._lock:
+            if conn.sid not in room.members and len(room.members) >= self.settings.max_members_per_room:
+                raise ProtocolError(
+                    "limit_reached",
+                    f"Room {room.name!r} holds at most {self.settings.max_members_per_room} members at once.",
+                )
+            room.members[conn.sid] = conn.user
+            conn.rooms.add(room.key)
+        try:
+            state: dict[str, Any] = self.engine.call(self.engine.op_join, room.key, conn.sid, len(room.members))  # type: ignore[arg-type]
+        except KeyError:
+            self._drop_member(room, conn)
+            raise ProtocolError("not_found", f"There is no room named {name!r}.") from None
+        except BaseException:
+            self._drop_member(room, conn)
+            raise
+        self._presence(room)
+        return self.role(conn.user, room), state
+
+    def _drop_member(self, room: Room, conn: Connection) -> None:
+        with self._lock:
+            room.members.pop(conn.sid, None)
+            conn.rooms.discard(room.key)
+
+    def leave(self, conn: Connection, name: str) -> None:
+        room = self.find(conn.user, name)
+        if conn.sid not in room.members:
+            return
+        self._drop_member(room, conn)
+        self.transport.leave_room(conn.sid, room.channel)
+        self.engine.tell(self.engine.op_set_members, room.key, len(room.members))
+        self._presence(room)
+
+    def get_state(self, user: User, name: str) -> dict[str, Any]:
+        room = self.find(user, name)
+        return self._engine(room, self.engine.op_snapshot)
+
+    def start(self, user: User, name: str) -> int:
+        room = self._controlled(user, name, "Starting the game")
+        changed, tick, episode = self._engine(room, self.engine.op_start)
+        if changed:
+            self._send(room, "game_started", {"room": room.name, "tick": tick, "episode": episode})
+            self.room_list_changed()
+        return int(tick)
+
+    def stop(self, user: User, name: str) -> int:
+        room = self._controlled(user, name, "Stopping the game")
+        changed, tick, episode = self._engine(room, self.engine.op_stop)
+        if changed:
+            self._send(room, "game_stopped", {"room": room.name, "tick": tick, "episode": episode})
+            self.room_list_changed()
+        return int(tick)
+
+    def step(self, user: User, name: str) -> int:
+        room = self._controlled(user, name, "Stepping the game")
+        return int(self._engine(room, self.engine.op_step))
+
+    def reset(self, user: User, name: str) -> int:
+        room = self._controlled(user, name, "Resetting the game")
+        return int(self._engine(room, self.engine.op_reset))
+
+    def set_speed(self, user: User, name: str, speed: float | str) -> float | str:
+        room = self._controlled(user, name, "Changing the speed")
+        return self._engine(room, self.engine.op_set_speed, speed)
+
+    def grant(self, user: User, name: str, target_name: str, allow: bool) -> None:
+        room = self._managed(user, name, "grant control")
+        target = self.storage.user_by_name(target_name)
+        if target is None:
+            raise ProtocolError("not_found", f"There is no user named {target_name!r}.")
+        with self._lock:
+            if allow and target.id != room.owner_id:
+                room.controllers.add(target.id)
+            else:
+                room.controllers.discard(target.id)
+        self._presence(room)
+        if not room.public:
+            self.room_list_changed()
+
+    def delete(self, user: User, name: str) -> None:
+        room = self._managed(user, name, "delete it")
+        with self._lock:
+            if self.rooms.get(room.key) is not room:
+                raise ProtocolError("not_found", f"There is no room named {name!r}.")
+            del self.rooms[room.key]
+            members = list(room.members)
+            room.members.clear()
+            for sid in members:
+                conn = self.connections.get(sid)
+                if conn is not None:
+                    conn.rooms.discard(room.key)
+        self.engine.call(self.engine.op_delete, room.key)
+        body = encode_event("room_deleted", {"room": room.name})
+        self.transport.send_room(room.channel, body)
+        for sid in members:
+            with contextlib.suppress(Exception):  # already gone
+                self.transport.leave_room(sid, room.channel)
+        self.room_list_changed()
+
+    def _engine(self, room: Room, op: Callable[..., Any], *args: Any) -> Any:
+        try:
+            return self.engine.call(op, room.key, *args)
+        except KeyError:
+            raise ProtocolError("not_found", f"There is no room named {room.name!r}.") from None
+        except InvalidState as error:
+            raise ProtocolError("invalid_state", str(error)) from None
+
+    # --------------------------------------------------------------- what clients hear
+
+    def _send(self, room: Room, event: str, payload: dict[str, Any]) -> None:
+        if room.members:
+            sent = self.transport.send_room(room.channel, encode_event(event, payload))
+            self.metrics.deliveries.inc(sent)
+
+    def _presence(self, room: Room) -> None:
+        users: dict[int, dict[str, str]] = {}
+        for member in list(room.members.values()):
+            users.setdefault(member.id, {"name": member.name, "role": self.role(member, room)})
+        listed = sorted(users.values(), key=lambda u: u["name"].lower())
+        self._send(room, "presence", {"room": room.name, "users": listed})
+
+    def room_list_changed(self) -> None:
+        """Send every connection the rooms its user may see, soon (bursts send one list)."""
+        if self._room_list_pending:
+            return
+        self._room_list_pending = True
+        self.spawn(self._room_list_later)
+
+    def _room_list_later(self) -> None:
+        self.sleep(ROOM_LIST_DELAY)
+        self._room_list_pending = False
+        try:
+            self.send_room_lists()
+        except Exception:
+            log.exception("Sending room_list failed")
+
+    def send_room_lists(self) -> None:
+        rooms = sorted(list(self.rooms.values()), key=lambda r: r.key)
+        infos = [(room, self.info(room)) for room in rooms]
+        public_body = encode_event("room_list", {"rooms": [info for room, info in infos if room.public]})
+        special = {room.owner_id for room, _ in infos if not room.public}
+        for room, _ in infos:
+            if not room.public:
+                special |= room.controllers
+        for user_id, sids in list(self.by_user.items()):
+            sids = set(sids)
+            conn = next((self.connections[sid] for sid in sids if sid in self.connections), None)
+            if conn is None:
+                continue
+            user = conn.user
+            if user.is_admin or user_id in special:
+                body = encode_event("room_list", {"rooms": [i for r, i in infos if self.may_see(user, r)]})
+            else:
+                body = public_body
+            for sid in sids:
+                self.metrics.deliveries.inc(self.transport.send_sid(sid, body))
+
+    # --------------------------------------------------------------- the engine's hub
+
+    def send_room(self, key: str, event: str, body: str) -> int:
+        sent = self.transport.send_room(channel(key), body)
+        self.metrics.deliveries.inc(sent)
+        return sent
+
+    def join_member(self, key: str, sid: str, body: str) -> None:
+        conn = self.connections.get(sid)
+        if conn is None or key not in conn.rooms:
+            return
+        self.transport.enter_room(sid, channel(key))
+        self.metrics.deliveries.inc(self.transport.send_sid(sid, body))
+
+    def room_failed(self, key: str, message: str) -> None:
+        self.metrics.room_errors.inc()
+        self.room_list_changed()
+
+    def engine_figures(self, ticks: int, durations: list[float], rooms: list[int], updates: int, nbytes: int) -> None:
+        self.metrics.ticks.inc(ticks)
+        for duration in durations:
+            self.metrics.tick_duration.observe(duration)
+        for count in rooms:
+            self.metrics.cycle_rooms.observe(count)
+        self.metrics.updates.inc(updates)
+        self.metrics.update_bytes.inc(nbytes)

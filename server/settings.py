@@ -1,0 +1,95 @@
+"""Typed server settings: command-line flags, ``SIMROOMS_*`` environment variables, defaults.
+
+Every field reads the environment variable ``SIMROOMS_<FIELD NAME>`` (``SIMROOMS_PORT``,
+``SIMROOMS_MAX_ROOMS``, ...); flags of ``simrooms serve`` override them. The defaults are the
+embedded ones of ``make run``: 127.0.0.1:5000, SQLite under ``./instance``, no message queue.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SECRET_KEY_FILE = "secret_key"
+
+
+class Settings(BaseSettings):
+    """Everything a running simrooms server can be told."""
+
+    model_config = SettingsConfigDict(env_prefix="SIMROOMS_", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: Annotated[int, Field(ge=0, le=65535)] = 5000
+    data_dir: Path = Path("instance")
+    """Holds the SQLite database and the generated secret key."""
+    database_url: str | None = None
+    """SQLAlchemy URL; unset means ``sqlite:///<data_dir>/simrooms.db``."""
+    message_queue: str | None = None
+    """A Socket.IO message queue URL (e.g. ``redis://127.0.0.1:6379/0``) for several processes."""
+    async_mode: Literal["eventlet", "threading"] = "eventlet"
+    secret_key: str | None = None
+    """Signs sessions and tokens; unset means generated once and kept in the data dir."""
+
+    max_rooms: Annotated[int, Field(ge=0)] = 500
+    """Rooms one server holds at once."""
+    max_rooms_per_user: Annotated[int, Field(ge=0)] = 20
+    """Rooms one user may own at once (admins too)."""
+    max_members_per_room: Annotated[int, Field(ge=1)] = 1000
+    """Connections joined to one room at once."""
+    rate_limit_per_second: Annotated[float, Field(gt=0)] = 20.0
+    """Client events per second each connection may send on average."""
+    rate_limit_burst: Annotated[int, Field(ge=1)] = 60
+    """Client events a connection may send at once before the average applies."""
+    token_lifetime_seconds: Annotated[int, Field(ge=1)] = 24 * 3600
+    """How long a bearer token from ``POST /api/token`` is valid."""
+    allow_signup: bool = False
+    """Reserved: accounts are made with ``simrooms user create``."""
+    metrics_restricted: bool = False
+    """When true, ``GET /metrics`` needs an admin's session or token."""
+    max_connections: Annotated[int, Field(ge=1)] = 10000
+    """Concurrent connections the eventlet server accepts (its ``max_size``)."""
+    max_message_bytes: Annotated[int, Field(ge=1024)] = 64 * 1024
+    """The largest message a client may send; larger ones close that connection."""
+    update_rate: Annotated[float, Field(gt=0, le=20.0)] = 20.0
+    """Most ``state_update`` events per second per room."""
+    ping_interval: Annotated[float, Field(gt=0)] = 25.0
+    ping_timeout: Annotated[float, Field(gt=0)] = 20.0
+    engine_warmup: bool = True
+    """Build and step one learning room at start, so that MLX compiles before the first room."""
+    login_attempts_per_second: Annotated[float, Field(gt=0)] = 1.0
+    """Password checks (login and token) per second per client address, on average."""
+    login_attempts_burst: Annotated[int, Field(ge=1)] = 30
+    log_level: str = "INFO"
+    fault_room_prefix: str | None = None
+    """Test hook: rooms whose name starts with this raise from their step at tick
+    ``fault_after_ticks`` (exercises ``room_error``). Leave unset in production."""
+    fault_after_ticks: Annotated[int, Field(ge=0)] = 3
+
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'simrooms.db').resolve()}"
+
+    def resolved_secret_key(self) -> str:
+        """The secret key: the setting, else the one kept in the data dir (made on first use)."""
+        if self.secret_key:
+            return self.secret_key
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        path = self.data_dir / SECRET_KEY_FILE
+        if path.exists():
+            key = path.read_text().strip()
+            if key:
+                return key
+        key = secrets.token_hex(32)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process made it first
+            return path.read_text().strip()
+        with os.fdopen(fd, "w") as handle:
+            handle.write(key + "\n")
+        return key

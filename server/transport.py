@@ -1,0 +1,67 @@
+"""Sending encoded events to Socket.IO rooms and connections, encoded once.
+
+The engine encodes every event body once per room (``["event", payload]`` as JSON). With a single
+process, ``Transport`` wraps that body in one Engine.IO packet and hands the same packet to each
+member's connection, the way python-socketio's own ``emit(..., to=room)`` does, minus its walk of
+the payload looking for binary parts and its own JSON encoding. With a message queue (several
+processes) it goes through ``socketio.emit`` so the other processes see it too.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from engineio import packet as eio_packet
+from flask_socketio import SocketIO
+
+from server.protocol import NAMESPACE
+
+_EVENT_PREFIX = "2" + NAMESPACE + ","
+"""A Socket.IO EVENT packet (type 2) for the namespace, before its JSON data."""
+
+
+class Transport:
+    def __init__(self, socketio: SocketIO, use_queue: bool) -> None:
+        self.socketio = socketio
+        self.use_queue = use_queue
+
+    @property
+    def server(self) -> Any:
+        return self.socketio.server
+
+    def send_room(self, room: str, body: str, skip_sid: str | None = None) -> int:
+        """Send the encoded event `body` to every member of Socket.IO room `room`."""
+        if self.use_queue:
+            event, payload = json.loads(body)
+            self.socketio.emit(event, payload, to=room, namespace=NAMESPACE, skip_sid=skip_sid)
+            return 1
+        server = self.server
+        packet = eio_packet.Packet(eio_packet.MESSAGE, _EVENT_PREFIX + body)
+        sent = 0
+        for sid, eio_sid in list(server.manager.get_participants(NAMESPACE, room)):
+            if sid != skip_sid:
+                server._send_eio_packet(eio_sid, packet)
+                sent += 1
+        return sent
+
+    def send_sid(self, sid: str, body: str) -> int:
+        if self.use_queue:
+            event, payload = json.loads(body)
+            self.socketio.emit(event, payload, to=sid, namespace=NAMESPACE)
+            return 1
+        server = self.server
+        eio_sid = server.manager.eio_sid_from_sid(sid, NAMESPACE)
+        if eio_sid is None:
+            return 0
+        server._send_eio_packet(eio_sid, eio_packet.Packet(eio_packet.MESSAGE, _EVENT_PREFIX + body))
+        return 1
+
+    def enter_room(self, sid: str, room: str) -> None:
+        self.server.enter_room(sid, room, namespace=NAMESPACE)
+
+    def leave_room(self, sid: str, room: str) -> None:
+        self.server.leave_room(sid, room, namespace=NAMESPACE)
+
+    def disconnect(self, sid: str) -> None:
+        self.server.disconnect(sid, namespace=NAMESPACE)
