@@ -41,7 +41,7 @@ class LearningConfig:
     """GAE's lambda: the bias-variance trade-off of the advantage estimate."""
     rollout_ticks: int = 128
     """Ticks gathered between two updates."""
-    epochs: int = 4
+    epochs: int = 2
     """Passes over a rollout per update."""
     minibatches: int = 4
     """Minibatches per pass."""
@@ -69,23 +69,31 @@ def _values(params: Params, observations: mx.array) -> mx.array:
 
 
 def _make_train_step(config: LearningConfig) -> Any:
-    """One clipped-PPO gradient step with Adam, as a pure function fit for mx.compile."""
+    """One clipped-PPO gradient step with Adam, as a pure function fit for mx.compile.
 
-    def loss_fn(params: Params, batch: dict[str, mx.array]) -> tuple[mx.array, tuple[mx.array, ...]]:
+    Every group of weights learns on its own: advantages are normalised, losses averaged and
+    gradients clipped per group, and the groups' losses are summed, so a group's update is the
+    same whether it trains alone or stacked with others.
+    """
+
+    def loss_fn(params: Params, batch: dict[str, mx.array]) -> tuple[mx.array, mx.array]:
         logits, values = forward(params, batch["observations"])
         log_probs = masked_log_probs(logits, batch["masks"])
         new_log_prob = mx.take_along_axis(log_probs, batch["actions"][..., None], axis=-1)[..., 0]
         log_ratio = new_log_prob - batch["log_probs"]
         ratio = mx.exp(log_ratio)
         advantages = batch["advantages"]
-        advantages = (advantages - advantages.mean()) / (mx.sqrt(advantages.var()) + 1e-8)
+        advantages = (advantages - advantages.mean(axis=1, keepdims=True)) / (
+            mx.sqrt(advantages.var(axis=1, keepdims=True)) + 1e-8
+        )
         clipped = mx.clip(ratio, 1.0 - config.clip, 1.0 + config.clip)
-        policy_loss = mx.maximum(-advantages * ratio, -advantages * clipped).mean()
-        value_loss = 0.5 * mx.square(values - batch["returns"]).mean()
-        entropy = -mx.where(batch["masks"], mx.exp(log_probs) * log_probs, 0.0).sum(axis=-1).mean()
+        policy_loss = mx.maximum(-advantages * ratio, -advantages * clipped).mean(axis=1)
+        value_loss = 0.5 * mx.square(values - batch["returns"]).mean(axis=1)
+        entropy = -mx.where(batch["masks"], mx.exp(log_probs) * log_probs, 0.0).sum(axis=-1).mean(axis=1)
         loss = policy_loss - config.entropy_coef * entropy + config.value_coef * value_loss
-        approx_kl = ((ratio - 1.0) - log_ratio).mean()
-        return loss, (policy_loss, value_loss, entropy, approx_kl)
+        approx_kl = ((ratio - 1.0) - log_ratio).mean(axis=1)
+        figures = mx.stack([policy_loss, value_loss, entropy, approx_kl]).mean(axis=1)
+        return loss.sum(), figures
 
     value_and_grad = mx.value_and_grad(loss_fn)
 
@@ -93,9 +101,10 @@ def _make_train_step(config: LearningConfig) -> Any:
         params: Params, moment1: Params, moment2: Params, step: mx.array, batch: dict[str, mx.array]
     ) -> tuple[Params, Params, Params, mx.array, mx.array]:
         (_, figures), grads = value_and_grad(params, batch)
-        # Summed in name order, so the result does not depend on the dict's insertion order.
-        norm = mx.sqrt(mx.stack([mx.square(grads[name]).sum() for name in sorted(grads)]).sum())
-        scale = mx.minimum(1.0, config.max_grad_norm / (norm + 1e-6))
+        # Per-group global norm, summed in name order so that dict order does not matter.
+        squares = [mx.square(grads[name]).reshape(grads[name].shape[0], -1).sum(axis=1) for name in sorted(grads)]
+        norm = mx.sqrt(mx.stack(squares).sum(axis=0))
+        scale = mx.minimum(1.0, config.max_grad_norm / (norm + 1e-6))[:, None, None]
         step = step + 1
         correction1 = 1.0 - 0.9**step
         correction2 = 1.0 - 0.999**step
@@ -106,7 +115,7 @@ def _make_train_step(config: LearningConfig) -> Any:
             new_m2[name] = 0.999 * moment2[name] + 0.001 * mx.square(grad)
             update = (new_m1[name] / correction1) / (mx.sqrt(new_m2[name] / correction2) + config.adam_eps)
             new_params[name] = param - config.learning_rate * update
-        return new_params, new_m1, new_m2, step, mx.stack(list(figures))
+        return new_params, new_m1, new_m2, step, figures
 
     return train_step
 

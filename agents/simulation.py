@@ -18,6 +18,7 @@ from env.config import WorldConfig
 from env.parallel import ProductionEnv
 
 POLICIES = ("learning", "heuristic", "random")
+FINISHED_KEPT = 100
 POLICY_SEED_STREAM = 1
 """The policy of a room seeded s draws from SeedSequence(s, spawn_key=(1,))."""
 
@@ -69,6 +70,8 @@ class RoomSimulation:
         self.total_products = 0
         self.total_reward = 0.0
         self.finished: list[EpisodeSummary] = []
+        """The most recent finished episodes (at most FINISHED_KEPT)."""
+        self.episodes_finished = 0
 
     @property
     def tick(self) -> int:
@@ -110,8 +113,9 @@ class RoomSimulation:
         metrics.update(self.policy.take_figures().summary())
         summary = EpisodeSummary(self.env.episode, self.env.tick, stats, reason, metrics)
         self.total_products += int(stats["products_created"])
+        self.episodes_finished += 1
         self.finished.append(summary)
-        del self.finished[:-100]
+        del self.finished[:-FINISHED_KEPT]
         self.observations, self.masks = self.env.reset_arrays()
         return summary
 
