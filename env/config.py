@@ -48,8 +48,8 @@ class WorldConfig:
     """Resource cells laid at reset."""
     max_resources: int = 20
     """Respawning stops while this many resources lie on the grid."""
-    respawn_probability: float = 0.0015
-    """Chance per tick that an empty, unoccupied cell grows a resource (about 0.5 a tick)."""
+    respawn_probability: float = 0.5
+    """Chance per tick that one resource grows on a uniformly drawn free cell (empty, no agent)."""
     max_energy: int = 100
     """Energy of a full battery; agents start full."""
     move_cost: int = 1

@@ -123,6 +123,18 @@ class StepResult:
     """(slots, agents) int8 actions as carried out (disallowed ones become stay)."""
 
 
+def _neighbour_table(grid: np.ndarray) -> np.ndarray:
+    """(H*W, 5) each cell, then its up, down, left and right neighbour; H*W where the cell or
+    the neighbour is a wall or off the grid."""
+    h, w = grid.shape
+    yx = np.stack(np.divmod(np.arange(h * w), w), axis=1)[:, None, :] + _DELTAS[:5].astype(np.int64)
+    y, x = yx[..., 0], yx[..., 1]
+    inside = (y >= 0) & (y < h) & (x >= 0) & (x < w)
+    cells = np.where(inside, y * w + x, 0)
+    open_ = inside & (grid.reshape(-1)[cells] != WALL) & (grid.reshape(-1) != WALL)[:, None]
+    return np.where(open_, cells, h * w)
+
+
 class BatchedWorld:
     """Holds `slots` independent production worlds of up to `max_agents` agents each."""
 
@@ -152,12 +164,14 @@ class BatchedWorld:
         self.spawned = np.zeros(slots, dtype=np.int64)
         self.consumed = np.zeros(slots, dtype=np.int64)
         self.log: list[deque[tuple[int, int, str]]] = [deque(maxlen=LOG_LENGTH) for _ in range(slots)]
-        # Neighbour cells and target distances depend only on the grid and the positions; they
-        # are kept with the grid and positions they were computed from, and reused while those
-        # are unchanged (a tick's step needs them before and after, the next observe again).
-        self._near_cells = np.zeros((slots, n, 5), dtype=np.int64)
-        self._near_distances = np.zeros((slots, n, 5, len(_TARGETS)), dtype=np.int64)
-        self._near_key = (np.full((slots, h, w), -1, dtype=np.int8), np.full((slots, n, 2), -1, dtype=np.int16))
+        self.neighbours = np.full((slots, cells, 5), cells, dtype=np.int64)
+        """Per cell: itself, then its up, down, left and right neighbour, or H*W where that is a
+        wall or off the grid. Walls stay put within an episode, so this is laid at reset."""
+        self.fields = np.full((slots, cells + 1, len(_TARGETS)), UNREACHABLE, dtype=np.int64)
+        """Per cell (and the sentinel H*W): distance to the nearest resource, factory, charger.
+        Factories and chargers stay put within an episode; the resource column is redrawn on the
+        ticks that pick or grow a resource."""
+        self._agent_ids = np.eye(MAX_AGENTS, dtype=np.float32)[:n]
 
     # ------------------------------------------------------------------ reset
 
@@ -170,6 +184,9 @@ class BatchedWorld:
         self.key[slot] = seed.generate_state(1, np.uint64)[0]
         self.grid[slot] = grid
         self.dist[slot] = all_pairs(grid != WALL)
+        self.neighbours[slot] = _neighbour_table(grid)
+        for target in range(len(_TARGETS)):
+            self._redraw_field(slot, target)
         self.pos[slot] = 0
         self.pos[slot, :num_agents] = starts
         self.active[slot] = False
@@ -194,49 +211,33 @@ class BatchedWorld:
         pos = self.pos[slots].astype(np.int64)
         return pos[..., 0] * self.config.width + pos[..., 1]
 
-    def _neighbour_cells(self, slots: np.ndarray) -> np.ndarray:
-        """(slots, agents, 5) cell index of the agent's cell, then up, down, left, right.
-
-        A neighbour off the grid or behind a wall is the sentinel index H*W (all unreachable).
-        """
-        h, w = self.config.height, self.config.width
-        pos = self.pos[slots].astype(np.int64)[:, :, None, :] + _DELTAS[:5].astype(np.int64)
-        y, x = pos[..., 0], pos[..., 1]
-        inside = (y >= 0) & (y < h) & (x >= 0) & (x < w)
-        cells = np.where(inside, y * w + x, h * w)
-        grid = self.grid[slots].reshape(len(slots), -1)
-        open_ = np.zeros_like(inside)
-        open_[inside] = True
-        safe = np.where(inside, cells, 0)
-        open_ &= np.take_along_axis(grid, safe.reshape(len(slots), -1), axis=1).reshape(safe.shape) != WALL
-        return np.where(open_, cells, h * w)
+    def _redraw_field(self, slot: int, target: int) -> None:
+        """Recompute one column of `fields` for `slot` from its grid and distance table."""
+        cells = self.config.height * self.config.width
+        where = np.flatnonzero(self.grid[slot].reshape(-1) == _TARGETS[target])
+        if len(where):
+            self.fields[slot, :cells, target] = self.dist[slot, :cells][:, where].min(axis=1)
+        else:
+            self.fields[slot, :cells, target] = UNREACHABLE
 
     def target_distances(self, slots: np.ndarray, query_cells: np.ndarray) -> np.ndarray:
-        """(slots, agents, Q, 3) distance from each query cell to the nearest resource, factory
-        and charger of its slot; UNREACHABLE when there is none."""
-        b = len(slots)
-        grid = self.grid[slots].reshape(b, -1)
-        masks = np.stack([grid == t for t in _TARGETS], axis=1)  # (b, 3, HW)
-        rows = self.dist[slots[:, None, None], query_cells]  # (b, n, q, HW)
-        return np.where(masks[:, None, None, :, :], rows[:, :, :, None, :], UNREACHABLE).min(axis=-1)
+        """(slots, ..., 3) distance from each query cell (slots, ...) of its slot to the nearest
+        resource, factory and charger; UNREACHABLE when there is none or the cell is H*W."""
+        return self.fields[slots.reshape((-1,) + (1,) * (query_cells.ndim - 1)), query_cells]
 
     def surroundings(self, slots: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(slots, agents, 5) cells of each agent and its four neighbours (see _neighbour_cells)
+        """(slots, agents, 5) cells of each agent and its four neighbours (H*W where blocked)
         and (slots, agents, 5, 3) their distances to the nearest resource, factory and charger."""
-        grid_key, pos_key = self._near_key
-        if not (np.array_equal(grid_key[slots], self.grid[slots]) and np.array_equal(pos_key[slots], self.pos[slots])):
-            cells = self._neighbour_cells(slots)
-            self._near_cells[slots] = cells
-            self._near_distances[slots] = self.target_distances(slots, cells)
-            grid_key[slots] = self.grid[slots]
-            pos_key[slots] = self.pos[slots]
-        return self._near_cells[slots], self._near_distances[slots]
+        near = self.neighbours[slots[:, None], self._cells(slots)]
+        return near, self.target_distances(slots, near)
 
     def action_masks(self, slots: np.ndarray) -> np.ndarray:
         """(slots, agents, actions) bool: which actions each agent may take now."""
+        return self._masks(slots, self.surroundings(slots)[0])
+
+    def _masks(self, slots: np.ndarray, neighbours: np.ndarray) -> np.ndarray:
         cfg = self.config
         b = len(slots)
-        neighbours = self.surroundings(slots)[0]
         energy = self.energy[slots]
         cell_type = self.grid[slots].reshape(b, -1)[np.arange(b)[:, None], self._cells(slots)]
         carrying = self.carrying[slots]
@@ -287,7 +288,7 @@ class BatchedWorld:
         capped = np.minimum(here, span)
         goal, low = self.goals(slots, capped)
         spare = np.clip((energy - capped[..., 2]) / cfg.max_energy, -1.0, 1.0)
-        agent_id = np.broadcast_to(np.eye(MAX_AGENTS)[:n], (b, n, MAX_AGENTS))
+        agent_id = np.broadcast_to(self._agent_ids, (b, n, MAX_AGENTS))
         progress = np.broadcast_to((self.episode_tick[slots] / cfg.max_ticks)[:, None], (b, n))
         features = np.concatenate(
             [
@@ -330,10 +331,11 @@ class BatchedWorld:
         )
         return np.where(low | charging, 2, errand), low
 
-    def _goal_distances(self, slots: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(slots, agents, 3) distances to the nearest targets (capped at H + W) and the goals."""
+    def _goal_distances(self, slots: np.ndarray, distances: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(slots, agents, 3) distances to the nearest targets from the agents' cells (capped at
+        H + W) and the goals, from the (slots, agents, 5, 3) distances of `surroundings`."""
         cfg = self.config
-        dist = np.minimum(self.surroundings(slots)[1][:, :, 0, :], cfg.height + cfg.width)
+        dist = np.minimum(distances[:, :, 0, :], cfg.height + cfg.width)
         return dist, self.goals(slots, dist)[0]
 
     def step(self, slots: np.ndarray, actions: np.ndarray) -> StepResult:
@@ -343,37 +345,39 @@ class BatchedWorld:
         b, n = len(slots), self.max_agents
         bi = np.arange(b)
         actions = np.asarray(actions, dtype=np.int64).reshape(b, n)
-        allowed = self.action_masks(slots)
+        near, distances = self.surroundings(slots)
+        allowed = self._masks(slots, near)
         in_range = (actions >= 0) & (actions < NUM_ACTIONS)
         safe_actions = np.where(in_range, actions, STAY)
         act = np.where(np.take_along_axis(allowed, safe_actions[..., None], axis=2)[..., 0], safe_actions, STAY)
 
         active = self.active[slots]
-        distance_before, _ = self._goal_distances(slots)
+        distance_before, goal_before = self._goal_distances(slots, distances)
         energy_before = self.energy[slots].copy()
         cost = np.where(_IS_MOVE[act], cfg.move_cost, 0) + np.where((act == PICK) | (act == DROP), cfg.work_cost, 0)
         energy = energy_before - cost
         self.energy_spent[slots] += cost.sum(axis=1)
 
-        # Moves resolve one priority rank at a time, the order drawn afresh each tick.
-        pos = self.pos[slots].astype(np.int64)
+        # Moves resolve one priority rank at a time, the order drawn afresh each tick. The mask
+        # keeps every move's target on the grid and off walls: only other agents can block it.
         width = cfg.width
+        cells = self._cells(slots)
+        moving = _IS_MOVE[act]
+        target = np.where(moving, np.take_along_axis(near, np.minimum(act, RIGHT)[..., None], axis=2)[..., 0], cells)
         occupancy = np.full((b, cfg.height * width), -1, dtype=np.int64)
-        cells = pos[..., 0] * width + pos[..., 1]
-        ai = np.broadcast_to(np.arange(n), (b, n))
-        occupancy[np.broadcast_to(bi[:, None], (b, n))[active], cells[active]] = ai[active]
+        rows, agents = np.nonzero(active)
+        occupancy[rows, cells[rows, agents]] = agents
         order = np.argsort(rng.uniform(self.key[slots], self.total_tick[slots], rng.STREAM_PRIORITY, n), axis=1)
-        deltas = _DELTAS.astype(np.int64)
         for rank in range(n):
             agent = order[:, rank]
-            moving = _IS_MOVE[act[bi, agent]]
-            target = pos[bi, agent] + deltas[act[bi, agent]]
-            target_cell = target[:, 0] * width + target[:, 1]
-            go = moving & (occupancy[bi, np.where(moving, target_cell, 0)] == -1)
-            occupancy[bi[go], cells[bi[go], agent[go]]] = -1
-            occupancy[bi[go], target_cell[go]] = agent[go]
-            pos[bi[go], agent[go]] = target[go]
-            cells[bi[go], agent[go]] = target_cell[go]
+            to = target[bi, agent]
+            go = moving[bi, agent] & (occupancy[bi, to] == -1)
+            if go.any():
+                rows, agents = bi[go], agent[go]
+                occupancy[rows, cells[rows, agents]] = -1
+                occupancy[rows, to[go]] = agents
+                cells[rows, agents] = to[go]
+        pos = np.stack(np.divmod(cells, width), axis=-1)
 
         rewards = np.zeros((b, n), dtype=np.float64)
         grid = self.grid[slots].reshape(b, -1)
@@ -398,13 +402,16 @@ class BatchedWorld:
         self.energy[slots] = energy
         self.carrying[slots] = carrying
         self.grid[slots] = grid.reshape(b, cfg.height, width)
-        self._respawn(slots, occupancy)
+        grown = self._respawn(slots, occupancy)
+        for row in np.flatnonzero(grown | picks.any(axis=1)):
+            self._redraw_field(int(slots[row]), 0)
 
-        # Progress shaping: distance gained towards the goal the agent has after the tick, so
-        # picking, dropping and charging (which switch goals without moving) earn none of it.
-        distance_after, goal = self._goal_distances(slots)
+        # Progress shaping: distance gained towards the agent's goal, only on ticks that keep the
+        # goal, so picking, dropping and charging (which switch goals without moving) earn none of
+        # it, and neither does stepping to and fro across the line where the nearer target flips.
+        distance_after, goal = self._goal_distances(slots, self.surroundings(slots)[1])
         progress = np.take_along_axis(distance_before - distance_after, goal[..., None], axis=2)[..., 0]
-        rewards += cfg.shaping_scale * progress
+        rewards += cfg.shaping_scale * np.where(goal == goal_before, progress, 0)
         rewards *= active
 
         self.total_tick[slots] += 1
@@ -420,17 +427,25 @@ class BatchedWorld:
         truncated = self.episode_tick[slots] >= cfg.max_ticks
         return StepResult(rewards.astype(np.float32), terminated, truncated & ~terminated, act.astype(np.int8))
 
-    def _respawn(self, slots: np.ndarray, occupancy: np.ndarray) -> None:
+    def _respawn(self, slots: np.ndarray, occupancy: np.ndarray) -> np.ndarray:
+        """Grow at most one resource per slot on a uniformly drawn free cell (empty, no agent);
+        (slots,) bool of the slots that grew one."""
         cfg = self.config
         b = len(slots)
         grid = self.grid[slots].reshape(b, -1)
-        draw = rng.uniform(self.key[slots], self.total_tick[slots], rng.STREAM_RESPAWN, grid.shape[1])
-        grow = (draw < cfg.respawn_probability) & (grid == EMPTY) & (occupancy == -1)
-        room = cfg.max_resources - (grid == RESOURCE).sum(axis=1)
-        grow &= np.cumsum(grow, axis=1) <= room[:, None]
-        grid[grow] = RESOURCE
-        self.spawned[slots] += grow.sum(axis=1)
-        self.grid[slots] = grid.reshape(b, cfg.height, cfg.width)
+        draw = rng.uniform(self.key[slots], self.total_tick[slots], rng.STREAM_RESPAWN, 2)
+        free = (grid == EMPTY) & (occupancy == -1)
+        count = free.sum(axis=1)
+        grow = (draw[:, 0] < cfg.respawn_probability) & (count > 0)
+        grow &= (grid == RESOURCE).sum(axis=1) < cfg.max_resources
+        rows = np.flatnonzero(grow)
+        if len(rows):
+            chosen = (draw[rows, 1] * count[rows]).astype(np.int64)
+            cells = np.argmax(np.cumsum(free[rows], axis=1) > chosen[:, None], axis=1)
+            grid[rows, cells] = RESOURCE
+            self.grid[slots] = grid.reshape(b, cfg.height, cfg.width)
+            self.spawned[slots] += grow
+        return grow
 
     def _log_events(self, slots: np.ndarray, act: np.ndarray, stranded: np.ndarray) -> None:
         worked = (act == PICK) | (act == DROP) | stranded
