@@ -10,6 +10,7 @@ import datetime as dt
 import logging
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -56,6 +57,13 @@ class Services:
             self.socketio.sleep(LAG_PROBE_INTERVAL)
             self.metrics.loop_lag.observe(max(0.0, time.monotonic() - started - LAG_PROBE_INTERVAL))
 
+    def close_connections(self) -> None:
+        """Close every client connection (at shutdown)."""
+        try:
+            self.socketio.server.eio.disconnect()
+        except Exception:
+            log.exception("Closing the connections failed")
+
     def shutdown(self) -> None:
         self.running = False
         self.engine.stop()
@@ -71,7 +79,10 @@ def create_app(settings: Settings | None = None, sim_factory: Any = None, warmup
     """
     settings = settings or Settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    app = Flask("simrooms")
+    web = Path(__file__).resolve().parent.parent / "web"
+    app = Flask(
+        "simrooms", template_folder=str(web / "templates"), static_folder=str(web / "static"), static_url_path="/static"
+    )
     app.config.update(
         SECRET_KEY=settings.resolved_secret_key(),
         SESSION_COOKIE_HTTPONLY=True,

@@ -68,8 +68,21 @@ def run_serve(args: argparse.Namespace) -> int:
     svc = app.extensions["simrooms"]
     log = logging.getLogger("simrooms.serve")
 
+    stopping: list[int] = []
+
     def stop(signum: int, _frame: Any) -> None:
+        if stopping:
+            return
+        stopping.append(signum)
         log.info("received %s", signal.Signals(signum).name)
+        svc.running = False
+        if settings.async_mode == "eventlet":
+            # The server waits for open connections when it stops: close them, and give up
+            # waiting after a while.
+            import eventlet
+
+            eventlet.spawn_n(svc.close_connections)
+            _exit_later(SHUTDOWN_GRACE)
         raise SystemExit(0)
 
     signal.signal(signal.SIGTERM, stop)
@@ -92,6 +105,19 @@ def run_serve(args: argparse.Namespace) -> int:
         log.info("simrooms stopping")
         svc.shutdown()
     return 0
+
+
+SHUTDOWN_GRACE = 10.0
+
+
+def _exit_later(seconds: float) -> None:
+    """A real thread that ends the process if a clean stop takes longer than `seconds`."""
+    import eventlet.patcher
+
+    threading = eventlet.patcher.original("threading")
+    timer = threading.Timer(seconds, lambda: os._exit(0))
+    timer.daemon = True
+    timer.start()
 
 
 class NoDelayListener:

@@ -253,7 +253,8 @@ class EngineRoom:
 
 
 class FaultyRoom:
-    """Test hook (settings.fault_room_prefix): a simulation whose step raises after some ticks."""
+    """Test hook (settings.fault_room_prefix): a simulation whose step raises after some ticks
+    and whose reset always raises."""
 
     def __init__(self, sim: Any, after: int) -> None:
         self._sim = sim
@@ -267,6 +268,9 @@ class FaultyRoom:
             raise RuntimeError("injected fault (fault_room_prefix)")
         self._left -= 1
         return self._sim.step()
+
+    def reset(self) -> Any:
+        raise RuntimeError("injected fault in reset (fault_room_prefix)")
 
 
 class Engine:

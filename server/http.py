@@ -6,7 +6,16 @@ from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from flask import Blueprint, Response, current_app, jsonify, redirect, request, send_from_directory
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+)
 from flask_login import current_user, login_user, logout_user  # type: ignore[import-untyped]
 
 from server.auth import SessionUser, csrf_token, csrf_valid
@@ -38,9 +47,10 @@ def healthz() -> Response:
 
 @bp.get("/")
 def index() -> Any:
-    for folder in (WEB_DIR / "dist", WEB_DIR):
-        if (folder / "index.html").is_file():
-            return send_from_directory(folder, "index.html")
+    if (WEB_DIR / "templates" / "index.html").is_file():
+        return render_template("index.html")
+    if (WEB_DIR / "index.html").is_file():
+        return send_from_directory(WEB_DIR, "index.html")
     name = escape(current_user.user.name) if current_user.is_authenticated else None
     body = f"<p>Signed in as {name}.</p>" if name else '<p><a href="/login">Sign in</a></p>'
     return f"<!doctype html><title>simrooms</title><h1>simrooms</h1>{body}"

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from flask import request
 from flask_login import current_user  # type: ignore[import-untyped]
-from flask_socketio import SocketIO
+from flask_socketio import ConnectionRefusedError, SocketIO
 
 from server import protocol as p
 from server.protocol import NAMESPACE, ProtocolError, error_ack
