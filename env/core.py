@@ -182,11 +182,7 @@ class BatchedWorld:
         generator = np.random.Generator(np.random.PCG64(seed))
         grid, starts = generate(self.config, generator, num_agents)
         self.key[slot] = seed.generate_state(1, np.uint64)[0]
-        self.grid[slot] = grid
-        self.dist[slot] = all_pairs(grid != WALL)
-        self.neighbours[slot] = _neighbour_table(grid)
-        for target in range(len(_TARGETS)):
-            self._redraw_field(slot, target)
+        self.lay_grid(slot, grid)
         self.pos[slot] = 0
         self.pos[slot, :num_agents] = starts
         self.active[slot] = False
@@ -210,6 +206,15 @@ class BatchedWorld:
         """(slots, agents) flat cell index of each agent."""
         pos = self.pos[slots].astype(np.int64)
         return pos[..., 0] * self.config.width + pos[..., 1]
+
+    def lay_grid(self, slot: int, grid: np.ndarray) -> None:
+        """Put the (H, W) `grid` in `slot` with the tables derived from it; reset lays drawn
+        grids this way, and tests lay hand-drawn ones."""
+        self.grid[slot] = grid
+        self.dist[slot] = all_pairs(grid != WALL)
+        self.neighbours[slot] = _neighbour_table(grid)
+        for target in range(len(_TARGETS)):
+            self._redraw_field(slot, target)
 
     def _redraw_field(self, slot: int, target: int) -> None:
         """Recompute one column of `fields` for `slot` from its grid and distance table."""

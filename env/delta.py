@@ -1,0 +1,171 @@
+"""Compact deltas between two Snapshots: ``apply(prev, diff(prev, next)) == next``, always.
+
+A delta is a flat JSON object. Every key is optional; an absent key means "as before", so the
+delta of two equal snapshots is ``{}``. The keys are:
+
+``tick``, ``episode``, ``running``, ``speed``, ``room``, ``width``, ``height``, ``legend``, ``stats``
+    Any top-level Snapshot field other than ``grid``, ``agents`` and ``log`` that changed, whole,
+    under its own name (``legend`` and ``stats`` are sent as complete objects).
+
+``cells``
+    When ``width`` and ``height`` are unchanged: the grid cells that changed, as one flat list
+    ``[index, value, index, value, ...]`` with ``index = y * width + x``.
+
+``grid``
+    When ``width`` or ``height`` changed: the whole new grid (``grid[y][x]``), replacing the old.
+
+``agents``
+    The agents that changed or are new, as one flat list of rows of seven values,
+    ``[id, x, y, energy, carrying, reward, action, id, x, y, ...]``; ``action`` is ``null`` when
+    the agent has no ``action`` field. Each row replaces the agent with that ``id`` whole.
+
+``gone``
+    The ids of agents that are no longer there, ``[id, ...]``.
+
+``log``, ``log_len``
+    Both present when the log changed. The log is a bounded window of recent entries, so the new
+    log is the previous log with ``log`` appended, cut to its last ``log_len`` entries (none when
+    ``log_len`` is 0). ``log`` holds the new entries, oldest first, as flat rows
+    ``[tick, agent, action, tick, agent, action, ...]``: those after the largest k for which the
+    previous log's last k entries are the new log's first k (all of them when k is 0).
+
+Applying a delta: replace each whole field present, set each ``cells`` pair (or take ``grid``),
+replace or add each ``agents`` row and drop each ``gone`` id (agents stay sorted by ``id``),
+then append ``log`` and keep the last ``log_len`` entries.
+
+Changes are found by JSON value, not Python equality: ``1``, ``1.0``, ``true`` and ``-0.0``
+versus ``0.0`` all count as changes, so the result encodes to the same JSON as ``next``. Both
+snapshots must have the same top-level fields; they may differ in anything else (size, agents,
+log). A delta applies to the snapshot it was made from and to no other.
+
+A one-tick delta of a 4-agent room (a resource grew at x=13, y=0; agent 2 did not change):
+
+    {"tick": 11, "stats": {"products_created": 0, "efficiency": 0.0, "total_reward": 0.45},
+     "cells": [13, 2],
+     "agents": [0, 4, 16, 93, 0, 0.1, "right", 1, 1, 17, 91, 0, 0.1, "down",
+                3, 7, 2, 94, 0, 0.3, "up"]}
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+Snapshot = dict[str, Any]
+Delta = dict[str, Any]
+
+_AGENT_FIELDS = ("id", "x", "y", "energy", "carrying", "reward", "action")
+_LOG_FIELDS = ("tick", "agent", "action")
+_STRUCTURED = frozenset({"grid", "agents", "log"})
+_DELTA_KEYS = frozenset({"grid", "cells", "agents", "gone", "log", "log_len"})
+
+
+def diff(prev: Snapshot, next: Snapshot) -> Delta:
+    """The delta that turns `prev` into `next`; it shares no mutable values with `next`."""
+    delta: Delta = {}
+    for key, value in next.items():
+        if key not in _STRUCTURED and not _same(prev.get(key), value):
+            delta[key] = copy.deepcopy(value)
+    if (prev["width"], prev["height"]) != (next["width"], next["height"]):
+        delta["grid"] = copy.deepcopy(next["grid"])
+    else:
+        cells = _changed_cells(prev["grid"], next["grid"], next["width"])
+        if cells:
+            delta["cells"] = cells
+    _diff_agents(prev["agents"], next["agents"], delta)
+    _diff_log(prev["log"], next["log"], delta)
+    return delta
+
+
+def apply(prev: Snapshot, delta: Delta) -> Snapshot:
+    """The snapshot `delta` makes of `prev`, as a new dict; `prev` is left untouched."""
+    result = copy.deepcopy(prev)
+    for key, value in delta.items():
+        if key not in _DELTA_KEYS:
+            result[key] = copy.deepcopy(value)
+    if "grid" in delta:
+        result["grid"] = copy.deepcopy(delta["grid"])
+    width = result["width"]
+    for index, value in _rows(delta.get("cells", []), 2, "cells"):
+        result["grid"][index // width][index % width] = value
+    agents = {agent["id"]: agent for agent in result["agents"]}
+    for row in _rows(delta.get("agents", []), len(_AGENT_FIELDS), "agents"):
+        agents[row[0]] = {k: v for k, v in zip(_AGENT_FIELDS, row, strict=True) if k != "action" or v is not None}
+    for gone in delta.get("gone", []):
+        agents.pop(gone, None)
+    result["agents"] = [agents[i] for i in sorted(agents)]
+    if ("log" in delta) != ("log_len" in delta):
+        raise ValueError("A delta carries 'log' and 'log_len' together or neither of them.")
+    if "log" in delta:
+        log = result["log"] + [dict(zip(_LOG_FIELDS, row, strict=True)) for row in _rows(delta["log"], 3, "log")]
+        length = delta["log_len"]
+        if not 0 <= length <= len(log):
+            raise ValueError(f"The delta's log_len {length} is outside 0 to {len(log)}, the entries known.")
+        # Cut from len - length, not from -length: a log_len of 0 would keep the whole log.
+        result["log"] = log[len(log) - length :]
+    return result
+
+
+def is_empty(delta: Delta) -> bool:
+    """Whether `delta` changes nothing (the two snapshots were equal)."""
+    return not delta
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Whether `a` and `b` encode to the same JSON value (key order aside)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(map(_same, a, b))
+    if isinstance(a, float):
+        # repr tells -0.0 from 0.0, which == does not.
+        return repr(a) == repr(b)
+    return bool(a == b)
+
+
+def _changed_cells(prev: list[list[int]], next: list[list[int]], width: int) -> list[int]:
+    cells: list[int] = []
+    for y, (old_row, new_row) in enumerate(zip(prev, next, strict=True)):
+        if old_row != new_row:
+            for x, (old, new) in enumerate(zip(old_row, new_row, strict=True)):
+                if not _same(old, new):
+                    cells += (y * width + x, new)
+    return cells
+
+
+def _diff_agents(prev: list[dict[str, Any]], next: list[dict[str, Any]], delta: Delta) -> None:
+    before = {agent["id"]: agent for agent in prev}
+    rows: list[Any] = []
+    for agent in next:
+        if not _same(before.get(agent["id"]), agent):
+            rows += (agent.get(field) for field in _AGENT_FIELDS)
+    if rows:
+        delta["agents"] = rows
+    now = {agent["id"] for agent in next}
+    gone = [agent_id for agent_id in before if agent_id not in now]
+    if gone:
+        delta["gone"] = gone
+
+
+def _diff_log(prev: list[dict[str, Any]], next: list[dict[str, Any]], delta: Delta) -> None:
+    if _same(prev, next):
+        return
+    overlap = _overlap(prev, next)
+    delta["log"] = [entry[field] for entry in next[overlap:] for field in _LOG_FIELDS]
+    delta["log_len"] = len(next)
+
+
+def _overlap(prev: list[Any], next: list[Any]) -> int:
+    """The largest k with ``prev[-k:] == next[:k]`` (0 when none), compared as JSON values."""
+    for k in range(min(len(prev), len(next)), 0, -1):
+        if _same(prev[len(prev) - k :], next[:k]):
+            return k
+    return 0
+
+
+def _rows(flat: list[Any], width: int, name: str) -> list[list[Any]]:
+    if len(flat) % width:
+        raise ValueError(f"The delta's {name!r} holds {len(flat)} values, not a multiple of {width}.")
+    return [flat[i : i + width] for i in range(0, len(flat), width)]

@@ -1,0 +1,236 @@
+"""Snapshot deltas: apply(prev, diff(prev, next)) gives next, for generated and for real snapshots."""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import json
+import statistics
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from env.config import ACTION_NAMES, CELL_NAMES, DROP, PICK, WorldConfig
+from env.delta import apply, diff, is_empty
+from env.parallel import ProductionEnv
+
+Snapshot = dict[str, Any]
+
+# A small log alphabet makes repeated entries, and so ambiguous overlaps, common.
+log_entries = st.fixed_dictionaries(
+    {"tick": st.integers(0, 3), "agent": st.integers(0, 1), "action": st.sampled_from(["pick", "drop"])}
+)
+numbers = st.one_of(
+    st.sampled_from([0, 1, 0.0, -0.0, 1.0]),
+    st.floats(-1000, 1000, allow_nan=False).map(lambda f: round(f, 3)),
+)
+
+
+@st.composite
+def agents(draw: st.DrawFn, agent_id: int, width: int, height: int) -> dict[str, Any]:
+    agent: dict[str, Any] = {
+        "id": agent_id,
+        "x": draw(st.integers(0, width - 1)),
+        "y": draw(st.integers(0, height - 1)),
+        "energy": draw(st.integers(0, 100)),
+        "carrying": draw(st.integers(0, 2)),
+        "reward": draw(numbers),
+    }
+    if draw(st.booleans()):
+        agent["action"] = draw(st.sampled_from(ACTION_NAMES))
+    return agent
+
+
+@st.composite
+def snapshots(draw: st.DrawFn, size: tuple[int, int] | None = None) -> Snapshot:
+    width, height = size or (draw(st.integers(5, 25)), draw(st.integers(5, 25)))
+    legend = {str(k): v for k, v in CELL_NAMES.items()}
+    legend.update(draw(st.dictionaries(st.sampled_from(["5", "6", "7"]), st.sampled_from(["lava", "ice"]), max_size=2)))
+    values = np.array(sorted(int(k) for k in legend))
+    cells = np.random.default_rng(draw(st.integers(0, 2**32 - 1))).choice(values, size=(height, width))
+    ids = sorted(draw(st.sets(st.integers(0, 9), max_size=8)))
+    return {
+        "room": draw(st.sampled_from(["", "lab", "Room 2"])),
+        "tick": draw(st.integers(0, 10**6)),
+        "episode": draw(st.integers(0, 50)),
+        "running": draw(st.booleans()),
+        "speed": draw(st.sampled_from([0.1, 1, 1.0, 5.0, "max"])),
+        "width": width,
+        "height": height,
+        "grid": cells.tolist(),
+        "legend": legend,
+        "agents": [draw(agents(i, width, height)) for i in ids],
+        "stats": {"products_created": draw(st.integers(0, 9)), "efficiency": draw(numbers), "total_reward": draw(numbers)},
+        "log": draw(st.lists(log_entries, max_size=12)),
+    }
+
+
+@st.composite
+def related(draw: st.DrawFn, prev: Snapshot) -> Snapshot:
+    """A snapshot that keeps some of `prev`: fields, cells, agents and a run of its log."""
+    keep_size = draw(st.integers(0, 3)) > 0
+    other = draw(snapshots((prev["width"], prev["height"]) if keep_size else None))
+    result = {
+        key: copy.deepcopy(prev[key] if draw(st.booleans()) else other[key])
+        for key in ("room", "tick", "episode", "running", "speed", "stats")
+    }
+    result.update(width=other["width"], height=other["height"], grid=other["grid"], legend=other["legend"])
+    if keep_size:
+        share = draw(st.sampled_from([1.0, 0.99, 0.9, 0.5]))
+        kept = np.random.default_rng(draw(st.integers(0, 2**32 - 1))).random(np.shape(other["grid"])) < share
+        mixed = np.where(kept, np.array(prev["grid"]), np.array(other["grid"]))
+        result["legend"] = {**other["legend"], **prev["legend"]}
+        result["grid"] = mixed.tolist()
+    by_id = {a["id"]: a for a in other["agents"]}
+    for agent in prev["agents"]:
+        if keep_size and draw(st.booleans()):
+            by_id[agent["id"]] = agent
+    result["agents"] = copy.deepcopy([by_id[i] for i in sorted(by_id)])
+    kept_log = draw(st.integers(0, len(prev["log"])))
+    log = prev["log"][len(prev["log"]) - kept_log :] + draw(st.lists(log_entries, max_size=6))
+    result["log"] = copy.deepcopy(log[len(log) - draw(st.integers(0, len(log))) :])
+    return result
+
+
+@st.composite
+def snapshot_pairs(draw: st.DrawFn) -> tuple[Snapshot, Snapshot]:
+    prev = draw(snapshots())
+    return prev, draw(related(prev) if draw(st.integers(0, 4)) else snapshots())
+
+
+def as_json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, allow_nan=False)
+
+
+def round_trip(prev: Snapshot, next: Snapshot) -> dict[str, Any]:
+    """Diff, send through JSON as the server does, apply; check the result and return the delta."""
+    before = as_json(prev)
+    delta = json.loads(json.dumps(diff(prev, next)))
+    result = apply(prev, delta)
+    assert as_json(prev) == before, "apply changed its input."
+    assert as_json(result) == as_json(next)
+    assert result == next
+    return delta
+
+
+@given(snapshot_pairs())
+@settings(max_examples=300, deadline=None)
+def test_apply_of_diff_gives_next(pair: tuple[Snapshot, Snapshot]) -> None:
+    round_trip(*pair)
+
+
+@given(snapshot_pairs())
+@settings(max_examples=150, deadline=None)
+def test_delta_holds_only_what_changed(pair: tuple[Snapshot, Snapshot]) -> None:
+    prev, next = pair
+    delta = round_trip(prev, next)
+    for key in ("room", "tick", "episode", "running", "speed", "width", "height", "legend", "stats"):
+        assert (key in delta) == (as_json(prev[key]) != as_json(next[key])), key
+    if (prev["width"], prev["height"]) == (next["width"], next["height"]):
+        assert "grid" not in delta
+        changed = np.flatnonzero(np.array(prev["grid"]) != np.array(next["grid"]))
+        assert delta.get("cells", [])[::2] == changed.tolist()
+    else:
+        assert "cells" not in delta and delta["grid"] == next["grid"]
+    before = {a["id"]: as_json(a) for a in prev["agents"]}
+    changed_ids = [a["id"] for a in next["agents"] if before.get(a["id"]) != as_json(a)]
+    assert delta.get("agents", [])[::7] == changed_ids
+    assert delta.get("gone", []) == sorted(set(before) - {a["id"] for a in next["agents"]})
+    if as_json(prev["log"]) == as_json(next["log"]):
+        assert "log" not in delta and "log_len" not in delta
+    else:
+        overlap = max(k for k in range(len(next["log"]) + 1) if k <= len(prev["log"]) and prev["log"][len(prev["log"]) - k :] == next["log"][:k])
+        assert len(delta["log"]) == 3 * (len(next["log"]) - overlap)
+        assert delta["log_len"] == len(next["log"])
+
+
+@given(snapshots())
+@settings(max_examples=50, deadline=None)
+def test_equal_snapshots_give_an_empty_delta(snapshot: Snapshot) -> None:
+    delta = diff(snapshot, copy.deepcopy(snapshot))
+    assert delta == {} and is_empty(delta)
+    assert apply(snapshot, delta) == snapshot
+
+
+def test_changes_python_equality_hides_are_still_sent() -> None:
+    prev = real_snapshots(1)[0]
+    next = copy.deepcopy(prev)
+    next["speed"] = 1  # 1 == 1.0 in Python, but not in JSON
+    next["agents"][0]["reward"] = -0.0
+    delta = round_trip(prev, next)
+    assert delta == {"speed": 1, "agents": [0, *(next["agents"][0][f] for f in ("x", "y", "energy", "carrying")), -0.0, "stay"]}
+    assert not is_empty(delta)
+
+
+def test_a_log_len_of_zero_empties_the_log() -> None:
+    prev = real_snapshots(1)[0]
+    prev["log"] = [{"tick": 1, "agent": 0, "action": "pick"}]
+    next = {**prev, "log": []}
+    assert round_trip(prev, next) == {"log": [], "log_len": 0}
+
+
+def test_the_result_shares_nothing_with_its_inputs() -> None:
+    prev = real_snapshots(1)[0]
+    next = copy.deepcopy(prev)
+    next["stats"]["total_reward"] = 7.0
+    delta = diff(prev, next)
+    next["stats"]["total_reward"] = 8.0
+    assert delta["stats"]["total_reward"] == 7.0
+    result = apply(prev, delta)
+    result["grid"][0][0] = 99
+    result["agents"][0]["x"] = 99
+    result["log"].append({})
+    assert prev["grid"][0][0] != 99 and prev["agents"][0]["x"] != 99 and prev["log"] == []
+
+
+@pytest.mark.parametrize(
+    "delta",
+    [{"cells": [1, 2, 3]}, {"agents": [0, 1, 2]}, {"log": [1, 0]}, {"log": [], "log_len": 9}, {"log_len": 0}],
+)
+def test_malformed_deltas_are_refused(delta: dict[str, Any]) -> None:
+    with pytest.raises(ValueError, match="delta"):
+        apply(real_snapshots(1)[0], delta)
+
+
+# ----------------------------------------------------------------- real runs
+
+
+def real_snapshots(ticks: int, agents: int = 4, config: WorldConfig | None = None) -> list[Snapshot]:
+    """One snapshot per tick of a run that picks and drops whenever it can, else moves at random."""
+    env = ProductionEnv(agents, config or WorldConfig(max_ticks=40))
+    _, masks = env.reset_arrays(seed=5)
+    rng = np.random.default_rng(5)
+    result = [env.snapshot(room="lab", running=True)]
+    for _ in range(ticks - 1):
+        wanted = np.array([DROP if m[DROP] else PICK if m[PICK] else rng.choice(np.flatnonzero(m)) for m in masks])
+        step = env.step_arrays(wanted)
+        _, masks = env.reset_arrays() if (step.terminated[0] or step.truncated[0]) else env.observe_arrays()
+        result.append(env.snapshot(room="lab", running=True))
+    return result
+
+
+@pytest.mark.parametrize("fold", [1, 2, 5, 17])
+def test_a_client_following_folded_deltas_stays_in_step(fold: int) -> None:
+    # Many resources and factories fill the 50-entry log, so its window slides in this run.
+    config = WorldConfig(max_ticks=60, respawn_probability=1.0, factories=8, initial_resources=20)
+    run = real_snapshots(400, 8, config)
+    assert len(run[-1]["log"]) == 50 and run[-1]["episode"] > 2
+    client = sent = run[0]
+    for snapshot in run[fold::fold]:
+        delta = json.loads(json.dumps(diff(sent, snapshot)))
+        assert "grid" not in delta  # the size never changes, so cells carry even episode resets
+        client = apply(client, delta)
+        assert as_json(client) == as_json(snapshot), f"The client went wrong at tick {snapshot['tick']}."
+        sent = snapshot
+
+
+def test_one_tick_deltas_are_small() -> None:
+    run = real_snapshots(300)
+    sizes = [len(json.dumps(diff(a, b), separators=(",", ":"))) for a, b in itertools.pairwise(run)]
+    full = len(json.dumps(run[-1], separators=(",", ":")))
+    # Four agents that mostly all move each tick: about 25 bytes an agent, plus tick and stats
+    # (about 180 in all); whole agent objects or a resent grid would take twice that or more.
+    assert statistics.median(sizes) <= 220 < full / 5
