@@ -421,3 +421,25 @@ def test_delta_example_in_docs_applies() -> None:
 
     state = apply(_example_snapshot(), example["delta"])
     assert state["tick"] == 121
+
+
+def test_threading_mode_serves_too(tmp_path: Path) -> None:
+    from tests.server.conftest import add_users
+
+    data = tmp_path / "threading"
+    data.mkdir()
+    add_users(data)
+    srv = Server(data, mode="threading")
+    try:
+        owner = Client(srv.url, token=srv.token("alice"))
+        watcher = Client(srv.url, token=srv.token("bob"))
+        owner.ok("create_room", {"name": "t", "policy": "heuristic", "seed": 2, "speed": 5.0})
+        watcher.ok("join_room", {"room": "t"})
+        owner.ok("start_game", {"room": "t"})
+        watcher.wait_for(lambda: len(watcher.received("state_update", "t")) >= 5)
+        owner.ok("stop_game", {"room": "t"})
+        wait_synced(watcher, "t", owner.ok("get_state", {"room": "t"})["state"])
+        owner.close()
+        watcher.close()
+    finally:
+        assert srv.stop() == 0
