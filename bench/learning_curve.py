@@ -23,6 +23,8 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 SIMROOMS = ROOT / ".venv" / "bin" / "simrooms"
 POLICIES = ("learning", "heuristic", "random")
+RECENT = 10
+"""Episodes averaged, as in `recent_products_per_episode`."""
 BASELINE_TICKS = 20_000
 """Heuristic and random agents do not learn: 40 episodes give their level."""
 
@@ -41,26 +43,39 @@ def run(policy: str, seed: int, ticks: int) -> dict[str, object]:
     return result
 
 
-def plot(results: list[dict[str, object]], path: Path) -> None:
+def _rolling_mean(values: list[int], window: int) -> list[float]:
+    out, total = [], 0
+    for i, value in enumerate(values):
+        total += value - (values[i - window] if i >= window else 0)
+        out.append(total / min(i + 1, window))
+    return out
+
+
+def plot(results: list[dict[str, object]], path: Path, ticks: int) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     colours = {"learning": "tab:blue", "heuristic": "tab:green", "random": "tab:red"}
+    styles = ["-", "--", ":", "-."]
+    seeds = sorted({int(r["seed"]) for r in results})  # type: ignore[call-overload]
     fig, ax = plt.subplots(figsize=(9, 5))
     for result in results:
         rows = result["curve"]
         assert isinstance(rows, list)
-        steps = [int(r["agent_steps"]) for r in rows]
+        style = styles[seeds.index(int(result["seed"])) % len(styles)]  # type: ignore[call-overload]
+        label = f"{result['policy']} seed {result['seed']}"
         products = [int(r["products_created"]) for r in rows]
-        if result["policy"] != "learning" and steps:
+        if result["policy"] == "learning":
+            steps = [int(r["agent_steps"]) for r in rows]
+            ax.plot(steps, products, color=colours["learning"], alpha=0.12, linewidth=0.8)
+            ax.plot(steps, _rolling_mean(products, RECENT), color=colours["learning"], linestyle=style, label=label)
+        elif products:
             mean = sum(products) / len(products)
-            steps, products = [0, 600_000], [mean, mean]
-        ax.plot(steps, products, color=colours[str(result["policy"])], alpha=0.8,
-                label=f"{result['policy']} seed {result['seed']}")
+            ax.plot([0, 4 * ticks], [mean, mean], color=colours[str(result["policy"])], linestyle=style, label=label)
     ax.set_xlabel("agent-steps (4 agents)")
-    ax.set_ylabel("products per episode")
+    ax.set_ylabel(f"products per episode (learning: mean of the last {RECENT})")
     ax.set_title("simrooms: products per 500-tick episode")
     ax.legend(fontsize=7, ncol=3)
     ax.grid(alpha=0.3)
@@ -86,7 +101,7 @@ def main() -> None:
             for row in result["curve"]:  # type: ignore[union-attr]
                 writer.writerow([result["policy"], result["seed"], row["episode"], row["tick"],
                                  row["agent_steps"], row["products_created"], row["return"]])
-    plot(results, OUT / "learning_curve.png")
+    plot(results, OUT / "learning_curve.png", args.ticks)
 
     level = {p: {r["seed"]: float(r["recent_products_per_episode"]) for r in results if r["policy"] == p}  # type: ignore[arg-type]
              for p in POLICIES}
@@ -98,7 +113,8 @@ def main() -> None:
                     if r["policy"] == "learning" and r["seed"] == seed)
         ok = learned >= 3 * random and learned >= heuristic / 2 and wall < 600
         passed &= ok
-        print(f"{seed:>4} {learned:>9.1f} {heuristic:>9.1f} {random:>7.1f} {learned / max(random, 1e-9):>8.1f}x "
+        versus_random = f"{learned / random:.0f}x" if random else "all"
+        print(f"{seed:>4} {learned:>9.1f} {heuristic:>9.1f} {random:>7.1f} {versus_random:>9} "
               f"{learned / heuristic:>11.0%} {wall:>10.0f} s {'ok' if ok else 'SHORT'}")
     print(f"curve: {OUT / 'learning_curve.csv'}, plot: {OUT / 'learning_curve.png'}")
     sys.exit(0 if passed else 1)

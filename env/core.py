@@ -453,8 +453,12 @@ class BatchedWorld:
         return grow
 
     def _log_events(self, slots: np.ndarray, act: np.ndarray, stranded: np.ndarray) -> None:
-        worked = (act == PICK) | (act == DROP) | stranded
-        for row, agent in zip(*np.nonzero(worked), strict=True):
+        """Log picks and drops, then agents running out of energy (a last pick can do both)."""
+        worked = (act == PICK) | (act == DROP)
+        for row, agent in zip(*np.nonzero(worked | stranded), strict=True):
             slot = int(slots[row])
-            name = "out_of_energy" if stranded[row, agent] else ACTION_NAMES[act[row, agent]]
-            self.log[slot].append((int(self.total_tick[slot]), int(agent), name))
+            tick = int(self.total_tick[slot])
+            if worked[row, agent]:
+                self.log[slot].append((tick, int(agent), ACTION_NAMES[act[row, agent]]))
+            if stranded[row, agent]:
+                self.log[slot].append((tick, int(agent), "out_of_energy"))

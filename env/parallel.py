@@ -203,4 +203,5 @@ class ProductionEnv:
             world.agent_reward, world.key, world.episode_tick, world.total_tick, world.episode,
             world.products, world.energy_spent, world.episode_reward, world.spawned, world.consumed,
         ]
-        return b"".join(np.ascontiguousarray(p).tobytes() for p in parts)
+        log = repr(list(world.log[0])).encode()
+        return b"".join(np.ascontiguousarray(p).tobytes() for p in parts) + log
