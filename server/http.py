@@ -12,14 +12,13 @@ from flask import (
     current_app,
     jsonify,
     redirect,
-    render_template,
     request,
-    send_from_directory,
 )
 from flask_login import current_user, login_user, logout_user  # type: ignore[import-untyped]
 
 from server.auth import SessionUser, csrf_token, csrf_valid
 from server.metrics import CONTENT_TYPE
+from server.pages import render_login, safe_next
 
 if TYPE_CHECKING:
     from server.app import Services
@@ -45,31 +44,6 @@ def healthz() -> Response:
     return jsonify({"status": "ok"})
 
 
-@bp.get("/")
-def index() -> Any:
-    if (WEB_DIR / "templates" / "index.html").is_file():
-        return render_template("index.html")
-    if (WEB_DIR / "index.html").is_file():
-        return send_from_directory(WEB_DIR, "index.html")
-    name = escape(current_user.user.name) if current_user.is_authenticated else None
-    body = f"<p>Signed in as {name}.</p>" if name else '<p><a href="/login">Sign in</a></p>'
-    return f"<!doctype html><title>simrooms</title><h1>simrooms</h1>{body}"
-
-
-LOGIN_PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Sign in - simrooms</title></head>
-<body>
-<h1>Sign in to simrooms</h1>
-{message}
-<form method="post" action="/login">
-  <input type="hidden" name="csrf_token" value="{csrf}">
-  <label>User name <input name="username" autocomplete="username" required maxlength="40"></label>
-  <label>Password <input name="password" type="password" autocomplete="current-password" required></label>
-  <button type="submit">Sign in</button>
-</form>
-</body></html>
-"""
-
 LOGOUT_PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Sign out - simrooms</title></head>
 <body><form method="post" action="/logout">
@@ -79,9 +53,7 @@ LOGOUT_PAGE = """<!doctype html>
 
 
 def _login_page(message: str = "", status: int = 200) -> tuple[str, int, dict[str, str]]:
-    note = f'<p role="alert">{escape(message)}</p>' if message else ""
-    page = LOGIN_PAGE.format(message=note, csrf=escape(csrf_token()))
-    return page, status, {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store"}
+    return render_login(message, status)  # web/templates/login.html (server.pages)
 
 
 @bp.get("/login")
@@ -101,7 +73,7 @@ def login() -> Any:
     if user is None:
         return _login_page("Wrong user name or password.", 401)
     login_user(SessionUser(user))
-    return redirect("/", code=303)
+    return redirect(safe_next(request.form.get("next")), code=303)
 
 
 @bp.get("/logout")

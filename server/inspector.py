@@ -1,0 +1,317 @@
+"""The agent inspector and the training history: two client events of namespace ``/sim``.
+
+``inspect_agent {room, agent}``
+    Watch agent ``agent`` (an int, 0 to the room's agents - 1) of a room the connection has
+    joined; ``agent: null`` stops watching. One agent per connection and room: a new one replaces
+    the old. Ack ``{"ok": true, "room", "agent", "inspect": AgentInspect or null}`` (the figures
+    now, so the page need not wait). Errors: ``invalid_payload``, ``not_found`` (no such room or
+    agent), ``invalid_state`` (the connection has not joined the room), ``rate_limited``.
+
+    While watching, the connection alone receives ``agent_inspect`` AgentInspect events, at most
+    ``INSPECT_RATE`` a second and only when the room's tick changed: ``{room, tick, episode,
+    agent, x, y, action, probabilities, value, view_radius}``. ``probabilities`` maps each action
+    name to the probability the policy gave it at its last decision (null for policies without
+    probabilities, e.g. ``random``), ``value`` is the policy's value estimate then (or null),
+    ``action`` the action it took, ``view_radius`` r: its field of view is the (2r+1) x (2r+1)
+    square around (x, y). Watching stops on ``inspect_agent`` with ``agent: null``, on
+    ``leave_room``, on disconnect and when the room is deleted.
+
+``metrics_history {room}``
+    Ack ``{"ok": true, "room", "episodes": [figures]}``: the ``metrics`` figures of the room's most
+    recent finished episodes (at most 100), oldest first, so that charts start full. No join needed.
+
+Figures are read on the engine thread (``Engine.call``), the only thread that touches simulations.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated, Any
+
+from flask import request
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from server.protocol import NAMESPACE, ProtocolError, RoomName, describe, error_ack
+
+if TYPE_CHECKING:
+    from flask_socketio import SocketIO
+
+    from server.app import Services
+    from server.engine import Engine
+    from server.rooms import Connection
+
+log = logging.getLogger(__name__)
+INSPECT_RATE = 10.0
+"""agent_inspect events per second per watching connection, at most."""
+IDLE_SLEEP = 0.25
+HISTORY_KEPT = 100
+
+
+class InspectAgent(BaseModel):
+    """Watch one agent of a joined room (``agent: null`` stops)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    room: RoomName
+    agent: Annotated[int, Field(ge=0, le=7)] | None
+
+
+class MetricsHistory(BaseModel):
+    """The training figures of the room's recent episodes."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    room: RoomName
+
+
+class AgentInspect(BaseModel):
+    """Server event ``agent_inspect`` (documentation only; sent as a plain dict)."""
+
+    room: str
+    tick: int
+    episode: int
+    agent: int
+    x: int | None
+    y: int | None
+    action: str | None
+    probabilities: dict[str, float] | None
+    value: float | None
+    view_radius: int
+
+
+@dataclass
+class Watch:
+    sid: str
+    key: str
+    name: str
+    agent: int
+    last_tick: int = -1
+
+
+def _finite(value: Any) -> float | None:
+    number = float(value)
+    return round(number, 5) if math.isfinite(number) else None
+
+
+def read_agents(engine: Engine, wanted: dict[str, set[int]]) -> dict[str, dict[str, Any]]:
+    """On the engine thread: the inspector's figures of the agents `wanted` per room key."""
+    from env.config import ACTION_NAMES
+
+    out: dict[str, dict[str, Any]] = {}
+    for key, agents in wanted.items():
+        room = engine.rooms.get(key)
+        sim = getattr(room, "sim", None)
+        if room is None or sim is None:
+            continue
+        env = getattr(sim, "env", None)
+        config = getattr(env, "config", None)
+        radius = int(getattr(config, "view_radius", 3))
+        act = getattr(sim, "last_act", None)
+        probabilities = getattr(act, "probabilities", None)
+        values = getattr(act, "values", None)
+        actions = getattr(act, "actions", None)
+        positions: dict[int, tuple[int, int]] = {}
+        try:
+            pos = env.world.pos  # type: ignore[union-attr]
+            for agent in agents:
+                positions[agent] = (int(pos[0, agent, 1]), int(pos[0, agent, 0]))
+        except Exception:  # another world layout: fall back to the snapshot
+            try:
+                for seen in room.snapshot()["agents"]:
+                    positions[int(seen["id"])] = (int(seen["x"]), int(seen["y"]))
+            except Exception:
+                log.debug("No agent positions for room %s", key, exc_info=True)
+        figures: dict[int, dict[str, Any]] = {}
+        for agent in agents:
+            if agent >= room_agents(sim):
+                continue
+            x, y = positions.get(agent, (None, None))
+            entry: dict[str, Any] = {"x": x, "y": y, "action": None, "probabilities": None, "value": None}
+            try:
+                if actions is not None:
+                    entry["action"] = ACTION_NAMES[int(actions[agent])]
+                if probabilities is not None:
+                    row = probabilities[agent]
+                    entry["probabilities"] = {
+                        name: _finite(row[i]) or 0.0 for i, name in enumerate(ACTION_NAMES) if i < len(row)
+                    }
+                if values is not None:
+                    entry["value"] = _finite(values[agent])
+            except (IndexError, TypeError, ValueError):
+                log.debug("Odd last_act in room %s", key, exc_info=True)
+            figures[agent] = entry
+        out[key] = {"tick": int(room.tick), "episode": int(room.episode), "view_radius": radius, "agents": figures}
+    return out
+
+
+def room_agents(sim: Any) -> int:
+    env = getattr(sim, "env", None)
+    count = getattr(env, "num_agents", None)
+    return int(count) if isinstance(count, int) else 8
+
+
+def read_history(engine: Engine, key: str) -> list[dict[str, Any]]:
+    """On the engine thread: the metrics figures of the room's recent finished episodes."""
+    room = engine.rooms.get(key)
+    sim = getattr(room, "sim", None)
+    if room is None or sim is None:
+        raise KeyError(key)
+    episodes: list[dict[str, Any]] = []
+    for summary in list(getattr(sim, "finished", []))[-HISTORY_KEPT:]:
+        figures: dict[str, Any] = {"room": room.name, "episode": int(summary.episode)}
+        figures.update({k: v for k, v in dict(summary.metrics).items() if k not in figures})
+        episodes.append(figures)
+    return episodes
+
+
+class Inspector:
+    """Who watches which agent, and the green loop that sends them the figures."""
+
+    def __init__(self, socketio: SocketIO, svc: Services) -> None:
+        self.socketio = socketio
+        self.svc = svc
+        self.watches: dict[tuple[str, str], Watch] = {}
+        self._looping = False
+        self.interval = 1.0 / min(INSPECT_RATE, float(getattr(svc.settings, "update_rate", INSPECT_RATE)))
+
+    # --------------------------------------------------------------- events
+
+    def inspect(self, conn: Connection, m: InspectAgent) -> dict[str, Any]:
+        manager = self.svc.rooms
+        room = manager.find(conn.user, m.room)
+        if m.agent is None:
+            self.watches.pop((conn.sid, room.key), None)
+            return {"room": room.name, "agent": None, "inspect": None}
+        if conn.sid not in room.members:
+            raise ProtocolError("invalid_state", f"Join room {room.name!r} before inspecting its agents.")
+        if m.agent >= room.agents:
+            raise ProtocolError(
+                "not_found", f"Room {room.name!r} has {room.agents} agents (0-{room.agents - 1}), not agent {m.agent}."
+            )
+        watch = Watch(conn.sid, room.key, room.name, m.agent)
+        self.watches[(conn.sid, room.key)] = watch
+        figures = self._read({room.key: {m.agent}})
+        payload = self._payload(watch, figures.get(room.key))
+        if payload is not None:
+            watch.last_tick = payload["tick"]
+        self._ensure_loop()
+        return {"room": room.name, "agent": m.agent, "inspect": payload}
+
+    def history(self, conn: Connection, m: MetricsHistory) -> dict[str, Any]:
+        room = self.svc.rooms.find(conn.user, m.room)
+        try:
+            episodes = self.svc.engine.call(read_history, self.svc.engine, room.key)
+        except KeyError:
+            raise ProtocolError("not_found", f"There is no room named {m.room!r}.") from None
+        return {"room": room.name, "episodes": episodes}
+
+    # --------------------------------------------------------------- the loop
+
+    def _read(self, wanted: dict[str, set[int]]) -> dict[str, dict[str, Any]]:
+        result: dict[str, dict[str, Any]] = self.svc.engine.call(read_agents, self.svc.engine, wanted)
+        return result
+
+    @staticmethod
+    def _payload(watch: Watch, room_figures: dict[str, Any] | None) -> dict[str, Any] | None:
+        if room_figures is None or watch.agent not in room_figures["agents"]:
+            return None
+        return {
+            "room": watch.name,
+            "tick": room_figures["tick"],
+            "episode": room_figures["episode"],
+            "agent": watch.agent,
+            **room_figures["agents"][watch.agent],
+            "view_radius": room_figures["view_radius"],
+        }
+
+    def _ensure_loop(self) -> None:
+        if not self._looping:
+            self._looping = True
+            self.socketio.start_background_task(self._loop)
+
+    def _prune(self) -> None:
+        """Forget watches of connections that left the room or are gone, and of deleted rooms."""
+        manager = self.svc.rooms
+        for ident, watch in list(self.watches.items()):
+            conn = manager.connections.get(watch.sid)
+            room = manager.rooms.get(watch.key)
+            if conn is None or room is None or watch.key not in conn.rooms or watch.sid not in room.members:
+                self.watches.pop(ident, None)
+
+    def _loop(self) -> None:
+        try:
+            while self.watches and getattr(self.svc, "running", True):
+                self.socketio.sleep(self.interval)
+                self.send_once()
+        finally:
+            self._looping = False
+        if self.watches:  # one arrived as the loop ended
+            self._ensure_loop()
+
+    def send_once(self) -> None:
+        self._prune()
+        if not self.watches:
+            return
+        wanted: dict[str, set[int]] = {}
+        for watch in self.watches.values():
+            wanted.setdefault(watch.key, set()).add(watch.agent)
+        try:
+            figures = self._read(wanted)
+        except Exception:
+            log.exception("Reading the inspected agents failed")
+            return
+        for watch in list(self.watches.values()):
+            room_figures = figures.get(watch.key)
+            if room_figures is None or room_figures["tick"] == watch.last_tick:
+                continue
+            payload = self._payload(watch, room_figures)
+            if payload is None:
+                continue
+            watch.last_tick = payload["tick"]
+            self.socketio.emit("agent_inspect", payload, to=watch.sid, namespace=NAMESPACE)
+
+
+def register(socketio: SocketIO, svc: Services) -> Inspector:
+    """Add the ``inspect_agent`` and ``metrics_history`` events to namespace /sim."""
+    inspector = Inspector(socketio, svc)
+    _on(socketio, svc, "inspect_agent", InspectAgent, inspector.inspect)
+    _on(socketio, svc, "metrics_history", MetricsHistory, inspector.history)
+    return inspector
+
+
+def _on(
+    socketio: SocketIO, svc: Services, event: str, model: type[BaseModel], handler: Callable[[Any, Any], dict[str, Any]]
+) -> None:
+    """Like server.sockets' handlers: rate limit, validate strictly, ack, never raise."""
+
+    def on_event(*args: Any) -> dict[str, Any]:
+        conn = svc.rooms.connections.get(request.sid)  # type: ignore[attr-defined]
+        if conn is None:
+            ack = error_ack("unauthorized", "This connection is not signed in; connect again.")
+        elif not conn.bucket.take():
+            ack = error_ack("rate_limited", f"Too many events; slow down and retry {event} later.")
+        else:
+            try:
+                ack = {"ok": True, **handler(conn, _parse(event, model, args))}
+            except ProtocolError as error:
+                ack = error.ack()
+            except TimeoutError:
+                ack = error_ack("internal", f"{event} took too long: the engine is busy. Try again.")
+            except Exception:
+                log.exception("%s failed", event)
+                ack = error_ack("internal", f"{event} failed on the server; the error is logged.")
+        svc.metrics.events.labels(event, "ok" if ack["ok"] else ack["error"]["code"]).inc()
+        return ack
+
+    on_event.__name__ = f"on_{event}"
+    socketio.on_event(event, on_event, namespace=NAMESPACE)
+
+
+def _parse(event: str, model: type[BaseModel], args: tuple[Any, ...]) -> Any:
+    if len(args) != 1 or not isinstance(args[0], dict):
+        raise ProtocolError("invalid_payload", f"{event} takes one JSON object.")
+    try:
+        return model.model_validate(args[0])
+    except ValidationError as error:
+        raise ProtocolError("invalid_payload", describe(error, event)) from None

@@ -1,0 +1,156 @@
+"""The browser pages: lobby (``/``), room view (``/rooms/<name>``), admin (``/admin``), sign-up.
+
+Pages are Jinja templates in ``web/templates`` with plain ES modules from ``web/static``; all
+live data comes over Socket.IO (namespace ``/sim``) and, for the admin page, ``GET
+/api/admin/rooms`` (server.admin). The login form itself is server.http's (``GET/POST /login``);
+it renders ``login.html`` through :func:`render_login`.
+
+``init_app(app, socketio, svc)`` registers everything of the web client: these pages, the admin
+API and the agent inspector's socket events (server.inspector). It is idempotent.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Flask, abort, current_app, redirect, render_template, request
+from flask_login import current_user, login_user  # type: ignore[import-untyped]
+
+from server.auth import (
+    SessionUser,
+    csrf_token,
+    csrf_valid,
+    hash_password,
+    offload,
+    password_problem,
+    valid_user_name,
+)
+from server.protocol import ROOM_NAME_PATTERN
+
+if TYPE_CHECKING:
+    from flask_socketio import SocketIO
+
+    from server.app import Services
+
+bp = Blueprint("pages", __name__)
+EXTENSION_KEY = "simrooms-pages"
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+def init_app(app: Flask, socketio: SocketIO, svc: Services) -> None:
+    """Register the pages, the admin API and the inspector's events (once)."""
+    if app.extensions.get(EXTENSION_KEY):
+        return
+    from server import admin, inspector
+
+    app.register_blueprint(bp)
+    app.register_blueprint(admin.bp)
+    inspector.register(socketio, svc)
+    app.extensions[EXTENSION_KEY] = True
+
+
+def services() -> Services:
+    return current_app.extensions["simrooms"]  # type: ignore[no-any-return,unused-ignore]
+
+
+def signup_allowed() -> bool:
+    return bool(getattr(services().settings, "allow_signup", False))
+
+
+def serializer() -> str:
+    """The wire format the browser must speak (``json``, or ``msgpack`` when the server uses it)."""
+    value = getattr(services().settings, "serializer", "json")
+    return value if value in ("json", "msgpack") else "json"
+
+
+@bp.app_context_processor
+def _page_context() -> dict[str, Any]:
+    """What every template may use: the user, the CSRF token (for logout), the settings that shape pages."""
+    user = current_user.user if current_user.is_authenticated else None
+    return {
+        "me": user,
+        "csrf_token": csrf_token,
+        "signup_allowed": signup_allowed(),
+        "serializer": serializer(),
+    }
+
+
+def _login_redirect() -> Any:
+    target = request.full_path.rstrip("?") if request.path != "/" else ""
+    return redirect(f"/login?next={target}" if target else "/login", code=303)
+
+
+def render_login(message: str = "", status: int = 200) -> tuple[str, int, dict[str, str]]:
+    """The login page (``login.html``) with an error `message`; server.http serves it."""
+    page = render_template("login.html", message=message, csrf=csrf_token(), next=safe_next(request.args.get("next")))
+    return page, status, {"Content-Type": "text/html; charset=utf-8", **NO_STORE}
+
+
+def safe_next(target: str | None) -> str:
+    """A local path to go to after signing in, or ``/`` (no open redirects)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    parts = urlsplit(target)
+    return "/" if parts.scheme or parts.netloc else target
+
+
+@bp.get("/")
+def lobby() -> Any:
+    if not current_user.is_authenticated:
+        return _login_redirect()
+    return render_template("lobby.html", room_pattern=ROOM_NAME_PATTERN), 200, NO_STORE
+
+
+@bp.get("/rooms/<path:name>")
+def room(name: str) -> Any:
+    if not current_user.is_authenticated:
+        return _login_redirect()
+    return render_template("room.html", room=name), 200, NO_STORE
+
+
+@bp.get("/admin")
+def admin_page() -> Any:
+    if not current_user.is_authenticated:
+        return _login_redirect()
+    if not current_user.user.is_admin:
+        return render_template("forbidden.html", what="The admin page is for admins."), 403, NO_STORE
+    return render_template("admin.html"), 200, NO_STORE
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+def signup() -> Any:
+    if not signup_allowed():
+        abort(404)
+    if request.method == "GET":
+        return _signup_page()
+    if not csrf_valid(request.form.get("csrf_token")):
+        return _signup_page("The form expired; please try again.", status=400)
+    svc = services()
+    if not svc.login_limiter.take(request.remote_addr or "unknown"):
+        return _signup_page("Too many attempts; wait a minute.", status=429)
+    name = request.form.get("username", "")
+    password = request.form.get("password", "")
+    errors: dict[str, str] = {}
+    if not valid_user_name(name):
+        errors["username"] = "Use 1-40 ASCII letters, digits, '.', '-' or '_'."
+    problem = password_problem(password)
+    if problem:
+        errors["password"] = problem
+    elif password != request.form.get("password2", ""):
+        errors["password2"] = "The two passwords differ."
+    if errors:
+        return _signup_page(errors=errors, name=name, status=400)
+    from server.storage import NameTaken
+
+    try:
+        user = svc.storage.create_user(name, offload(hash_password, password))
+    except NameTaken:
+        return _signup_page(errors={"username": f"The name {name!r} is taken."}, name=name, status=409)
+    login_user(SessionUser(user))
+    return redirect("/", code=303)
+
+
+def _signup_page(message: str = "", errors: dict[str, str] | None = None, name: str = "", status: int = 200) -> Any:
+    page = render_template("signup.html", message=message, errors=errors or {}, name=name, csrf=csrf_token())
+    return page, status, {"Content-Type": "text/html; charset=utf-8", **NO_STORE}
