@@ -252,6 +252,7 @@ class LearningPolicy:
         self._figures.value_loss.append(float(means[1]))
         self._figures.entropy.append(float(means[2]))
         self._figures.approx_kl.append(float(means[3]))
+        self._figures.mean_return.append(float(returns.mean()))
         self._filled = 0
 
     # ----------------------------------------------------------------- state

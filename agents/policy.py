@@ -29,11 +29,13 @@ class EpisodeFigures:
     value_loss: list[float] = field(default_factory=list)
     entropy: list[float] = field(default_factory=list)
     approx_kl: list[float] = field(default_factory=list)
+    mean_return: list[float] = field(default_factory=list)
+    """Mean discounted return (the value targets) of each update's rollout."""
 
     def summary(self) -> dict[str, float | int]:
         """Means over the episode's updates, JSON-safe."""
         out: dict[str, float | int] = {"updates": self.updates}
-        for name in ("policy_loss", "value_loss", "entropy", "approx_kl"):
+        for name in ("policy_loss", "value_loss", "entropy", "approx_kl", "mean_return"):
             values: list[float] = getattr(self, name)
             if values:
                 out[name] = round(float(np.mean(values)), 6)
