@@ -34,8 +34,9 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 TICKS_PER_SPEED = 10.0
-MAX_BACKLOG_SECONDS = 0.25
-"""A room that falls further behind its schedule than this drops the backlog instead of bursting."""
+MAX_BACKLOG_SECONDS = 1.0
+"""A room that falls behind its schedule catches up (a learning update of many rooms at once can
+stall the engine for most of a second); one further behind than this drops the backlog instead."""
 IDLE_WAKEUP = 0.5
 CALL_TIMEOUT = 60.0
 
