@@ -1,0 +1,64 @@
+// Applying the compact deltas of state_update, exactly as env/delta.py's apply() does:
+// replace each whole field present, set each `cells` pair (or take `grid`), replace or add each
+// `agents` row and drop each `gone` id (agents stay sorted by id), then append `log` and keep
+// the last `log_len` entries. A malformed delta throws: the page then resyncs from a full
+// snapshot.
+
+const AGENT_FIELDS = ["id", "x", "y", "energy", "carrying", "reward", "action"];
+const LOG_FIELDS = ["tick", "agent", "action"];
+const DELTA_KEYS = new Set(["grid", "cells", "agents", "gone", "log", "log_len"]);
+
+function rows(flat, width, name) {
+  if (!Array.isArray(flat)) throw new Error(`The delta's '${name}' is not a list.`);
+  if (flat.length % width) {
+    throw new Error(`The delta's '${name}' holds ${flat.length} values, not a multiple of ${width}.`);
+  }
+  const out = [];
+  for (let i = 0; i < flat.length; i += width) out.push(flat.slice(i, i + width));
+  return out;
+}
+
+/**
+ * Apply `delta` to `state` in place (the page owns its state) and return the new log entries,
+ * oldest first (what the action log shows). Equal to env.delta.apply(state, delta).
+ */
+export function applyDelta(state, delta) {
+  if (("log" in delta) !== ("log_len" in delta)) {
+    throw new Error("A delta carries 'log' and 'log_len' together or neither of them.");
+  }
+  for (const [key, value] of Object.entries(delta)) {
+    if (!DELTA_KEYS.has(key)) state[key] = structuredClone(value);
+  }
+  if ("grid" in delta) state.grid = structuredClone(delta.grid);
+  const width = state.width;
+  for (const [index, value] of rows(delta.cells || [], 2, "cells")) {
+    const row = state.grid[Math.floor(index / width)];
+    if (!row || index < 0) throw new Error(`The delta's cell ${index} is off the grid.`);
+    row[index % width] = value;
+  }
+  if ("agents" in delta || "gone" in delta) {
+    const agents = new Map(state.agents.map((agent) => [agent.id, agent]));
+    for (const row of rows(delta.agents || [], AGENT_FIELDS.length, "agents")) {
+      const agent = {};
+      AGENT_FIELDS.forEach((field, i) => {
+        if (field !== "action" || row[i] !== null) agent[field] = row[i];
+      });
+      agents.set(row[0], agent);
+    }
+    for (const id of delta.gone || []) agents.delete(id);
+    state.agents = [...agents.keys()].sort((a, b) => a - b).map((id) => agents.get(id));
+  }
+  let added = [];
+  if ("log" in delta) {
+    added = rows(delta.log, 3, "log").map((row) => Object.fromEntries(LOG_FIELDS.map((f, i) => [f, row[i]])));
+    const log = state.log.concat(added);
+    const length = delta.log_len;
+    if (!Number.isInteger(length) || length < 0 || length > log.length) {
+      throw new Error(`The delta's log_len ${length} is outside 0 to ${log.length}, the entries known.`);
+    }
+    // Cut from len - length, not from -length: a log_len of 0 keeps nothing.
+    state.log = log.slice(log.length - length);
+    if (added.length > length) added = added.slice(added.length - length);
+  }
+  return added;
+}
