@@ -83,7 +83,8 @@ def _login_redirect() -> Any:
 
 def render_login(message: str = "", status: int = 200) -> tuple[str, int, dict[str, str]]:
     """The login page (``login.html``) with an error `message`; server.http serves it."""
-    page = render_template("login.html", message=message, csrf=csrf_token(), next=safe_next(request.args.get("next")))
+    target = safe_next(request.args.get("next") or request.form.get("next"))
+    page = render_template("login.html", message=message, csrf=csrf_token(), next=target)
     return page, status, {"Content-Type": "text/html; charset=utf-8", **NO_STORE}
 
 

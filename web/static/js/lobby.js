@@ -43,10 +43,10 @@ function render(list) {
       el("td", { className: "num opt", text: room.agents }),
       el("td", { className: "opt", text: room.policy }),
       el("td", {}, el("span", { className: `badge badge-${state}`, text: state }),
-        el("span", { className: "muted small", text: ` ${speedLabel(room.speed)}` })),
+        el("span", { className: "muted small opt", text: ` ${speedLabel(room.speed)}` })),
       el("td", { className: "num mono", text: room.tick }),
       el("td", { className: "num opt", text: room.episode }),
-      el("td", { className: "num", text: room.observers }),
+      el("td", { className: "num opt", text: room.observers }),
       el("td", { className: "num" }, el("a", { className: "btn btn-small", href: roomUrl(room.name), text: "Join" })),
     );
   }));

@@ -252,7 +252,8 @@ function renderControls(s) {
     if (typeof speed === "number") ui.speed.value = String(speed);
   }
   ui.speed.disabled = !allowed || ui.turbo.checked;
-  setText(ui.speedOut, speedLabel(view.draggingSpeed ? Number(ui.speed.value) : ui.turbo.checked ? "max" : speed ?? Number(ui.speed.value)));
+  const shown = ui.turbo.checked ? "max" : view.draggingSpeed ? Number(ui.speed.value) : speed ?? Number(ui.speed.value);
+  setText(ui.speedOut, speedLabel(shown));
   let note = "";
   if (!socket.connected) note = "Disconnected: controls come back when the connection does.";
   else if (view.deleted) note = "This room was deleted.";
@@ -490,7 +491,9 @@ ui.speed.addEventListener("change", async () => {
 });
 ui.turbo.addEventListener("change", async () => {
   const speed = ui.turbo.checked ? "max" : Math.round(Number(ui.speed.value) * 10) / 10;
+  view.draggingSpeed = true; // keep the user's choice on screen until the server answers
   const ack = await control("set_speed", { speed });
+  view.draggingSpeed = false;
   if (ack?.ok && view.state) view.state.speed = ack.speed;
   markAll();
 });
