@@ -1,0 +1,135 @@
+"""The browser's applyDelta (web/static/js/delta.js) equals env.delta.apply, run by node."""
+
+from __future__ import annotations
+
+import json
+import random
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from env.delta import apply, diff
+
+REPO = Path(__file__).resolve().parents[2]
+DELTA_JS = REPO / "web" / "static" / "js" / "delta.js"
+ACTIONS = ["stay", "up", "down", "left", "right", "pick", "drop", "out_of_energy"]
+
+RUNNER = """
+import { applyDelta } from "./delta.mjs";
+import { readFileSync } from "node:fs";
+const cases = JSON.parse(readFileSync(0, "utf8"));
+const out = cases.map(({ prev, delta }) => {
+  const state = structuredClone(prev);
+  try {
+    const added = applyDelta(state, delta);
+    return { state, added };
+  } catch (error) {
+    return { error: String(error.message || error) };
+  }
+});
+process.stdout.write(JSON.stringify(out));
+"""
+
+
+def run_node(tmp_path: Path, cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed")
+    (tmp_path / "delta.mjs").write_text(DELTA_JS.read_text())
+    (tmp_path / "run.mjs").write_text(RUNNER)
+    done = subprocess.run(
+        [node, "run.mjs"], input=json.dumps(cases), cwd=tmp_path, capture_output=True, text=True, timeout=60, check=True
+    )
+    result: list[dict[str, Any]] = json.loads(done.stdout)
+    return result
+
+
+def snapshot(rng: random.Random, width: int, height: int, tick: int) -> dict[str, Any]:
+    agents = []
+    for agent_id in sorted(rng.sample(range(8), rng.randint(0, 5))):
+        agent: dict[str, Any] = {
+            "id": agent_id, "x": rng.randrange(width), "y": rng.randrange(height), "energy": rng.randint(0, 100),
+            "carrying": rng.randint(0, 2), "reward": rng.choice([0.0, -0.0, 1.0, round(rng.uniform(-2, 5), 3)]),
+        }
+        if rng.random() < 0.8:
+            agent["action"] = rng.choice(ACTIONS)
+        agents.append(agent)
+    log = [{"tick": tick - k, "agent": rng.randrange(4), "action": rng.choice(ACTIONS)} for k in range(rng.randint(0, 6), 0, -1)]
+    return {
+        "room": "Factory 1", "tick": tick, "episode": 1 + tick // 500, "running": rng.random() < 0.5,
+        "speed": rng.choice([1.0, 0.5, 5.0, "max"]), "width": width, "height": height,
+        "grid": [[rng.choice([0, 0, 0, 1, 2, 3, 4]) for _ in range(width)] for _ in range(height)],
+        "legend": {"0": "empty", "1": "wall", "2": "resource", "3": "factory", "4": "charger"},
+        "agents": agents,
+        "stats": {"products_created": rng.randint(0, 9), "efficiency": round(rng.random(), 4), "total_reward": round(rng.random() * 9, 2)},
+        "log": log,
+    }
+
+
+def evolve(rng: random.Random, prev: dict[str, Any]) -> dict[str, Any]:
+    """A next snapshot: mostly small changes, sometimes a new size or many agents changed."""
+    if rng.random() < 0.1:
+        return snapshot(rng, rng.randint(3, 8), rng.randint(3, 8), prev["tick"] + 7)
+    nxt = json.loads(json.dumps(prev))
+    nxt["tick"] += rng.randint(0, 3)
+    for _ in range(rng.randint(0, 4)):
+        nxt["grid"][rng.randrange(nxt["height"])][rng.randrange(nxt["width"])] = rng.randint(0, 4)
+    for agent in nxt["agents"]:
+        if rng.random() < 0.5:
+            agent["x"] = rng.randrange(nxt["width"])
+            agent["energy"] = max(0, agent["energy"] - 1)
+            agent["action"] = rng.choice(ACTIONS)
+    if nxt["agents"] and rng.random() < 0.2:
+        nxt["agents"].pop(rng.randrange(len(nxt["agents"])))
+    if rng.random() < 0.2:
+        free = sorted(set(range(8)) - {a["id"] for a in nxt["agents"]})
+        if free:
+            nxt["agents"].append({"id": free[0], "x": 0, "y": 0, "energy": 100, "carrying": 0, "reward": 0.0})
+            nxt["agents"].sort(key=lambda a: a["id"])
+    if rng.random() < 0.7:
+        nxt["log"] += [{"tick": nxt["tick"], "agent": rng.randrange(4), "action": rng.choice(ACTIONS)} for _ in range(rng.randint(0, 4))]
+        nxt["log"] = nxt["log"][-rng.randint(0, 6):] if rng.random() < 0.9 else []
+    if rng.random() < 0.3:
+        nxt["stats"]["products_created"] += 1
+    return nxt
+
+
+def test_js_apply_equals_python_apply(tmp_path: Path) -> None:
+    rng = random.Random(20261129)
+    cases = []
+    expected = []
+    for _ in range(300):
+        prev = snapshot(rng, rng.randint(3, 8), rng.randint(3, 8), rng.randint(10, 900))
+        for _ in range(4):
+            nxt = evolve(rng, prev)
+            delta = diff(prev, nxt)
+            assert apply(prev, delta) == nxt
+            cases.append({"prev": prev, "delta": delta})
+            expected.append(nxt)
+            prev = nxt
+    results = run_node(tmp_path, cases)
+    for case, result, nxt in zip(cases, results, expected, strict=True):
+        assert "error" not in result, (case, result)
+        assert result["state"] == nxt, case
+        added = result["added"]
+        assert added == nxt["log"][len(nxt["log"]) - len(added):]
+
+
+def test_js_apply_refuses_malformed_deltas(tmp_path: Path) -> None:
+    rng = random.Random(7)
+    prev = snapshot(rng, 4, 4, 100)
+    bad: list[dict[str, Any]] = [
+        {"log": [101, 0, "pick"]},
+        {"log_len": 0},
+        {"log": [], "log_len": len(prev["log"]) + 1},
+        {"cells": [1, 2, 3]},
+        {"agents": [0, 1, 1, 50, 0, 0.0]},
+    ]
+    results = run_node(tmp_path, [{"prev": prev, "delta": delta} for delta in bad])
+    for delta, result in zip(bad, results, strict=True):
+        assert "error" in result, delta
+        with pytest.raises(ValueError):
+            apply(prev, delta)
