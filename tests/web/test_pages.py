@@ -90,7 +90,8 @@ def test_pages_render_for_users(app: Flask) -> None:
     admin = app.test_client()
     sign_in(admin, "root")
     assert admin.get("/admin").status_code == 200
-    data = admin.get("/api/admin/rooms").json
+    data = admin.get("/api/admin/rooms").get_json()
+    assert isinstance(data, dict)
     assert data["rooms"] == [] and data["server"]["rooms"] == 0
     for path in ("/static/vendor/socket.io/socket.io.min.js", "/static/vendor/uplot/uPlot.iife.min.js",
                  "/static/js/room.js", "/static/css/app.css", "/static/favicon.svg"):
