@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,6 +80,8 @@ def create_app(settings: Settings | None = None, sim_factory: Any = None, warmup
     """
     settings = settings or Settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    if settings.gil_switch_interval:
+        sys.setswitchinterval(settings.gil_switch_interval)
     web = Path(__file__).resolve().parent.parent / "web"
     app = Flask(
         "simrooms", template_folder=str(web / "templates"), static_folder=str(web / "static"), static_url_path="/static"

@@ -65,9 +65,23 @@ def now_ms() -> int:
     return int(time.time() * 1000)
 
 
+def _plain(value: Any) -> Any:
+    """JSON for numpy scalars that slip into a payload (``np.int64(3)`` -> ``3``)."""
+    item = getattr(value, "item", None)
+    if item is not None and getattr(value, "shape", None) == ():
+        return item()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
 def encode_event(event: str, payload: dict[str, Any]) -> str:
     """The Socket.IO event packet body ``["event", payload]`` as compact JSON, encoded once."""
-    return json.dumps([event, payload], separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    return json.dumps([event, payload], separators=(",", ":"), ensure_ascii=False, allow_nan=False, default=_plain)
+
+
+def plain(payload: dict[str, Any]) -> dict[str, Any]:
+    """`payload` as plain JSON values (for acks, which python-socketio encodes itself)."""
+    result: dict[str, Any] = json.loads(json.dumps(payload, allow_nan=False, default=_plain))
+    return result
 
 
 # ------------------------------------------------------------------ the bridge
@@ -285,6 +299,7 @@ class Engine:
         self._sim_factory = sim_factory
         threading, queue = real_modules()
         self._commands: Any = queue.SimpleQueue()
+        self._empty: type[Exception] = queue.Empty
         self._thread: Any = threading.Thread(target=self._run, name="simrooms-engine", daemon=True)
         self._stopping = False
         self._flush_interval = 1.0 / settings.update_rate
@@ -326,33 +341,38 @@ class Engine:
     # --------------------------------------------------------------- the loop
 
     def _run(self) -> None:
-        import queue as _queue_names  # noqa: F401  (Empty is the same class in the real module)
-
-        _, real_queue = real_modules()
         self.thread_ident = _thread_ident()
         while not self._stopping:
-            timeout = max(0.0, min(self._next_wakeup() - time.monotonic(), IDLE_WAKEUP))
             try:
-                command = self._commands.get(timeout=timeout) if timeout > 0 else self._commands.get_nowait()
-            except real_queue.Empty:
+                self._cycle()
+            except Exception:  # the engine must outlive any bug of one cycle
+                log.exception("An engine cycle failed; the engine goes on")
+                time.sleep(0.01)
+
+    def _cycle(self) -> None:
+        empty = self._empty
+        timeout = max(0.0, min(self._next_wakeup() - time.monotonic(), IDLE_WAKEUP))
+        try:
+            command = self._commands.get(timeout=timeout) if timeout > 0 else self._commands.get_nowait()
+        except empty:
+            command = None
+        while command is not None:
+            self._run_command(*command)
+            try:
+                command = self._commands.get_nowait()
+            except empty:
                 command = None
-            while command is not None:
-                self._run_command(*command)
-                try:
-                    command = self._commands.get_nowait()
-                except real_queue.Empty:
-                    command = None
-            if self._stopping:
-                break
-            now = time.monotonic()
-            due = [room for room in self.rooms.values() if room.running and room.next_due <= now]
-            if due:
-                started = time.perf_counter()
-                self.step_due(due, now)
-                self._durations.append(time.perf_counter() - started)
-                self._cycle_rooms.append(len(due))
-            self._flush(time.monotonic())
-            self._hand_figures()
+        if self._stopping:
+            return
+        now = time.monotonic()
+        due = [room for room in self.rooms.values() if room.running and room.next_due <= now]
+        if due:
+            started = time.perf_counter()
+            self.step_due(due, now)
+            self._durations.append(time.perf_counter() - started)
+            self._cycle_rooms.append(len(due))
+        self._flush(time.monotonic())
+        self._hand_figures()
 
     def _run_command(self, fn: Callable[..., Any], args: tuple[Any, ...], future: Future | None) -> None:
         try:
@@ -384,14 +404,14 @@ class Engine:
         for room in due:
             try:
                 summary = room.sim.step()
+                self._ticks += 1
+                room.publish()
+                room.dirty = True
+                if summary is not None:
+                    self._episode_ended(room, summary)
             except Exception as error:
                 self._fail(room, error)
                 continue
-            self._ticks += 1
-            room.publish()
-            room.dirty = True
-            if summary is not None:
-                self._episode_ended(room, summary)
             if room.turbo:
                 room.next_due = now
             else:
@@ -430,16 +450,20 @@ class Engine:
         figures.update({k: v for k, v in summary.metrics.items() if k not in figures})
         metrics = encode_event("metrics", figures)
         key = room.key
-        # The update that shows the episode's last state goes first.
-        self._flush_room(room, time.monotonic())
+        # No update is forced out here: that would break "at most update_rate a second" in turbo,
+        # where episodes can end many times a second. The next update folds the episode's end in.
         self.bridge.post(lambda: (self.hub.send_room(key, "game_ended", ended), self.hub.send_room(key, "metrics", metrics)))
 
     # --------------------------------------------------------------- updates
 
     def _flush(self, now: float) -> None:
-        for room in self.rooms.values():
+        for room in list(self.rooms.values()):
             if room.dirty and room.members and now >= room.last_flush + self._flush_interval:
-                self._flush_room(room, now)
+                try:
+                    self._flush_room(room, now)
+                except Exception as error:
+                    room.last_sent = None
+                    self._fail(room, error)
 
     def _flush_room(self, room: EngineRoom, now: float) -> None:
         """Send the members the delta from the last snapshot sent to the current one."""
@@ -575,24 +599,29 @@ class Engine:
         return speed
 
     def op_snapshot(self, key: str) -> dict[str, Any]:
-        return self._room(key).snapshot()
+        return plain(self._room(key).snapshot())
 
     def op_join(self, key: str, sid: str, members: int) -> _AfterHub:
-        """Bring the members up to date, make the current snapshot the room's base, and return
-        it once the event loop has added `sid` to the room and sent it the full update."""
+        """The snapshot the room's next delta starts from, returned once the event loop has added
+        `sid` to the room and sent it that snapshot as a full update.
+
+        With members already there, that is the last snapshot sent to them (at most one update
+        interval old): the joiner then takes the same deltas as everyone, and joins never add
+        updates beyond ``update_rate`` a second. In an empty room it is the current snapshot.
+        """
         room = self._room(key)
-        now = time.monotonic()
         if room.members and room.last_sent is not None:
-            self._flush_room(room, now)  # existing members reach the current state by a delta
+            current = room.last_sent
+        else:
+            current = room.snapshot()
+            room.last_sent = current
+            room.last_flush = time.monotonic()
+            room.dirty = False
         room.members = members
-        current = room.snapshot()
-        room.last_sent = current
-        room.last_flush = now
-        room.dirty = False
         body = encode_event("state_update", dict(current, ts=now_ms(), full=True))
         self._updates += 1
         self._update_bytes += len(body)
-        return _AfterHub(current, lambda: self.hub.join_member(key, sid, body))
+        return _AfterHub(plain(current), lambda: self.hub.join_member(key, sid, body))
 
     def op_set_members(self, key: str, members: int) -> None:
         room = self.rooms.get(key)
