@@ -243,7 +243,7 @@ export class Board {
     const [ax, ay] = this._rect(x1, y1);
     const [bx, by, bw, bh] = this._rect(x2, y2);
     // dim what the agent cannot see
-    ctx.fillStyle = "rgba(15, 23, 42, 0.18)";
+    ctx.fillStyle = "rgba(15, 23, 42, 0.13)";
     ctx.fillRect(0, 0, this.px, this.px);
     ctx.clearRect(ax, ay, bx + bw - ax, by + bh - ay);
     const lw = Math.max(2, this.px / 200);

@@ -59,7 +59,7 @@ export class Charts {
           { stroke: "#5d6b82", grid: { stroke: "#eef1f6" }, size: 32 },
           ...spec.axes.map((a, i) => ({
             scale: a.scale, side: a.side ?? 3, stroke: spec.series[i].stroke,
-            grid: { show: i === 0, stroke: "#eef1f6" }, size: 46,
+            grid: { show: i === 0, stroke: "#eef1f6" }, size: 56,
           })),
         ],
       };

@@ -121,8 +121,8 @@ socket.on("game_started", (m) => sameRoom(m) && setRunning(true, m.tick));
 socket.on("game_stopped", (m) => sameRoom(m) && setRunning(false, m.tick));
 socket.on("game_ended", (m) => {
   if (!sameRoom(m)) return;
-  const why = { terminated: "every agent ran out of energy", truncated: "the tick limit", reset: "a reset" }[m.reason] || m.reason;
-  toast(`Episode ${m.episode} ended (${why}): ${m.stats?.products_created ?? 0} products.`);
+  const why = { terminated: "all out of energy", truncated: "tick limit", reset: "reset" }[m.reason] || m.reason;
+  setText($("episode-note"), `· episode ${m.episode} ended at tick ${m.tick} (${why}), ${m.stats?.products_created ?? 0} products`);
 });
 socket.on("metrics", (m) => sameRoom(m) && charts.add(m));
 socket.on("room_error", (m) => {
