@@ -21,6 +21,13 @@ const socket = connect({
 });
 socket.on("room_list", (message) => render(message.rooms || []));
 
+// room_list comes when rooms appear, vanish, start or stop; ticks and watchers move in between.
+setInterval(async () => {
+  if (document.hidden || !socket.connected) return;
+  const ack = await request(socket, "list_rooms", {});
+  if (ack.ok) render(ack.rooms);
+}, 5000);
+
 function roomUrl(name) {
   return `/rooms/${encodeURIComponent(name)}`;
 }
