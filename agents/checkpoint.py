@@ -1,4 +1,5 @@
-"""Checkpoints of a learning policy: weights, Adam's state and sampling state, as safetensors."""
+"""Checkpoints of a room's learning policy: weights, Adam's state and sampling state, as
+safetensors."""
 
 from __future__ import annotations
 
@@ -12,22 +13,20 @@ import numpy as np
 from env.config import WorldConfig
 
 if TYPE_CHECKING:
-    from agents.learning import LearningPolicy
+    from agents.learning import LearningPolicy, StackedLearner
 
 FORMAT = "simrooms-policy-v1"
 
 
 def save(policy: LearningPolicy, path: str | Path) -> None:
     """Write `policy` to `path`; loading it gives a policy that acts exactly the same."""
-    arrays: dict[str, mx.array] = {"adam_step": policy.adam_step}
-    for prefix, tree in (("params", policy.params), ("adam_m1", policy.moment1), ("adam_m2", policy.moment2)):
-        arrays.update({f"{prefix}/{name}": value for name, value in tree.items()})
-    metadata = {
-        "format": FORMAT,
-        "policy": json.dumps(policy.describe()),
-        "shuffle_state": json.dumps(policy.shuffle_state()),
-    }
-    mx.save_safetensors(str(path), arrays, metadata=metadata)
+    save_room(policy.learner, policy.room, path)
+
+
+def save_room(learner: StackedLearner, room: int, path: str | Path) -> None:
+    """Write the policy of `room` in `learner` to `path`."""
+    metadata = {"format": FORMAT, "policy": json.dumps(learner.describe(room))}
+    mx.save_safetensors(str(path), learner.room_arrays(room), metadata=metadata)
 
 
 def load(path: str | Path, world: WorldConfig | None = None) -> LearningPolicy:
@@ -38,25 +37,18 @@ def load(path: str | Path, world: WorldConfig | None = None) -> LearningPolicy:
     arrays: dict[str, mx.array] = loaded[0]
     metadata: dict[str, str] = loaded[1]
     if metadata.get("format") != FORMAT:
-        raise ValueError(f"{str(path)!r} is not a simrooms policy checkpoint (format {metadata.get('format')!r}).")
+        raise ValueError(
+            f"{str(path)!r} is not a simrooms policy checkpoint (format {metadata.get('format')!r})."
+        )
     facts = json.loads(metadata["policy"])
-    config = LearningConfig(**facts["config"])
-    policy = LearningPolicy(facts["num_agents"], np.random.SeedSequence(0), world or WorldConfig(), config)
-    trees: dict[str, dict[str, mx.array]] = {"params": {}, "adam_m1": {}, "adam_m2": {}}
-    for key, value in arrays.items():
-        if "/" in key:
-            prefix, name = key.split("/", 1)
-            trees[prefix][name] = value
-    if set(trees["params"]) != set(policy.params) or any(
-        trees["params"][k].shape != v.shape for k, v in policy.params.items()
-    ):
-        raise ValueError(f"Checkpoint {str(path)!r} does not fit a world of this observation size.")
-    order = list(policy.params)
-    policy.params, policy.moment1, policy.moment2 = (
-        {name: trees[prefix][name] for name in order} for prefix in ("params", "adam_m1", "adam_m2")
+    policy = LearningPolicy(
+        facts["num_agents"],
+        np.random.SeedSequence(0),
+        world or WorldConfig(),
+        LearningConfig(**facts["config"]),
     )
-    policy.adam_step = arrays["adam_step"]
-    policy.acted = int(facts["acted"])
-    policy.noise_key = int(facts["noise_key"])
-    policy.restore_shuffle_state(json.loads(metadata["shuffle_state"]))
+    try:
+        policy.restore(facts, arrays)
+    except (KeyError, ValueError) as error:
+        raise ValueError(f"Checkpoint {str(path)!r} does not fit this world: {error}") from None
     return policy

@@ -1,9 +1,13 @@
-"""Online PPO with GAE for all agents of a room, in MLX, readable top to bottom.
+"""Online PPO with GAE for the agents of many rooms at once, in MLX, readable top to bottom.
 
-The agents act together in one batched call per tick; every `rollout_ticks` ticks the policy
-updates on what it gathered (clipped surrogate, value loss, entropy bonus, Adam), then goes on.
-Sampling noise comes from the counter-based generator in env.rng, so a policy's actions are a
-pure function of its weights, its seed and how many times it has acted.
+Every room has its own weights, stacked with every other room's on a leading axis of groups (one
+group per room, or one per agent with per-agent networks). The agents of all rooms that act
+together do so in one batched call; every `rollout_ticks` ticks of its own a room updates on
+what it gathered (clipped surrogate, value loss, entropy bonus, Adam), in one batched call with
+every other room whose rollout filled at the same time. Nothing crosses between groups: a room's
+weights and actions are the same whether it learns alone or beside hundreds of others. Sampling
+noise comes from the counter-based generator in env.rng, so a room's actions are a pure function
+of its weights, its seed and how many times it has acted.
 """
 
 from __future__ import annotations
@@ -73,7 +77,8 @@ def _make_train_step(config: LearningConfig) -> Any:
 
     Every group of weights learns on its own: advantages are normalised, losses averaged and
     gradients clipped per group, and the groups' losses are summed, so a group's update is the
-    same whether it trains alone or stacked with others.
+    same whether it trains alone or stacked with others. The figures come back per group, as
+    (4, groups): policy loss, value loss, entropy, approximate KL.
     """
 
     def loss_fn(params: Params, batch: dict[str, mx.array]) -> tuple[mx.array, mx.array]:
@@ -92,22 +97,24 @@ def _make_train_step(config: LearningConfig) -> Any:
         entropy = -mx.where(batch["masks"], mx.exp(log_probs) * log_probs, 0.0).sum(axis=-1).mean(axis=1)
         loss = policy_loss - config.entropy_coef * entropy + config.value_coef * value_loss
         approx_kl = ((ratio - 1.0) - log_ratio).mean(axis=1)
-        figures = mx.stack([policy_loss, value_loss, entropy, approx_kl]).mean(axis=1)
-        return loss.sum(), figures
+        return loss.sum(), mx.stack([policy_loss, value_loss, entropy, approx_kl])
 
     value_and_grad = mx.value_and_grad(loss_fn)
 
     def train_step(
         params: Params, moment1: Params, moment2: Params, step: mx.array, batch: dict[str, mx.array]
     ) -> tuple[Params, Params, Params, mx.array, mx.array]:
+        """`step` holds each group's Adam step count, (groups,)."""
         (_, figures), grads = value_and_grad(params, batch)
         # Per-group global norm, summed in name order so that dict order does not matter.
-        squares = [mx.square(grads[name]).reshape(grads[name].shape[0], -1).sum(axis=1) for name in sorted(grads)]
+        squares = [
+            mx.square(grads[name]).reshape(grads[name].shape[0], -1).sum(axis=1) for name in sorted(grads)
+        ]
         norm = mx.sqrt(mx.stack(squares).sum(axis=0))
         scale = mx.minimum(1.0, config.max_grad_norm / (norm + 1e-6))[:, None, None]
         step = step + 1
-        correction1 = 1.0 - 0.9**step
-        correction2 = 1.0 - 0.999**step
+        correction1 = (1.0 - 0.9**step)[:, None, None]
+        correction2 = (1.0 - 0.999**step)[:, None, None]
         new_params, new_m1, new_m2 = {}, {}, {}
         for name, param in params.items():
             grad = grads[name] * scale
@@ -120,13 +127,35 @@ def _make_train_step(config: LearningConfig) -> Any:
     return train_step
 
 
-class LearningPolicy:
-    """PPO for the `num_agents` agents of one room; all MLX work stays on the calling thread."""
+_ROOM_ARRAYS = (
+    "observations",
+    "masks",
+    "actions",
+    "log_probs",
+    "values",
+    "rewards",
+    "dones",
+    "filled",
+    "acted",
+    "noise_keys",
+)
+"""The per-room numpy state, each with rooms on its first axis."""
 
-    name = "learning"
+
+def _padded(count: int) -> int:
+    """Batch sizes are rounded up to a power of two, so mx.compile traces only a few shapes."""
+    return 1 << max(0, count - 1).bit_length()
+
+
+class StackedLearner:
+    """PPO for any number of rooms of `num_agents` agents each, every room with its own weights.
+
+    Rooms are rows 0..capacity-1; a room's weights are groups `room * groups` to
+    `(room + 1) * groups - 1` of every stacked parameter. All MLX work stays on the calling thread.
+    """
 
     def __init__(
-        self, num_agents: int, seed: np.random.SeedSequence, world: WorldConfig, config: LearningConfig
+        self, num_agents: int, world: WorldConfig, config: LearningConfig, capacity: int = 1
     ) -> None:
         if config.rollout_ticks * (num_agents if config.shared else 1) % config.minibatches:
             raise ValueError(
@@ -135,101 +164,218 @@ class LearningPolicy:
         self.config = config
         self.num_agents = num_agents
         self.groups = 1 if config.shared else num_agents
-        init_seed, shuffle_seed, noise_seed = seed.spawn(3)
-        self._shuffle = np.random.Generator(np.random.PCG64(shuffle_seed))
-        self.noise_key = int(noise_seed.generate_state(1, np.uint64)[0])
-        inputs = observation_size(world)
-        self.params = init_params(np.random.Generator(np.random.PCG64(init_seed)), self.groups, inputs, config.hidden, NUM_ACTIONS)
-        self.moment1 = {k: mx.zeros_like(v) for k, v in self.params.items()}
-        self.moment2 = {k: mx.zeros_like(v) for k, v in self.params.items()}
-        self.adam_step = mx.array(0.0)
-        self.acted = 0
-        """How many times the policy has acted: the counter its sampling noise is drawn at."""
-
-        ticks = config.rollout_ticks
-        self._observations = np.zeros((ticks, num_agents, inputs), dtype=np.float32)
-        self._masks = np.zeros((ticks, num_agents, NUM_ACTIONS), dtype=bool)
-        self._actions = np.zeros((ticks, num_agents), dtype=np.int32)
-        self._log_probs = np.zeros((ticks, num_agents), dtype=np.float32)
-        self._values = np.zeros((ticks, num_agents), dtype=np.float32)
-        self._rewards = np.zeros((ticks, num_agents), dtype=np.float32)
-        self._dones = np.zeros(ticks, dtype=bool)
-        self._filled = 0
-        self._figures = EpisodeFigures()
-
+        self.inputs = observation_size(world)
+        self.capacity = 0
+        self.params: Params = {}
+        self.moment1: Params = {}
+        self.moment2: Params = {}
+        self.adam_steps = mx.zeros((0,))
+        self._free: list[int] = []
+        self._pending: dict[int, Params] = {}
+        """Weights of rooms added since the last call that reads weights: every write to a
+        stacked MLX array copies it, so they are written all at once (see _settle)."""
+        ticks, n, a = config.rollout_ticks, num_agents, NUM_ACTIONS
+        self.observations = np.zeros((0, ticks, n, self.inputs), dtype=np.float32)
+        self.masks = np.zeros((0, ticks, n, a), dtype=bool)
+        self.actions = np.zeros((0, ticks, n), dtype=np.int32)
+        self.log_probs = np.zeros((0, ticks, n), dtype=np.float32)
+        self.values = np.zeros((0, ticks, n), dtype=np.float32)
+        self.rewards = np.zeros((0, ticks, n), dtype=np.float32)
+        self.dones = np.zeros((0, ticks), dtype=bool)
+        self.filled = np.zeros(0, dtype=np.int64)
+        self.acted = np.zeros(0, dtype=np.int64)
+        """How many times each room has acted: the counter its sampling noise is drawn at."""
+        self.noise_keys = np.zeros(0, dtype=np.uint64)
+        self.shufflers: list[np.random.Generator | None] = []
+        self.figures: list[EpisodeFigures] = []
         self._act_fn = mx.compile(_act)
         self._values_fn = mx.compile(_values)
         self._train_fn = mx.compile(_make_train_step(config))
+        self._grow(capacity)
+
+    # ------------------------------------------------------------------ rooms
+
+    def _grow(self, capacity: int) -> None:
+        """Make room for `capacity` rooms, keeping every existing room's state."""
+        extra = capacity - self.capacity
+        template = init_params(
+            np.random.default_rng(0), extra * self.groups, self.inputs, self.config.hidden, NUM_ACTIONS
+        )
+        for tree in (self.params, self.moment1, self.moment2):
+            for name, value in template.items():
+                tail = mx.zeros_like(value)
+                tree[name] = mx.concatenate([tree[name], tail]) if name in tree else tail
+        self.adam_steps = mx.concatenate([self.adam_steps, mx.zeros((extra * self.groups,))])
+
+        for name in _ROOM_ARRAYS:
+            array = getattr(self, name)
+            setattr(
+                self, name, np.concatenate([array, np.zeros((extra, *array.shape[1:]), dtype=array.dtype)])
+            )
+        self.shufflers.extend([None] * extra)
+        self.figures.extend(EpisodeFigures() for _ in range(extra))
+        self._free.extend(range(capacity - 1, self.capacity - 1, -1))
+        self.capacity = capacity
+
+    def _rows(self, rooms: np.ndarray) -> np.ndarray:
+        """Group rows of `rooms`, in order."""
+        return (rooms[:, None] * self.groups + np.arange(self.groups)).reshape(-1)
+
+    def add(self, seed: np.random.SeedSequence) -> int:
+        """A new room with fresh weights drawn from `seed`; returns its index."""
+        if not self._free:
+            self._grow(max(1, 2 * self.capacity))
+        room = self._free.pop()
+        init_seed, shuffle_seed, noise_seed = seed.spawn(3)
+        fresh = init_params(
+            np.random.Generator(np.random.PCG64(init_seed)),
+            self.groups,
+            self.inputs,
+            self.config.hidden,
+            NUM_ACTIONS,
+        )
+        self._pending[room] = fresh
+        self.shufflers[room] = np.random.Generator(np.random.PCG64(shuffle_seed))
+        self.noise_keys[room] = noise_seed.generate_state(1, np.uint64)[0]
+        self.acted[room] = 0
+        self.filled[room] = 0
+        self.figures[room] = EpisodeFigures()
+        return room
+
+    def remove(self, room: int) -> None:
+        """Free `room`'s row for a later room."""
+        self._pending.pop(room, None)
+        self.shufflers[room] = None
+        self._free.append(room)
+
+    def _settle(self) -> None:
+        """Write the weights of newly added rooms (fresh Adam state too) into the stacks."""
+        if not self._pending:
+            return
+        rooms = np.array(sorted(self._pending))
+        rows = mx.array(self._rows(rooms))
+        for name in self.params:
+            fresh = mx.concatenate([self._pending[room][name] for room in rooms.tolist()])
+            self.params[name][rows] = fresh
+            self.moment1[name][rows] = mx.zeros_like(fresh)
+            self.moment2[name][rows] = mx.zeros_like(fresh)
+        self.adam_steps[rows] = 0.0
+        self._pending.clear()
+
+    def _gather(self, tree: Params, rows: np.ndarray) -> Params:
+        if len(rows) == self.capacity * self.groups and (rows == np.arange(len(rows))).all():
+            return tree
+        index = mx.array(rows)
+        return {name: mx.take(value, index, axis=0) for name, value in tree.items()}
 
     # ---------------------------------------------------------------- acting
 
-    def _grouped(self, per_agent: np.ndarray) -> mx.array:
-        """(agents, ...) -> (groups, samples, ...): all agents in one group, or one agent each."""
-        return mx.array(per_agent[None] if self.config.shared else per_agent[:, None])
+    def _grouped(self, per_room: np.ndarray) -> mx.array:
+        """(rooms, agents, ...) -> (groups, samples, ...): a room's agents in one group, or one
+        group per agent."""
+        if self.config.shared:
+            return mx.array(per_room)
+        return mx.array(per_room.reshape(-1, 1, *per_room.shape[2:]))
 
-    def _ungrouped(self, grouped: mx.array) -> np.ndarray:
-        array = np.array(grouped)
-        return array[0] if self.config.shared else array[:, 0]
+    def _ungrouped(self, grouped: mx.array, rooms: int) -> np.ndarray:
+        return np.array(grouped).reshape(rooms, self.num_agents, *grouped.shape[2:])[:rooms]
 
-    def act(self, observations: np.ndarray, masks: np.ndarray) -> ActOutput:
-        if self._filled == self.config.rollout_ticks:
-            self._update(observations)
-        uniform = rng.uniform(np.array([self.noise_key]), np.array([self.acted]), _NOISE_STREAM, masks.size)
-        gumbel = -np.log(-np.log(np.clip(uniform, 1e-12, 1.0 - 1e-12))).reshape(masks.shape).astype(np.float32)
-        outputs = self._act_fn(self.params, self._grouped(observations), self._grouped(masks), self._grouped(gumbel))
+    def act(
+        self, rooms: np.ndarray, observations: np.ndarray, masks: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Actions (rooms, agents), probabilities (rooms, agents, actions) and values (rooms,
+        agents) for (rooms, agents, obs) observations, in one call for every room given.
+
+        Rooms whose rollout is full first update, together, on it."""
+        self._settle()
+        rooms = np.asarray(rooms, dtype=np.int64)
+        full = self.filled[rooms] == self.config.rollout_ticks
+        if full.any():
+            self._update(rooms[full], observations[full])
+        count = len(rooms)
+        pad = np.zeros(_padded(count) - count, dtype=np.int64)
+        padded_rooms = np.concatenate([rooms, rooms[pad]])
+        uniform = rng.uniform(
+            self.noise_keys[padded_rooms], self.acted[padded_rooms], _NOISE_STREAM, masks[0].size
+        )
+        gumbel = -np.log(-np.log(np.clip(uniform, 1e-12, 1.0 - 1e-12))).reshape(-1, *masks.shape[1:])
+        outputs = self._act_fn(
+            self._gather(self.params, self._rows(padded_rooms)),
+            self._grouped(np.concatenate([observations, observations[pad]])),
+            self._grouped(np.concatenate([masks, masks[pad]])),
+            self._grouped(gumbel.astype(np.float32)),
+        )
         mx.eval(outputs)
-        actions, log_probs, values, probabilities = (self._ungrouped(o) for o in outputs)
-        row = self._filled
-        self._observations[row] = observations
-        self._masks[row] = masks
-        self._actions[row] = actions
-        self._log_probs[row] = log_probs
-        self._values[row] = values
-        self.acted += 1
-        return ActOutput(actions.astype(np.int64), probabilities, values)
+        actions, log_probs, values, probabilities = (
+            self._ungrouped(o, len(padded_rooms))[:count] for o in outputs
+        )
+        row = self.filled[rooms]
+        self.observations[rooms, row] = observations
+        self.masks[rooms, row] = masks
+        self.actions[rooms, row] = actions
+        self.log_probs[rooms, row] = log_probs
+        self.values[rooms, row] = values
+        self.acted[rooms] += 1
+        return actions.astype(np.int64), probabilities, values
 
-    def record(self, rewards: np.ndarray, episode_over: bool) -> None:
-        self._rewards[self._filled] = rewards
-        self._dones[self._filled] = episode_over
-        self._filled += 1
+    def record(self, rooms: np.ndarray, rewards: np.ndarray, episode_over: np.ndarray) -> None:
+        """The rewards (rooms, agents) of the rooms' last actions, and which episodes ended there."""
+        row = self.filled[rooms]
+        self.rewards[rooms, row] = rewards
+        self.dones[rooms, row] = episode_over
+        self.filled[rooms] += 1
 
-    def end_episode(self) -> None:
-        if self._filled:
-            self._dones[self._filled - 1] = True
+    def end_episode(self, room: int) -> None:
+        """`room`'s episode was cut short after its last recorded tick (a reset)."""
+        if self.filled[room]:
+            self.dones[room, self.filled[room] - 1] = True
 
-    def take_figures(self) -> EpisodeFigures:
-        figures, self._figures = self._figures, EpisodeFigures()
+    def take_figures(self, room: int) -> EpisodeFigures:
+        figures, self.figures[room] = self.figures[room], EpisodeFigures()
         return figures
 
     # -------------------------------------------------------------- learning
 
-    def _advantages(self, next_values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Generalised advantage estimates and returns over the rollout, newest tick first."""
-        gamma, lam = self.config.gamma, self.config.gae_lambda
-        advantages = np.zeros_like(self._rewards)
-        running = np.zeros(self.num_agents, dtype=np.float32)
-        for t in reversed(range(self.config.rollout_ticks)):
-            following = next_values if t == self.config.rollout_ticks - 1 else self._values[t + 1]
-            carry = 0.0 if self._dones[t] else 1.0
-            delta = self._rewards[t] + gamma * following * carry - self._values[t]
+    def _advantages(self, rooms: np.ndarray, next_values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Generalised advantage estimates and returns (rooms, ticks, agents), newest tick first."""
+        gamma, lam, ticks = self.config.gamma, self.config.gae_lambda, self.config.rollout_ticks
+        rewards, values, dones = self.rewards[rooms], self.values[rooms], self.dones[rooms]
+        advantages = np.zeros_like(rewards)
+        running = np.zeros(rewards[:, 0].shape, dtype=np.float32)
+        for t in reversed(range(ticks)):
+            following = next_values if t == ticks - 1 else values[:, t + 1]
+            carry = (~dones[:, t, None]).astype(np.float32)
+            delta = rewards[:, t] + gamma * following * carry - values[:, t]
             running = delta + gamma * lam * carry * running
-            advantages[t] = running
-        return advantages, advantages + self._values
+            advantages[:, t] = running
+        return advantages, advantages + values
 
     def _by_group(self, per_tick: np.ndarray) -> np.ndarray:
-        """(ticks, agents, ...) -> (groups, samples, ...)."""
+        """(rooms, ticks, agents, ...) -> (groups, samples, ...)."""
+        rooms, ticks, agents = per_tick.shape[:3]
         if self.config.shared:
-            return per_tick.reshape(1, -1, *per_tick.shape[2:])
-        return np.swapaxes(per_tick, 0, 1)
+            return per_tick.reshape(rooms, ticks * agents, *per_tick.shape[3:])
+        return np.swapaxes(per_tick, 1, 2).reshape(rooms * agents, ticks, *per_tick.shape[3:])
 
-    def _update(self, next_observations: np.ndarray) -> None:
-        next_values = self._ungrouped(self._values_fn(self.params, self._grouped(next_observations)))
-        advantages, returns = self._advantages(next_values)
+    def _update(self, rooms: np.ndarray, next_observations: np.ndarray) -> None:
+        count = len(rooms)
+        pad = np.zeros(_padded(count) - count, dtype=np.int64)
+        padded_rooms = np.concatenate([rooms, rooms[pad]])
+        rows = self._rows(padded_rooms)
+        params = self._gather(self.params, rows)
+        moment1, moment2 = self._gather(self.moment1, rows), self._gather(self.moment2, rows)
+        steps = mx.take(self.adam_steps, mx.array(rows))
+        grouped_values = self._values_fn(
+            params, self._grouped(np.concatenate([next_observations, next_observations[pad]]))
+        )
+        advantages, returns = self._advantages(
+            padded_rooms, self._ungrouped(grouped_values, len(padded_rooms))
+        )
         data = {
-            "observations": self._by_group(self._observations),
-            "masks": self._by_group(self._masks),
-            "actions": self._by_group(self._actions),
-            "log_probs": self._by_group(self._log_probs),
+            "observations": self._by_group(self.observations[padded_rooms]),
+            "masks": self._by_group(self.masks[padded_rooms]),
+            "actions": self._by_group(self.actions[padded_rooms]),
+            "log_probs": self._by_group(self.log_probs[padded_rooms]),
             "advantages": self._by_group(advantages),
             "returns": self._by_group(returns),
         }
@@ -237,36 +383,133 @@ class LearningPolicy:
         size = samples // self.config.minibatches
         figures = []
         for _ in range(self.config.epochs):
-            order = self._shuffle.permutation(samples)
+            # Each room shuffles with its own generator; a room's groups share its order.
+            orders = np.stack(
+                [self._shuffler(room).permutation(samples) for room in rooms]
+                + [np.arange(samples)] * len(pad)
+            )
+            orders = np.repeat(orders, self.groups, axis=0)
             for start in range(0, samples, size):
-                index = order[start : start + size]
-                batch = {name: mx.array(array[:, index]) for name, array in data.items()}
-                self.params, self.moment1, self.moment2, self.adam_step, step_figures = self._train_fn(
-                    self.params, self.moment1, self.moment2, self.adam_step, batch
+                index = orders[:, start : start + size]
+                batch = {
+                    name: mx.array(
+                        np.take_along_axis(
+                            array, index.reshape(index.shape + (1,) * (array.ndim - 2)), axis=1
+                        )
+                    )
+                    for name, array in data.items()
+                }
+                params, moment1, moment2, steps, step_figures = self._train_fn(
+                    params, moment1, moment2, steps, batch
                 )
                 figures.append(step_figures)
-        mx.eval(self.params, self.moment1, self.moment2, self.adam_step)
-        means = np.array(mx.stack(figures).mean(axis=0))
-        self._figures.updates += 1
-        self._figures.policy_loss.append(float(means[0]))
-        self._figures.value_loss.append(float(means[1]))
-        self._figures.entropy.append(float(means[2]))
-        self._figures.approx_kl.append(float(means[3]))
-        self._figures.mean_return.append(float(returns.mean()))
-        self._filled = 0
+        kept = mx.array(rows[: count * self.groups])
+        for tree, new in ((self.params, params), (self.moment1, moment1), (self.moment2, moment2)):
+            for name in tree:
+                tree[name][kept] = new[name][: count * self.groups]
+        self.adam_steps[kept] = steps[: count * self.groups]
+        mx.eval(self.params, self.moment1, self.moment2, self.adam_steps)
+
+        per_group = np.array(mx.stack(figures).mean(axis=0))[:, : count * self.groups]
+        per_room = per_group.reshape(4, count, self.groups).mean(axis=2)
+        mean_returns = returns[:count].mean(axis=(1, 2))
+        for i, room in enumerate(rooms):
+            room_figures = self.figures[room]
+            room_figures.updates += 1
+            room_figures.policy_loss.append(float(per_room[0, i]))
+            room_figures.value_loss.append(float(per_room[1, i]))
+            room_figures.entropy.append(float(per_room[2, i]))
+            room_figures.approx_kl.append(float(per_room[3, i]))
+            room_figures.mean_return.append(float(mean_returns[i]))
+        self.filled[rooms] = 0
+
+    def _shuffler(self, room: int) -> np.random.Generator:
+        shuffler = self.shufflers[room]
+        if shuffler is None:
+            raise KeyError(f"Room {room} is not in this learner.")
+        return shuffler
 
     # ----------------------------------------------------------------- state
 
+    def room_arrays(self, room: int) -> dict[str, mx.array]:
+        """A room's weights, Adam moments and step counts, named for a checkpoint."""
+        self._settle()
+        rows = mx.array(self._rows(np.array([room])))
+        arrays = {"adam_step": mx.take(self.adam_steps, rows)}
+        for prefix, tree in (("params", self.params), ("adam_m1", self.moment1), ("adam_m2", self.moment2)):
+            arrays.update({f"{prefix}/{name}": mx.take(value, rows, axis=0) for name, value in tree.items()})
+        return arrays
+
+    def set_room_arrays(self, room: int, arrays: dict[str, mx.array]) -> None:
+        self._settle()
+        rows = mx.array(self._rows(np.array([room])))
+        for prefix, tree in (("params", self.params), ("adam_m1", self.moment1), ("adam_m2", self.moment2)):
+            for name, value in tree.items():
+                given = arrays[f"{prefix}/{name}"]
+                if given.shape[1:] != value.shape[1:] or given.shape[0] != self.groups:
+                    raise ValueError(
+                        f"{prefix}/{name} has shape {given.shape}, not ({self.groups}, *{value.shape[1:]})."
+                    )
+                value[rows] = given
+        self.adam_steps[rows] = arrays["adam_step"]
+        mx.eval(self.params, self.moment1, self.moment2, self.adam_steps)
+
+    def describe(self, room: int) -> dict[str, Any]:
+        """JSON-safe facts about a room that a checkpoint keeps beside its arrays."""
+        return {
+            "config": asdict(self.config),
+            "num_agents": self.num_agents,
+            "acted": int(self.acted[room]),
+            "noise_key": str(int(self.noise_keys[room])),
+            "shuffle_state": self._shuffler(room).bit_generator.state,
+        }
+
+    def restore(self, room: int, facts: dict[str, Any], arrays: dict[str, mx.array]) -> None:
+        """Take the state that `describe` and `room_arrays` gave (a checkpoint) into `room`."""
+        self.set_room_arrays(room, arrays)
+        self.acted[room] = int(facts["acted"])
+        self.noise_keys[room] = np.uint64(int(facts["noise_key"]))
+        self._shuffler(room).bit_generator.state = facts["shuffle_state"]
+
+    def digest(self, room: int) -> bytes:
+        """A room's weights as bytes, for hashing a run's final state."""
+        self._settle()
+        rows = mx.array(self._rows(np.array([room])))
+        return b"".join(
+            np.array(mx.take(self.params[name], rows, axis=0)).tobytes() for name in sorted(self.params)
+        )
+
+
+class LearningPolicy:
+    """The learning policy of one room: a StackedLearner holding that room alone."""
+
+    name = "learning"
+
+    def __init__(
+        self, num_agents: int, seed: np.random.SeedSequence, world: WorldConfig, config: LearningConfig
+    ) -> None:
+        self.learner = StackedLearner(num_agents, world, config)
+        self.room = self.learner.add(seed)
+        self.config = config
+        self.num_agents = num_agents
+        self._rooms = np.array([self.room])
+
+    def act(self, observations: np.ndarray, masks: np.ndarray) -> ActOutput:
+        actions, probabilities, values = self.learner.act(self._rooms, observations[None], masks[None])
+        return ActOutput(actions[0], probabilities[0], values[0])
+
+    def record(self, rewards: np.ndarray, episode_over: bool) -> None:
+        self.learner.record(self._rooms, rewards[None], np.array([episode_over]))
+
+    def end_episode(self) -> None:
+        self.learner.end_episode(self.room)
+
+    def take_figures(self) -> EpisodeFigures:
+        return self.learner.take_figures(self.room)
+
     def state_digest_bytes(self) -> bytes:
         """The weights as bytes, for hashing a run's final state."""
-        return b"".join(np.array(self.params[name]).tobytes() for name in sorted(self.params))
-
-    def shuffle_state(self) -> dict[str, Any]:
-        """The minibatch shuffler's generator state, JSON-safe."""
-        return dict(self._shuffle.bit_generator.state)
-
-    def restore_shuffle_state(self, state: dict[str, Any]) -> None:
-        self._shuffle.bit_generator.state = state
+        return self.learner.digest(self.room)
 
     def save(self, path: str) -> None:
         """Write a checkpoint (see agents.checkpoint)."""
@@ -274,11 +517,6 @@ class LearningPolicy:
 
         checkpoint.save(self, path)
 
-    def describe(self) -> dict[str, Any]:
-        """JSON-safe facts that a checkpoint keeps beside the arrays."""
-        return {
-            "config": asdict(self.config),
-            "num_agents": self.num_agents,
-            "acted": self.acted,
-            "noise_key": str(self.noise_key),
-        }
+    def restore(self, facts: dict[str, Any], arrays: dict[str, mx.array]) -> None:
+        """Take the state that `describe` and `room_arrays` of a learner gave (a checkpoint)."""
+        self.learner.restore(self.room, facts, arrays)

@@ -1,53 +1,21 @@
-"""One room's simulation: the world, its policy, episodes that roll on, and their figures.
+"""One room run on its own: a Fleet holding that room alone.
 
-This is the unit the server's engine steps and ``simrooms simulate`` runs headless. It is not
-thread-safe: every call must come from the one thread that owns the MLX work.
+This is what ``simrooms simulate`` runs headless. Like the Fleet, it is not thread-safe: every
+call must come from the one thread that owns the MLX work.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from agents.learning import LearningConfig, LearningPolicy
-from agents.policy import ActOutput, Policy
-from agents.scripted import HeuristicPolicy, RandomPolicy
+from agents.fleet import POLICIES, EpisodeSummary, Fleet
+from agents.learning import LearningConfig
+from agents.policy import ActOutput
 from env.config import WorldConfig
-from env.parallel import ProductionEnv
 
-POLICIES = ("learning", "heuristic", "random")
-FINISHED_KEPT = 100
-POLICY_SEED_STREAM = 1
-"""The policy of a room seeded s draws from SeedSequence(s, spawn_key=(1,))."""
-
-
-@dataclass
-class EpisodeSummary:
-    """An episode that ended: why, when, and its figures."""
-
-    episode: int
-    tick: int
-    stats: dict[str, float | int]
-    reason: str
-    """"terminated" (every agent out of energy), "truncated" (tick limit) or "reset"."""
-    metrics: dict[str, float | int]
-    """Training figures of the episode: mean return per agent, products, and for learning
-    policies the mean losses, entropy and KL of the updates made during it."""
-
-
-def make_policy(
-    name: str, num_agents: int, seed: np.random.SeedSequence, config: WorldConfig, learning: LearningConfig | None
-) -> Policy:
-    """Build the policy called `name` for a room of `num_agents` agents."""
-    if name == "random":
-        return RandomPolicy(seed)
-    if name == "heuristic":
-        return HeuristicPolicy(seed, config)
-    if name == "learning":
-        return LearningPolicy(num_agents, seed, config, learning or LearningConfig())
-    raise ValueError(f"Policy {name!r} is not one of {', '.join(POLICIES)}.")
+__all__ = ["POLICIES", "EpisodeSummary", "RoomSimulation"]
 
 
 class RoomSimulation:
@@ -61,25 +29,50 @@ class RoomSimulation:
         config: WorldConfig | None = None,
         learning: LearningConfig | None = None,
     ) -> None:
-        self.env = ProductionEnv(num_agents, config)
-        self.observations, self.masks = self.env.reset_arrays(seed)
-        self.seed = self.env.seed_entropy
-        policy_seed = np.random.SeedSequence(self.seed, spawn_key=(POLICY_SEED_STREAM,))
-        self.policy = make_policy(policy, num_agents, policy_seed, self.env.config, learning)
-        self.last_act: ActOutput | None = None
-        self.total_products = 0
-        self.total_reward = 0.0
-        self.finished: list[EpisodeSummary] = []
-        """The most recent finished episodes (at most FINISHED_KEPT)."""
-        self.episodes_finished = 0
+        self.fleet = Fleet(config, learning)
+        self.room = self.fleet.add(num_agents, policy, seed)
+        self.num_agents = num_agents
+        self.policy = policy
+        self.seed = self.fleet.seed(self.room)
 
     @property
     def tick(self) -> int:
-        return self.env.tick
+        return self.fleet.tick(self.room)
 
     @property
     def episode(self) -> int:
-        return self.env.episode
+        return self.fleet.episode(self.room)
+
+    @property
+    def last_act(self) -> ActOutput | None:
+        return self.fleet.last_act(self.room)
+
+    @property
+    def observations(self) -> np.ndarray:
+        return self.fleet.observation(self.room)[0]
+
+    @property
+    def masks(self) -> np.ndarray:
+        return self.fleet.observation(self.room)[1]
+
+    @property
+    def finished(self) -> list[EpisodeSummary]:
+        """The most recent finished episodes (at most agents.fleet.FINISHED_KEPT)."""
+        return self.fleet.totals(self.room)[3]
+
+    @property
+    def episodes_finished(self) -> int:
+        return self.fleet.totals(self.room)[2]
+
+    @property
+    def total_products(self) -> int:
+        """Products of the finished episodes."""
+        return self.fleet.totals(self.room)[0]
+
+    @property
+    def total_reward(self) -> float:
+        """Reward of every tick so far, summed over agents."""
+        return self.fleet.totals(self.room)[1]
 
     def step(self) -> EpisodeSummary | None:
         """Advance one tick: all agents act in one call, the world steps, the policy learns.
@@ -87,37 +80,26 @@ class RoomSimulation:
         Returns the summary of the episode that this tick ended, if any; the next episode has
         then already begun.
         """
-        self.last_act = self.policy.act(self.observations, self.masks)
-        result = self.env.step_arrays(self.last_act.actions)
-        over = bool(result.terminated[0] or result.truncated[0])
-        self.policy.record(result.rewards[0], over)
-        self.total_reward += float(result.rewards[0].sum())
-        if over:
-            return self._end_episode("terminated" if result.terminated[0] else "truncated")
-        self.observations, self.masks = self.env.observe_arrays()
-        return None
+        return self.fleet.step([self.room]).get(self.room)
 
     def reset(self) -> EpisodeSummary:
         """End the current episode now and start the next one of the room's seed sequence."""
-        self.policy.end_episode()
-        return self._end_episode("reset")
+        return self.fleet.reset(self.room)
 
-    def _end_episode(self, reason: str) -> EpisodeSummary:
-        stats = self.env.stats()
-        world = self.env.world
-        metrics: dict[str, float | int] = {
-            "return": round(float(world.agent_reward[0].mean()), 4),
-            "products": int(stats["products_created"]),
-            "ticks": int(world.episode_tick[0]),
-        }
-        metrics.update(self.policy.take_figures().summary())
-        summary = EpisodeSummary(self.env.episode, self.env.tick, stats, reason, metrics)
-        self.total_products += int(stats["products_created"])
-        self.episodes_finished += 1
-        self.finished.append(summary)
-        del self.finished[:-FINISHED_KEPT]
-        self.observations, self.masks = self.env.reset_arrays()
-        return summary
+    def stats(self) -> dict[str, float | int]:
+        return self.fleet.stats(self.room)
 
     def snapshot(self, **meta: Any) -> dict[str, Any]:
-        return self.env.snapshot(**meta)
+        return self.fleet.snapshot(self.room, **meta)
+
+    def state_digest_bytes(self) -> bytes:
+        return self.fleet.state_digest_bytes(self.room)
+
+    def save_checkpoint(self, path: str) -> None:
+        """Write the learning policy's checkpoint (see agents.checkpoint)."""
+        from agents import checkpoint
+
+        found = self.fleet.learner_of(self.room)
+        if found is None:
+            raise ValueError(f"A {self.policy} room has no weights to save.")
+        checkpoint.save_room(*found, path)

@@ -34,7 +34,7 @@ WARMUP_TICKS = 300
 
 
 def _per_agent_calls(policy: object) -> None:
-    """Make `policy` run its compiled act function once per agent (and wait for each)."""
+    """Make the learner `policy` run its compiled act function once per agent (and wait for each)."""
     import mlx.core as mx
 
     batched = policy._act_fn  # type: ignore[attr-defined]
@@ -68,13 +68,14 @@ def _per_group_training(policy: object) -> None:
                 {k: v[part] for k, v in params.items()},
                 {k: v[part] for k, v in moment1.items()},
                 {k: v[part] for k, v in moment2.items()},
-                step,
+                step[part],
                 {k: v[part] for k, v in batch.items()},
             )
             mx.eval(out)
             outs.append(out)
         joined = [{k: mx.concatenate([o[i][k] for o in outs]) for k in params} for i in range(3)]
-        return joined[0], joined[1], joined[2], outs[0][3], mx.stack([o[4] for o in outs]).mean(axis=0)
+        steps = mx.concatenate([o[3] for o in outs])
+        return joined[0], joined[1], joined[2], steps, mx.concatenate([o[4] for o in outs], axis=1)
 
     policy._train_fn = one_call_per_group  # type: ignore[attr-defined]
 
@@ -85,10 +86,13 @@ def worker(agents: int, mode: str, layout: str, ticks: int) -> dict[str, object]
     from server.blas import blas_status
 
     sim = RoomSimulation(agents, "learning", seed=1, learning=LearningConfig(shared=layout == "shared"))
+    found = sim.fleet.learner_of(sim.room)
+    assert found is not None
+    learner = found[0]
     if mode == "per-agent":
-        _per_agent_calls(sim.policy)
+        _per_agent_calls(learner)
         if layout == "per-agent-networks":
-            _per_group_training(sim.policy)
+            _per_group_training(learner)
     for _ in range(WARMUP_TICKS):
         sim.step()
     started = time.perf_counter()

@@ -173,6 +173,30 @@ class BatchedWorld:
         ticks that pick or grow a resource."""
         self._agent_ids = np.eye(MAX_AGENTS, dtype=np.float32)[:n]
 
+    # ------------------------------------------------------------- capacity
+
+    _SLOT_ARRAYS = (
+        "grid", "dist", "pos", "energy", "carrying", "active", "last_action", "agent_reward", "key",
+        "episode_tick", "total_tick", "episode", "products", "energy_spent", "episode_reward", "spawned",
+        "consumed", "neighbours", "fields",
+    )  # fmt: skip
+
+    def grow(self, slots: int) -> None:
+        """Hold `slots` slots from now on, keeping every existing slot as it is."""
+        if slots <= self.slots:
+            return
+        fresh = BatchedWorld(self.config, slots - self.slots, self.max_agents)
+        for name in self._SLOT_ARRAYS:
+            setattr(self, name, np.concatenate([getattr(self, name), getattr(fresh, name)]))
+        self.log.extend(fresh.log)
+        self.slots = slots
+
+    def clear_slot(self, slot: int) -> None:
+        """Make `slot` new for another room: its clock, episode count and log start over."""
+        self.total_tick[slot] = 0
+        self.episode[slot] = 0
+        self.log[slot].clear()
+
     # ------------------------------------------------------------------ reset
 
     def reset_slot(self, slot: int, seed: np.random.SeedSequence, num_agents: int, new_episode: bool) -> None:

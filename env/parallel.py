@@ -7,13 +7,12 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from env.config import ACTION_NAMES, CELL_NAMES, NUM_ACTIONS, WorldConfig
+from env import snapshot
+from env.config import ACTION_NAMES, NUM_ACTIONS, WorldConfig
 from env.core import BatchedWorld, StepResult, observation_size
+from env.seeding import EpisodeSeeds
 
 _ONLY_SLOT = np.zeros(1, dtype=np.int64)
-EPISODE_SEED_STREAM = 0
-"""Episode k of seed s draws from SeedSequence(s, spawn_key=(0, k)); other users of the same
-seed (the agents' policies) take other first spawn keys."""
 
 
 @dataclass(frozen=True)
@@ -59,16 +58,14 @@ class ProductionEnv:
         self.agents: list[str] = []
         self._observation_space = BoxSpace((observation_size(self.config),), -1.0, 1.0)
         self._action_space = DiscreteSpace(NUM_ACTIONS)
-        self._seed_root: np.random.SeedSequence | None = None
-        self._episodes_from_root = 0
-        self.episode_seed: np.random.SeedSequence | None = None
+        self.seeds: EpisodeSeeds | None = None
 
     @property
     def seed_entropy(self) -> int:
         """The entropy the episode seeds come from (drawn from the OS when no seed was given)."""
-        if self._seed_root is None:
+        if self.seeds is None:
             raise RuntimeError("The env has not been reset yet.")
-        return int(self._seed_root.entropy)  # type: ignore[arg-type]
+        return self.seeds.entropy
 
     @property
     def num_agents(self) -> int:
@@ -92,14 +89,9 @@ class ProductionEnv:
 
     def reset_arrays(self, seed: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Start an episode; (agents, obs) float32 observations and (agents, actions) masks."""
-        if seed is not None or self._seed_root is None:
-            self._seed_root = np.random.SeedSequence(seed)
-            self._episodes_from_root = 0
-        self.episode_seed = np.random.SeedSequence(
-            self._seed_root.entropy, spawn_key=(EPISODE_SEED_STREAM, self._episodes_from_root)
-        )
-        self._episodes_from_root += 1
-        self.world.reset_slot(0, self.episode_seed, self.num_agents, new_episode=True)
+        if seed is not None or self.seeds is None:
+            self.seeds = EpisodeSeeds(seed)
+        self.world.reset_slot(0, self.seeds.next(), self.num_agents, new_episode=True)
         self.agents = list(self.possible_agents)
         return self.observe_arrays()
 
@@ -155,53 +147,13 @@ class ProductionEnv:
     # ------------------------------------------------------------- snapshots
 
     def stats(self) -> dict[str, float | int]:
-        """This episode's figures. Efficiency is products per 100 units of energy spent."""
-        world = self.world
-        spent = int(world.energy_spent[0])
-        products = int(world.products[0])
-        return {
-            "products_created": products,
-            "efficiency": round(100.0 * products / spent, 4) if spent else 0.0,
-            "total_reward": round(float(world.episode_reward[0]), 4),
-        }
+        """This episode's figures (see env.snapshot.stats)."""
+        return snapshot.stats(self.world, 0)
 
     def snapshot(self, *, room: str = "", running: bool = False, speed: float | str = 1.0) -> dict[str, Any]:
-        """The JSON-safe Snapshot of the acceptance interface (only lists, dicts, str, int, float)."""
-        world = self.world
-        agents = [
-            {
-                "id": i,
-                "x": int(world.pos[0, i, 1]),
-                "y": int(world.pos[0, i, 0]),
-                "energy": int(world.energy[0, i]),
-                "carrying": int(world.carrying[0, i]),
-                "reward": round(float(world.agent_reward[0, i]), 3),
-                "action": ACTION_NAMES[world.last_action[0, i]],
-            }
-            for i in range(self.num_agents)
-        ]
-        return {
-            "room": room,
-            "tick": self.tick,
-            "episode": self.episode,
-            "running": running,
-            "speed": speed,
-            "width": self.config.width,
-            "height": self.config.height,
-            "grid": world.grid[0].tolist(),
-            "legend": {str(k): v for k, v in CELL_NAMES.items()},
-            "agents": agents,
-            "stats": self.stats(),
-            "log": [{"tick": t, "agent": a, "action": name} for t, a, name in world.log[0]],
-        }
+        """The JSON-safe Snapshot of the acceptance interface."""
+        return snapshot.snapshot(self.world, 0, room=room, running=running, speed=speed)
 
     def state_digest_bytes(self) -> bytes:
-        """Every array of the world's state, for hashing: equal bytes mean equal states."""
-        world = self.world
-        parts = [
-            world.grid, world.pos, world.energy, world.carrying, world.active, world.last_action,
-            world.agent_reward, world.key, world.episode_tick, world.total_tick, world.episode,
-            world.products, world.energy_spent, world.episode_reward, world.spawned, world.consumed,
-        ]
-        log = repr(list(world.log[0])).encode()
-        return b"".join(np.ascontiguousarray(p).tobytes() for p in parts) + log
+        """Every part of the world's state, for hashing: equal bytes mean equal states."""
+        return snapshot.state_digest_bytes(self.world, 0)

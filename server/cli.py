@@ -100,10 +100,9 @@ def run_simulate(args: argparse.Namespace) -> int:
         from agents.learning import LearningConfig
 
         learning = LearningConfig(shared=False)
-    sim = RoomSimulation(args.agents, args.policy, args.seed, learning=learning)
-    save = getattr(sim.policy, "save", None)
-    if args.checkpoint_out and save is None:
+    if args.checkpoint_out and args.policy != "learning":
         raise UsageError(f"--checkpoint-out needs a policy with weights; {args.policy} has none to save.")
+    sim = RoomSimulation(args.agents, args.policy, args.seed, learning=learning)
 
     curve = _EpisodeCsv(args.episodes_csv, args.agents) if args.episodes_csv else None
     started = time.perf_counter()
@@ -121,8 +120,8 @@ def run_simulate(args: argparse.Namespace) -> int:
     if curve is not None:
         curve.close()
 
-    if save is not None and args.checkpoint_out:
-        save(args.checkpoint_out)
+    if args.checkpoint_out:
+        sim.save_checkpoint(args.checkpoint_out)
     result = simulation_result(sim, args, elapsed)
     if args.json:
         print(json.dumps(result))
@@ -183,14 +182,11 @@ def _progress(args: argparse.Namespace) -> Any:
 
 def simulation_result(sim: RoomSimulation, args: argparse.Namespace, elapsed: float) -> dict[str, Any]:
     """The figures of a finished run, JSON-safe."""
-    current = int(sim.env.stats()["products_created"])
+    current = int(sim.stats()["products_created"])
     recent = [int(summary.stats["products_created"]) for summary in sim.finished[-RECENT_EPISODES:]]
     # With no finished episode yet, the one under way is the only evidence there is.
     recent_mean = sum(recent) / len(recent) if recent else float(current)
-    digest = hashlib.sha256(sim.env.state_digest_bytes())
-    policy_digest = getattr(sim.policy, "state_digest_bytes", None)
-    if policy_digest is not None:
-        digest.update(policy_digest())
+    digest = hashlib.sha256(sim.state_digest_bytes())
     return {
         "policy": args.policy,
         "agents": args.agents,

@@ -35,7 +35,7 @@ def test_round_trip(tmp_path: Path, shared: bool) -> None:
     assert loaded.config == policy.config
     assert loaded.state_digest_bytes() == policy.state_digest_bytes()
     # The next rollout starts afresh in both, so both see the same data from here on.
-    policy._filled = 0
+    policy.learner.filled[policy.room] = 0
     assert [a.tolist() for a in _drive(policy, np.random.default_rng(1), 50)] == [
         a.tolist() for a in _drive(loaded, np.random.default_rng(1), 50)
     ]

@@ -19,14 +19,14 @@ def _policy(num_agents: int = 4, shared: bool = True, seed: int = 0) -> Learning
 def test_all_agents_act_in_one_call(shared: bool) -> None:
     policy = _policy(num_agents=6, shared=shared)
     calls = []
-    inner = policy._act_fn
-    policy._act_fn = lambda *args: calls.append(1) or inner(*args)  # type: ignore[method-assign]
+    inner = policy.learner._act_fn
+    policy.learner._act_fn = lambda *args: calls.append(1) or inner(*args)
     observations = np.random.default_rng(0).random((6, observation_size(WorldConfig())), dtype=np.float32)
     out = policy.act(observations, np.ones((6, NUM_ACTIONS), dtype=bool))
     assert len(calls) == 1
     assert out.actions.shape == (6,)
     assert out.probabilities is not None and np.allclose(out.probabilities.sum(axis=1), 1.0, atol=1e-5)
-    assert policy.groups == (1 if shared else 6)
+    assert policy.learner.groups == (1 if shared else 6)
 
 
 def test_actions_respect_masks() -> None:
@@ -44,33 +44,32 @@ def test_actions_respect_masks() -> None:
 
 def test_per_agent_networks_differ_and_share_nothing() -> None:
     policy = _policy(shared=False)
-    weights = np.array(policy.params["actor.w1"])
+    weights = np.array(policy.learner.room_arrays(policy.room)["params/actor.w1"])
     assert weights.shape[0] == 4
     assert not np.allclose(weights[0], weights[1])
 
 
 @pytest.mark.parametrize("shared", [True, False])
 def test_learning_runs_are_deterministic(shared: bool) -> None:
-    def run() -> tuple[bytes, bytes]:
+    def run() -> bytes:
         sim = RoomSimulation(3, "learning", 11, learning=LearningConfig(shared=shared, rollout_ticks=32))
         for _ in range(300):
             sim.step()
-        policy = sim.policy
-        assert isinstance(policy, LearningPolicy)
-        return sim.env.state_digest_bytes(), policy.state_digest_bytes()
+        return sim.state_digest_bytes()
 
     assert run() == run()
 
 
 def test_update_changes_weights_and_reports_figures() -> None:
     sim = RoomSimulation(4, "learning", 5, learning=LearningConfig(rollout_ticks=32))
-    policy = sim.policy
-    assert isinstance(policy, LearningPolicy)
-    before = policy.state_digest_bytes()
+    found = sim.fleet.learner_of(sim.room)
+    assert found is not None
+    learner, row = found
+    before = learner.digest(row)
     for _ in range(33):
         sim.step()
-    assert policy.state_digest_bytes() != before
-    figures = policy.take_figures()
+    assert learner.digest(row) != before
+    figures = learner.take_figures(row)
     assert figures.updates == 1
     summary = figures.summary()
     assert {"policy_loss", "value_loss", "entropy", "approx_kl"} <= set(summary)

@@ -1,0 +1,262 @@
+"""Many rooms stepped together: one world step over their slots, one MLX call for their agents.
+
+Rooms are grouped in buckets of one agent count and one policy: a bucket's rooms share a
+BatchedWorld (one slot each) and, for the learning policy, a StackedLearner (one row each). A
+step of any set of rooms is one vectorised world step and one act call per bucket, and the
+learning updates of the rooms whose rollouts filled are batched the same way. Every random draw
+is the room's own, so a room's run is the same alone or beside hundreds of others.
+
+Not thread-safe: every call must come from the one thread that owns the MLX work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from agents.learning import LearningConfig, StackedLearner
+from agents.policy import ActOutput, EpisodeFigures, Policy
+from agents.scripted import HeuristicPolicy, RandomPolicy
+from env import snapshot
+from env.config import WorldConfig
+from env.core import BatchedWorld
+from env.seeding import EpisodeSeeds
+
+POLICIES = ("learning", "heuristic", "random")
+POLICY_SEED_STREAM = 1
+"""The policy of a room seeded s draws from SeedSequence(s, spawn_key=(1,))."""
+FINISHED_KEPT = 100
+
+
+@dataclass
+class EpisodeSummary:
+    """An episode that ended: why, when, and its figures."""
+
+    episode: int
+    tick: int
+    stats: dict[str, float | int]
+    reason: str
+    """"terminated" (every agent out of energy), "truncated" (tick limit) or "reset"."""
+    metrics: dict[str, float | int]
+    """Training figures of the episode: mean return per agent, products, ticks, and for learning
+    policies the number of updates and their mean losses, entropy, KL and return."""
+
+
+@dataclass
+class _Room:
+    bucket: _Bucket
+    slot: int
+    seeds: EpisodeSeeds
+    scripted: Policy | None
+    """The heuristic or random policy; None for learning rooms (their row is `slot`)."""
+    observations: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    masks: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    last_act: ActOutput | None = None
+    total_products: int = 0
+    total_reward: float = 0.0
+    episodes_finished: int = 0
+    finished: list[EpisodeSummary] = field(default_factory=list)
+
+
+class _Bucket:
+    """Rooms of one agent count and one policy, in one world (and one learner)."""
+
+    def __init__(self, num_agents: int, policy: str, world: WorldConfig, learning: LearningConfig) -> None:
+        self.num_agents = num_agents
+        self.policy = policy
+        self.world = BatchedWorld(world, slots=1, max_agents=num_agents)
+        self.learner = StackedLearner(num_agents, world, learning) if policy == "learning" else None
+        self.free = [0]
+
+    def take_slot(self, seed: np.random.SeedSequence) -> int:
+        if self.learner is not None:
+            # The learner and the world grow alike, so a room's learner row is its world slot.
+            slot = self.learner.add(seed)
+            self.world.grow(self.learner.capacity)
+            return slot
+        if not self.free:
+            self.free = list(range(2 * self.world.slots - 1, self.world.slots - 1, -1))
+            self.world.grow(2 * self.world.slots)
+        return self.free.pop()
+
+    def release(self, slot: int) -> None:
+        if self.learner is not None:
+            self.learner.remove(slot)
+        else:
+            self.free.append(slot)
+
+
+class Fleet:
+    """Every room of an engine; rooms are named by the int ids `add` hands out."""
+
+    def __init__(self, config: WorldConfig | None = None, learning: LearningConfig | None = None) -> None:
+        self.config = config or WorldConfig()
+        self.learning = learning or LearningConfig()
+        self._buckets: dict[tuple[int, str], _Bucket] = {}
+        self._rooms: dict[int, _Room] = {}
+        self._next_id = 0
+
+    # ----------------------------------------------------------------- rooms
+
+    def add(self, num_agents: int, policy: str, seed: int | None) -> int:
+        """A new room; its first episode has begun. Returns the room's id."""
+        if policy not in POLICIES:
+            raise ValueError(f"Policy {policy!r} is not one of {', '.join(POLICIES)}.")
+        key = (num_agents, policy)
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            bucket = self._buckets[key] = _Bucket(num_agents, policy, self.config, self.learning)
+        seeds = EpisodeSeeds(seed)
+        policy_seed = seeds.spawn(POLICY_SEED_STREAM)
+        slot = bucket.take_slot(policy_seed)
+        scripted: Policy | None = None
+        if policy == "heuristic":
+            scripted = HeuristicPolicy(policy_seed, self.config)
+        elif policy == "random":
+            scripted = RandomPolicy(policy_seed)
+        room = _Room(bucket, slot, seeds, scripted)
+        bucket.world.clear_slot(slot)
+        self._begin_episode(room)
+        room_id = self._next_id
+        self._next_id += 1
+        self._rooms[room_id] = room
+        return room_id
+
+    def remove(self, room_id: int) -> None:
+        """Forget a room and free its slot."""
+        room = self._rooms.pop(room_id)
+        room.bucket.release(room.slot)
+
+    def __contains__(self, room_id: int) -> bool:
+        return room_id in self._rooms
+
+    def __len__(self) -> int:
+        return len(self._rooms)
+
+    def _begin_episode(self, room: _Room) -> None:
+        world = room.bucket.world
+        world.reset_slot(room.slot, room.seeds.next(), room.bucket.num_agents, new_episode=True)
+        observations, masks = world.observe(np.array([room.slot]))
+        room.observations, room.masks = observations[0], masks[0]
+
+    # ------------------------------------------------------------------ steps
+
+    def step(self, room_ids: Iterable[int]) -> dict[int, EpisodeSummary]:
+        """Advance each room by one tick, all of one bucket in one world step and one act call.
+
+        Returns the summaries of the episodes that these ticks ended, by room id; those rooms
+        have begun their next episode."""
+        by_bucket: dict[tuple[int, str], list[int]] = {}
+        for room_id in room_ids:
+            room = self._rooms[room_id]
+            by_bucket.setdefault((room.bucket.num_agents, room.bucket.policy), []).append(room_id)
+        ended: dict[int, EpisodeSummary] = {}
+        for key, ids in by_bucket.items():
+            ended.update(self._step_bucket(self._buckets[key], ids))
+        return ended
+
+    def _step_bucket(self, bucket: _Bucket, ids: list[int]) -> dict[int, EpisodeSummary]:
+        rooms = [self._rooms[i] for i in ids]
+        slots = np.array([room.slot for room in rooms], dtype=np.int64)
+        observations = np.stack([room.observations for room in rooms])
+        masks = np.stack([room.masks for room in rooms])
+        if bucket.learner is not None:
+            actions, probabilities, values = bucket.learner.act(slots, observations, masks)
+            for i, room in enumerate(rooms):
+                room.last_act = ActOutput(actions[i], probabilities[i], values[i])
+        else:
+            for i, room in enumerate(rooms):
+                assert room.scripted is not None
+                room.last_act = room.scripted.act(observations[i], masks[i])
+            actions = np.stack([room.last_act.actions for room in rooms if room.last_act is not None])
+
+        result = bucket.world.step(slots, actions)
+        over = result.terminated | result.truncated
+        if bucket.learner is not None:
+            bucket.learner.record(slots, result.rewards, over)
+        ended: dict[int, EpisodeSummary] = {}
+        for i, room in enumerate(rooms):
+            room.total_reward += float(result.rewards[i].sum())
+            if over[i]:
+                ended[ids[i]] = self._end_episode(room, "terminated" if result.terminated[i] else "truncated")
+        going = np.flatnonzero(~over)
+        if len(going):
+            observations, masks = bucket.world.observe(slots[going])
+            for row, index in enumerate(going.tolist()):
+                rooms[index].observations, rooms[index].masks = observations[row], masks[row]
+        return ended
+
+    def reset(self, room_id: int) -> EpisodeSummary:
+        """End the room's episode now and begin the next one of its seed sequence."""
+        room = self._rooms[room_id]
+        if room.bucket.learner is not None:
+            room.bucket.learner.end_episode(room.slot)
+        return self._end_episode(room, "reset")
+
+    def _end_episode(self, room: _Room, reason: str) -> EpisodeSummary:
+        world, slot = room.bucket.world, room.slot
+        stats = snapshot.stats(world, slot)
+        metrics: dict[str, float | int] = {
+            "return": round(float(world.agent_reward[slot, : room.bucket.num_agents].mean()), 4),
+            "products": int(stats["products_created"]),
+            "ticks": int(world.episode_tick[slot]),
+        }
+        learner = room.bucket.learner
+        figures = learner.take_figures(slot) if learner is not None else EpisodeFigures()
+        metrics.update(figures.summary())
+        summary = EpisodeSummary(int(world.episode[slot]), int(world.total_tick[slot]), stats, reason, metrics)
+        room.total_products += int(stats["products_created"])
+        room.episodes_finished += 1
+        room.finished.append(summary)
+        del room.finished[:-FINISHED_KEPT]
+        self._begin_episode(room)
+        return summary
+
+    # ------------------------------------------------------------------ views
+
+    def tick(self, room_id: int) -> int:
+        room = self._rooms[room_id]
+        return int(room.bucket.world.total_tick[room.slot])
+
+    def episode(self, room_id: int) -> int:
+        room = self._rooms[room_id]
+        return int(room.bucket.world.episode[room.slot])
+
+    def seed(self, room_id: int) -> int:
+        return self._rooms[room_id].seeds.entropy
+
+    def last_act(self, room_id: int) -> ActOutput | None:
+        return self._rooms[room_id].last_act
+
+    def observation(self, room_id: int) -> tuple[np.ndarray, np.ndarray]:
+        """The room's current (agents, obs) observations and (agents, actions) masks."""
+        room = self._rooms[room_id]
+        return room.observations, room.masks
+
+    def stats(self, room_id: int) -> dict[str, float | int]:
+        room = self._rooms[room_id]
+        return snapshot.stats(room.bucket.world, room.slot)
+
+    def snapshot(self, room_id: int, **meta: Any) -> dict[str, Any]:
+        room = self._rooms[room_id]
+        return snapshot.snapshot(room.bucket.world, room.slot, **meta)
+
+    def totals(self, room_id: int) -> tuple[int, float, int, list[EpisodeSummary]]:
+        """Products of finished episodes, reward of every tick, finished episodes, the recent ones."""
+        room = self._rooms[room_id]
+        return room.total_products, room.total_reward, room.episodes_finished, room.finished
+
+    def state_digest_bytes(self, room_id: int) -> bytes:
+        """The room's world and, for learning rooms, its weights: equal bytes, equal states."""
+        room = self._rooms[room_id]
+        digest = snapshot.state_digest_bytes(room.bucket.world, room.slot)
+        learner = room.bucket.learner
+        return digest + (learner.digest(room.slot) if learner is not None else b"")
+
+    def learner_of(self, room_id: int) -> tuple[StackedLearner, int] | None:
+        """The learner holding a learning room's weights, and the room's row in it."""
+        room = self._rooms[room_id]
+        return (room.bucket.learner, room.slot) if room.bucket.learner is not None else None

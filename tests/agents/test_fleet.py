@@ -1,0 +1,75 @@
+"""Rooms stepped together: a room's run is the same alone or batched with hundreds of others."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from agents.fleet import Fleet
+from agents.learning import LearningConfig
+
+FAST_LEARNING = LearningConfig(rollout_ticks=16, minibatches=2)
+
+
+def _run_alone(agents: int, policy: str, seed: int, ticks: int, learning: LearningConfig) -> tuple[bytes, dict]:
+    fleet = Fleet(learning=learning)
+    room = fleet.add(agents, policy, seed)
+    for _ in range(ticks):
+        fleet.step([room])
+    return fleet.state_digest_bytes(room), fleet.snapshot(room)
+
+
+@pytest.mark.parametrize("policy", ["learning", "heuristic", "random"])
+def test_a_room_alone_equals_the_room_among_others(policy: str) -> None:
+    """Others of every bucket come and go and step at other cadences around the watched room."""
+    ticks = 70
+    fleet = Fleet(learning=FAST_LEARNING)
+    rng = np.random.default_rng(0)
+    others = [fleet.add(int(rng.integers(1, 9)), str(rng.choice(["learning", "heuristic", "random"])), i) for i in range(12)]
+    others += [fleet.add(4, policy, 1000 + i) for i in range(6)]
+    watched = fleet.add(4, policy, 7)
+    for tick in range(ticks):
+        due = [r for r in others if r in fleet and rng.random() < 0.7] + [watched]
+        rng.shuffle(due)
+        fleet.step(due)
+        if tick == 20:
+            fleet.remove(others.pop(3))
+            others.append(fleet.add(4, policy, 99))
+        if tick == 30 and policy == "learning":
+            fleet.reset(others[-1])
+    alone_digest, alone_snapshot = _run_alone(4, policy, 7, ticks, FAST_LEARNING)
+    assert fleet.state_digest_bytes(watched) == alone_digest
+    assert fleet.snapshot(watched) == alone_snapshot
+
+
+def test_a_learning_room_alone_equals_the_room_batched_with_500_others() -> None:
+    ticks = 40
+    fleet = Fleet(learning=FAST_LEARNING)
+    others = [fleet.add(4, "learning", 5000 + i) for i in range(500)]
+    watched = fleet.add(4, "learning", 3)
+    everyone = [*others, watched]
+    for _ in range(ticks):
+        fleet.step(everyone)
+    learner = fleet.learner_of(watched)
+    assert learner is not None and learner[0].capacity >= 501
+    alone_digest, alone_snapshot = _run_alone(4, "learning", 3, ticks, FAST_LEARNING)
+    assert fleet.state_digest_bytes(watched) == alone_digest
+    assert fleet.snapshot(watched) == alone_snapshot
+    # The others really are different rooms, not copies of the watched one.
+    assert fleet.state_digest_bytes(others[0]) != alone_digest
+
+
+def test_a_removed_room_frees_its_slot_for_a_new_one() -> None:
+    fleet = Fleet()
+    first = fleet.add(2, "heuristic", 1)
+    fleet.step([first])
+    fleet.remove(first)
+    second = fleet.add(2, "heuristic", 1)
+    assert first not in fleet and second in fleet and len(fleet) == 1
+    assert fleet.tick(second) == 0 and fleet.episode(second) == 1
+    assert fleet.snapshot(second)["log"] == []
+
+
+def test_unknown_policy_is_refused() -> None:
+    with pytest.raises(ValueError, match="'greedy' is not one of"):
+        Fleet().add(4, "greedy", 1)
