@@ -50,6 +50,7 @@ class AdminFigures:
     """Per-server memory of the admin API: the last tick seen per room, state sizes."""
 
     samples: dict[str, _Sample] = field(default_factory=dict)
+    rates: dict[str, float] = field(default_factory=dict)
     sizes: dict[str, tuple[float, int]] = field(default_factory=dict)
 
 
@@ -97,9 +98,9 @@ def admin_data(svc: Services, figures: AdminFigures) -> dict[str, Any]:
         seen = view.get(room.key, {})
         tick = int(seen.get("tick", info["tick"]))
         sample = figures.samples.get(room.key)
-        rate: float | None = None
+        rate = figures.rates.get(room.key)  # the last one measured, when asked again too soon
         if sample is not None and now - sample.at >= RATE_WINDOW:
-            rate = round((tick - sample.tick) / (now - sample.at), 2)
+            rate = figures.rates[room.key] = round((tick - sample.tick) / (now - sample.at), 2)
         if sample is None or now - sample.at >= RATE_WINDOW:
             figures.samples[room.key] = _Sample(now, tick)
         speed = info["speed"]
@@ -116,6 +117,7 @@ def admin_data(svc: Services, figures: AdminFigures) -> dict[str, Any]:
     for key in list(figures.samples):
         if key not in manager.rooms:
             figures.samples.pop(key, None)
+            figures.rates.pop(key, None)
             figures.sizes.pop(key, None)
     users: dict[int, dict[str, Any]] = {}
     for conn in list(manager.connections.values()):
