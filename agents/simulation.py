@@ -1,7 +1,8 @@
-"""One room run on its own: a Fleet holding that room alone.
+"""One room of a Fleet, with the calls of a room run on its own.
 
-This is what ``simrooms simulate`` runs headless. Like the Fleet, it is not thread-safe: every
-call must come from the one thread that owns the MLX work.
+``simrooms simulate`` runs one in a Fleet of its own; the server's engine puts every room in one
+shared Fleet and steps all rooms that are due with one ``Fleet.step``. Like the Fleet, it is not
+thread-safe: every call must come from the one thread that owns the MLX work.
 """
 
 from __future__ import annotations
@@ -28,8 +29,10 @@ class RoomSimulation:
         seed: int | None,
         config: WorldConfig | None = None,
         learning: LearningConfig | None = None,
+        fleet: Fleet | None = None,
     ) -> None:
-        self.fleet = Fleet(config, learning)
+        """A room in `fleet`, or in a Fleet of its own made from `config` and `learning`."""
+        self.fleet = fleet if fleet is not None else Fleet(config, learning)
         self.room = self.fleet.add(num_agents, policy, seed)
         self.num_agents = num_agents
         self.policy = policy
@@ -85,6 +88,10 @@ class RoomSimulation:
     def reset(self) -> EpisodeSummary:
         """End the current episode now and start the next one of the room's seed sequence."""
         return self.fleet.reset(self.room)
+
+    def close(self) -> None:
+        """Take the room out of its fleet, freeing its slot."""
+        self.fleet.remove(self.room)
 
     def stats(self) -> dict[str, float | int]:
         return self.fleet.stats(self.room)
