@@ -325,6 +325,20 @@ def test_phone_layout_fits_and_works(pages: Any) -> None:
     wait_tick(page, 3)
 
 
+def test_logging_out_elsewhere_signs_the_page_out(pages: Any) -> None:
+    page = pages.open("alice")
+    name = room_name("Bye")
+    create_room_in_lobby(page, name)
+    other = page.context.new_page()
+    other.goto("/")
+    other.wait_for_selector("#conn[data-state=connected]")
+    other.click(".logout-form button")
+    other.wait_for_url("**/login")
+    page.wait_for_selector("#conn[data-state=signed-out]", timeout=15000)
+    page.wait_for_selector("#signed-out-banner a[href^='/login?next=']")
+    assert page.is_disabled("#btn-start")
+
+
 def test_signed_out_pages_redirect_to_login(pages: Any) -> None:
     page = pages.open(None, "/rooms/Anything")
     assert "/login" in page.url
