@@ -105,9 +105,11 @@ def read_agents(engine: Engine, wanted: dict[str, set[int]]) -> dict[str, dict[s
         if room is None or sim is None:
             continue
         env = getattr(sim, "env", None)
-        config = getattr(env, "config", None)
+        config = getattr(env, "config", None) or getattr(sim, "config", None)
         radius = int(getattr(config, "view_radius", 3))
         act = getattr(sim, "last_act", None)
+        if callable(act):  # a handle that asks its owner (e.g. a batched fleet) for the room's last act
+            act = act()
         probabilities = getattr(act, "probabilities", None)
         values = getattr(act, "values", None)
         actions = getattr(act, "actions", None)
