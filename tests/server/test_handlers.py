@@ -220,3 +220,47 @@ def test_protocol_docs_are_current() -> None:
     from server.protocol_docs import DOC_PATH, markdown
 
     assert DOC_PATH.read_text() == markdown(), "docs/protocol.md is stale: run python -m server.protocol_docs"
+
+
+def test_tokens_expire(tmp_path: Path) -> None:
+    from server.auth import Auth
+    from server.storage import Storage
+
+    storage = Storage(Settings(data_dir=tmp_path).resolved_database_url())
+    storage.create_all()
+    user = storage.create_user("tim", hash_password(PASSWORD))
+    auth = Auth(storage, "secret", token_lifetime=1)
+    token, expires_at = auth.issue_token(user)
+    assert expires_at.endswith("Z")
+    assert auth.user_from_token(token) == user
+    assert auth.user_from_token(token + "x") is None
+    assert Auth(storage, "other secret", 60).user_from_token(token) is None
+    time.sleep(2.2)
+    assert auth.user_from_token(token) is None
+    storage.dispose()
+
+
+@pytest.mark.parametrize(
+    ("payload", "ok"),
+    [
+        ({"name": "a" * 40}, True),
+        ({"name": "a" * 41}, False),
+        ({"name": "with space", "speed": 0.1}, True),
+        ({"name": "x", "speed": 0.09}, False),
+        ({"name": "x", "seed": 2**63 - 1}, True),
+        ({"name": "x", "seed": 2**63}, False),
+        ({"name": "x", "agents": 1}, True),
+        ({"name": "x", "agents": 0}, False),
+        ({"name": "x", "public": 1}, False),
+        ({"name": "x", "speed": float("nan")}, False),
+    ],
+)
+def test_create_room_bounds(payload: dict[str, Any], ok: bool) -> None:
+    from server.protocol import ProtocolError, parse
+
+    if ok:
+        parse("create_room", (payload,))
+    else:
+        with pytest.raises(ProtocolError) as error:
+            parse("create_room", (payload,))
+        assert error.value.code == "invalid_payload" and "create_room" in error.value.message
