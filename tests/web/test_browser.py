@@ -173,14 +173,14 @@ def test_lost_socket_shows_disconnected_then_reconnects_and_resyncs(pages: Any, 
         assert proxy.cut(refuse_seconds=2.5) >= 1
         page.wait_for_selector("#conn[data-state=disconnected]", timeout=5000)
         assert "disconnected" in page.inner_text("#conn")
-        assert page.is_disabled("#btn-stop")
+        page.wait_for_function("() => document.getElementById('btn-stop').disabled")  # on the next frame
         page.wait_for_selector("#conn[data-state=connected]", timeout=20000)
         # Same document (no reload), and the tick goes on from the server's current one.
         assert page.evaluate("window.__marker") == 42
         now = wait_tick(page, before + 25, timeout=20000)
         server_tick = web_server.room_info(name)["tick"]
         assert abs(server_tick - now) <= 5, (server_tick, now)
-        assert page.is_enabled("#btn-stop")
+        page.wait_for_function("() => !document.getElementById('btn-stop').disabled")
         page.click("#btn-stop")
         page.wait_for_selector("#run-state:text('stopped')")
         page.wait_for_timeout(300)
