@@ -12,19 +12,8 @@ CHARGER_TARGET = 2
 _MOVES = np.array([UP, DOWN, LEFT, RIGHT])
 
 
-class RandomPolicy:
-    """Uniform over each agent's allowed actions."""
-
-    name = "random"
-
-    def __init__(self, seed: np.random.SeedSequence) -> None:
-        self._rng = np.random.Generator(np.random.PCG64(seed))
-
-    def act(self, observations: np.ndarray, masks: np.ndarray) -> ActOutput:
-        probabilities = masks / masks.sum(axis=1, keepdims=True)
-        draws = self._rng.random(len(masks))[:, None]
-        actions = (np.cumsum(probabilities, axis=1) < draws).sum(axis=1)
-        return ActOutput(np.minimum(actions, masks.shape[1] - 1).astype(np.int64), probabilities.astype(np.float32))
+class _Scripted:
+    """A policy that does not learn: nothing to record, no figures."""
 
     def record(self, rewards: np.ndarray, episode_over: bool) -> None:
         return None
@@ -36,7 +25,24 @@ class RandomPolicy:
         return EpisodeFigures()
 
 
-class HeuristicPolicy:
+class RandomPolicy(_Scripted):
+    """Uniform over each agent's allowed actions."""
+
+    name = "random"
+
+    def __init__(self, seed: np.random.SeedSequence) -> None:
+        self._rng = np.random.Generator(np.random.PCG64(seed))
+
+    def act(self, observations: np.ndarray, masks: np.ndarray) -> ActOutput:
+        probabilities = masks / masks.sum(axis=1, keepdims=True)
+        draws = self._rng.random(len(masks))[:, None]
+        actions = (np.cumsum(probabilities, axis=1) < draws).sum(axis=1)
+        return ActOutput(
+            np.minimum(actions, masks.shape[1] - 1).astype(np.int64), probabilities.astype(np.float32)
+        )
+
+
+class HeuristicPolicy(_Scripted):
     """Nearest resource, nearest factory, recharge when low: the yardstick for learning.
 
     It follows the world's goal rule (env.core.BatchedWorld.goals) through the observation's
@@ -66,12 +72,3 @@ class HeuristicPolicy:
         actions = np.where(jitter, random_actions, actions)
         allowed = np.take_along_axis(masks, actions[:, None], axis=1)[:, 0]
         return ActOutput(np.where(allowed, actions, STAY).astype(np.int64))
-
-    def record(self, rewards: np.ndarray, episode_over: bool) -> None:
-        return None
-
-    def end_episode(self) -> None:
-        return None
-
-    def take_figures(self) -> EpisodeFigures:
-        return EpisodeFigures()
