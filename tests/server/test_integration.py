@@ -443,3 +443,34 @@ def test_threading_mode_serves_too(tmp_path: Path) -> None:
         watcher.close()
     finally:
         assert srv.stop() == 0
+
+
+def test_the_event_loop_answers_while_the_engine_is_busy(tmp_path: Path) -> None:
+    """The first learning room compiles MLX on the engine thread for a second or more; the
+    handler waiting for it must not block the event loop: /healthz answers meanwhile."""
+    import threading
+
+    srv = start_server(tmp_path / "busy")
+    try:
+        client = Client(srv.url, token=srv.token("alice"))
+        result: dict[str, object] = {}
+
+        def create() -> None:
+            started = time.monotonic()
+            result["ack"] = client.call("create_room", {"name": "learner", "policy": "learning"}, timeout=120)
+            result["seconds"] = time.monotonic() - started
+
+        worker = threading.Thread(target=create)
+        worker.start()
+        slowest = 0.0
+        while worker.is_alive():
+            started = time.monotonic()
+            assert requests.get(srv.url + "/healthz", timeout=10).status_code == 200
+            slowest = max(slowest, time.monotonic() - started)
+            time.sleep(0.05)
+        worker.join()
+        assert result["ack"]["ok"]  # type: ignore[index]
+        assert slowest < 0.5, f"/healthz took {slowest:.3f} s while create_room took {result['seconds']:.3f} s"
+        client.close()
+    finally:
+        srv.stop()
