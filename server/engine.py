@@ -279,6 +279,9 @@ class FaultyRoom:
         self._sim = sim
         self._left = after
 
+    fleet = None
+    """Never batched: its own step() must run, to raise when told to."""
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self._sim, name)
 
@@ -301,6 +304,8 @@ class Engine:
         self.hub = hub
         self.rooms: dict[str, EngineRoom] = {}
         self._sim_factory = sim_factory
+        self._fleet: Any = None
+        """The agents.fleet.Fleet holding every room; made on the engine thread, with MLX."""
         threading, queue = real_modules()
         self._commands: Any = queue.SimpleQueue()
         self._empty: type[Exception] = queue.Empty
@@ -406,11 +411,22 @@ class Engine:
         return wake if turbo else max(wake, self._cycle_started + MIN_CYCLE_SECONDS)
 
     def step_due(self, due: list[EngineRoom], now: float) -> None:
-        """Step every room that is due once. The one place rooms step while running: the
-        performance work replaces the loop below by one batched call over all of them."""
+        """Step every room that is due once: the rooms of the shared fleet in one batched
+        `Fleet.step` (one world step and one MLX call per bucket of like rooms), any other room
+        alone. Should the batched step raise, its rooms step one by one, so that only the rooms
+        whose own step raises are stopped (those that had already stepped may have stepped once
+        more: a step that raises leaves no promise about the others)."""
+        batched = [room for room in due if getattr(room.sim, "fleet", None) is self._fleet]
+        outcomes: dict[str, Any] = {}
+        if batched:
+            try:
+                ended = self._fleet.step([room.sim.room for room in batched])
+                outcomes = {room.key: ended.get(room.sim.room) for room in batched}
+            except Exception:
+                log.exception("A batched step of %d rooms raised; stepping them one by one", len(batched))
         for room in due:
             try:
-                summary = room.sim.step()
+                summary = outcomes[room.key] if room.key in outcomes else room.sim.step()
                 self._ticks += 1
                 room.publish()
                 room.dirty = True
@@ -519,15 +535,21 @@ class Engine:
             sim = self._make_sim(4, "learning", 0)
             for _ in range(4):
                 sim.step()
+            close = getattr(sim, "close", None)
+            if close is not None:
+                close()
         except Exception:
             log.exception("Engine warm-up failed")
 
     def _make_sim(self, agents: int, policy: str, seed: int | None) -> Any:
         if self._sim_factory is not None:
             return self._sim_factory(agents, policy, seed)
+        from agents.fleet import Fleet
         from agents.simulation import RoomSimulation
 
-        return RoomSimulation(agents, policy, seed)
+        if self._fleet is None:
+            self._fleet = Fleet()
+        return RoomSimulation(agents, policy, seed, fleet=self._fleet)
 
     def op_create(self, key: str, name: str, agents: int, policy: str, seed: int | None, speed: float | str) -> EngineRoom:
         sim = self._make_sim(agents, policy, seed)
@@ -543,6 +565,9 @@ class Engine:
         room = self.rooms.pop(key, None)
         if room is not None:
             room.running = False
+            close = getattr(room.sim, "close", None)
+            if close is not None:
+                close()
             room.sim = None
             room.last_sent = None
 
