@@ -154,3 +154,19 @@ def csrf_token() -> str:
 def csrf_valid(sent: str | None) -> bool:
     expected = session.get(CSRF_KEY)
     return isinstance(expected, str) and isinstance(sent, str) and hmac.compare_digest(expected, sent)
+
+
+def login_post_trusted(sent: str | None, request: Request) -> bool:
+    """Whether a login POST may go on: a form that carries a CSRF token must carry this
+    session's; one without a token is taken only when it is no cross-site browser request.
+
+    Login CSRF is a browser attack, and browsers mark every cross-site POST with `Origin` (and
+    `Sec-Fetch-Site`); programs that post the acceptance interface's username and password send
+    neither, so they need not scrape the form first."""
+    if sent is not None:
+        return csrf_valid(sent)
+    site = request.headers.get("Sec-Fetch-Site")
+    if site is not None and site not in ("same-origin", "none"):
+        return False
+    origin = request.headers.get("Origin")
+    return origin is None or origin.rstrip("/") == request.host_url.rstrip("/")

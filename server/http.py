@@ -16,7 +16,7 @@ from flask import (
 )
 from flask_login import current_user, login_user, logout_user  # type: ignore[import-untyped]
 
-from server.auth import SessionUser, csrf_token, csrf_valid
+from server.auth import SessionUser, csrf_token, csrf_valid, login_post_trusted
 from server.metrics import CONTENT_TYPE
 from server.pages import render_login, safe_next
 
@@ -63,7 +63,7 @@ def login_form() -> Any:
 
 @bp.post("/login")
 def login() -> Any:
-    if not csrf_valid(request.form.get("csrf_token")):
+    if not login_post_trusted(request.form.get("csrf_token"), request):
         return _login_page("The form expired; please sign in again.", 400)
     if not services().login_limiter.take(_client_key()):
         return _login_page("Too many attempts; wait a minute.", 429)

@@ -175,7 +175,9 @@ def test_http_login_logout_and_csrf(app: tuple[Flask, SocketIO]) -> None:
     page = http.get("/login").get_data(as_text=True)
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', page)
     assert csrf
-    assert http.post("/login", data={"username": "alice", "password": PASSWORD}).status_code == 400
+    cross_site = {"Origin": "http://evil.example"}
+    assert http.post("/login", data={"username": "alice", "password": PASSWORD}, headers=cross_site).status_code == 400
+    assert http.post("/login", data={"username": "alice", "password": PASSWORD, "csrf_token": "x"}).status_code == 400
     assert http.post("/login", data={"username": "alice", "password": "nope", "csrf_token": csrf.group(1)}).status_code == 401
     answer = http.post("/login", data={"username": "alice", "password": PASSWORD, "csrf_token": csrf.group(1)})
     assert answer.status_code == 303 and answer.headers["Location"].endswith("/")

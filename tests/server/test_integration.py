@@ -69,12 +69,29 @@ def test_http_routes(server: Server) -> None:
     assert "create_room" in schema["client_events"] and "state_update" in schema["server_events"]
 
 
-def test_login_form_needs_its_csrf_token(server: Server) -> None:
+def test_login_refuses_cross_site_posts_and_wrong_tokens(server: Server) -> None:
+    credentials = {"username": "alice", "password": PASSWORD}
+    for headers, extra in (
+        ({"Origin": "http://evil.example"}, {}),
+        ({"Sec-Fetch-Site": "cross-site"}, {}),
+        ({}, {"csrf_token": "not-the-session-token"}),
+    ):
+        session = requests.Session()
+        session.get(server.url + "/login")
+        answer = session.post(
+            server.url + "/login", data={**credentials, **extra}, headers=headers, allow_redirects=False
+        )
+        assert answer.status_code == 400, headers
+        assert session.get(server.url + "/api/rooms").status_code == 401
+
+
+def test_a_program_logs_in_with_username_and_password_alone(server: Server) -> None:
     session = requests.Session()
-    session.get(server.url + "/login")
-    answer = session.post(server.url + "/login", data={"username": "alice", "password": PASSWORD}, allow_redirects=False)
-    assert answer.status_code == 400
-    assert "session" not in session.cookies or requests.get(server.url + "/api/rooms", cookies=session.cookies).status_code == 401
+    answer = session.post(
+        server.url + "/login", data={"username": "alice", "password": PASSWORD}, allow_redirects=False
+    )
+    assert answer.status_code in (302, 303) and answer.headers["Location"].endswith("/")
+    assert session.get(server.url + "/api/rooms").status_code == 200
 
 
 def test_cookie_login_connects_and_logout_disconnects(server: Server) -> None:
