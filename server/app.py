@@ -129,12 +129,12 @@ def create_app(settings: Settings | None = None, sim_factory: Any = None, warmup
     )
     app.extensions["simrooms"] = svc
 
-    from server import pages, sockets
+    from server import inspector, pages, sockets
     from server.http import bp
 
     app.register_blueprint(bp)
-    sockets.register(socketio, svc)
-    pages.init_app(app, socketio, svc)  # the web client: pages, admin API, agent inspector
+    sockets.register(socketio, svc, inspector.register(socketio, svc).handlers())
+    pages.init_app(app)  # the web client: pages and the admin API
 
     engine.start(warmup=settings.engine_warmup if warmup is None else warmup)
     socketio.start_background_task(bridge.run)

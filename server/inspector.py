@@ -29,12 +29,9 @@ import logging
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Any
 
-from flask import request
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-
-from server.protocol import NAMESPACE, ProtocolError, RoomName, describe, error_ack
+from server.protocol import NAMESPACE, InspectAgent, MetricsHistory, ProtocolError
 
 if TYPE_CHECKING:
     from flask_socketio import SocketIO
@@ -48,36 +45,6 @@ INSPECT_RATE = 10.0
 """agent_inspect events per second per watching connection, at most."""
 IDLE_SLEEP = 0.25
 HISTORY_KEPT = 100
-
-
-class InspectAgent(BaseModel):
-    """Watch one agent of a joined room (``agent: null`` stops)."""
-
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
-    room: RoomName
-    agent: Annotated[int, Field(ge=0, le=7)] | None
-
-
-class MetricsHistory(BaseModel):
-    """The training figures of the room's recent episodes."""
-
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
-    room: RoomName
-
-
-class AgentInspect(BaseModel):
-    """Server event ``agent_inspect`` (documentation only; sent as a plain dict)."""
-
-    room: str
-    tick: int
-    episode: int
-    agent: int
-    x: int | None
-    y: int | None
-    action: str | None
-    probabilities: dict[str, float] | None
-    value: float | None
-    view_radius: int
 
 
 @dataclass
@@ -179,6 +146,10 @@ class Inspector:
 
     # --------------------------------------------------------------- events
 
+    def handlers(self) -> dict[str, Callable[[Connection, Any], dict[str, Any]]]:
+        """The client events this inspector answers, for server.sockets.register."""
+        return {"inspect_agent": self.inspect, "metrics_history": self.history}
+
     def inspect(self, conn: Connection, m: InspectAgent) -> dict[str, Any]:
         manager = self.svc.rooms
         room = manager.find(conn.user, m.room)
@@ -275,45 +246,5 @@ class Inspector:
 
 
 def register(socketio: SocketIO, svc: Services) -> Inspector:
-    """Add the ``inspect_agent`` and ``metrics_history`` events to namespace /sim."""
-    inspector = Inspector(socketio, svc)
-    _on(socketio, svc, "inspect_agent", InspectAgent, inspector.inspect)
-    _on(socketio, svc, "metrics_history", MetricsHistory, inspector.history)
-    return inspector
-
-
-def _on(
-    socketio: SocketIO, svc: Services, event: str, model: type[BaseModel], handler: Callable[[Any, Any], dict[str, Any]]
-) -> None:
-    """Like server.sockets' handlers: rate limit, validate strictly, ack, never raise."""
-
-    def on_event(*args: Any) -> dict[str, Any]:
-        conn = svc.rooms.connections.get(request.sid)  # type: ignore[attr-defined]
-        if conn is None:
-            ack = error_ack("unauthorized", "This connection is not signed in; connect again.")
-        elif not conn.bucket.take():
-            ack = error_ack("rate_limited", f"Too many events; slow down and retry {event} later.")
-        else:
-            try:
-                ack = {"ok": True, **handler(conn, _parse(event, model, args))}
-            except ProtocolError as error:
-                ack = error.ack()
-            except TimeoutError:
-                ack = error_ack("internal", f"{event} took too long: the engine is busy. Try again.")
-            except Exception:
-                log.exception("%s failed", event)
-                ack = error_ack("internal", f"{event} failed on the server; the error is logged.")
-        svc.metrics.events.labels(event, "ok" if ack["ok"] else ack["error"]["code"]).inc()
-        return ack
-
-    on_event.__name__ = f"on_{event}"
-    socketio.on_event(event, on_event, namespace=NAMESPACE)
-
-
-def _parse(event: str, model: type[BaseModel], args: tuple[Any, ...]) -> Any:
-    if len(args) != 1 or not isinstance(args[0], dict):
-        raise ProtocolError("invalid_payload", f"{event} takes one JSON object.")
-    try:
-        return model.model_validate(args[0])
-    except ValidationError as error:
-        raise ProtocolError("invalid_payload", describe(error, event)) from None
+    """The inspector of this app; its ``handlers`` go to server.sockets.register."""
+    return Inspector(socketio, svc)

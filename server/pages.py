@@ -29,7 +29,6 @@ from server.auth import (
 from server.protocol import ROOM_NAME_PATTERN
 
 if TYPE_CHECKING:
-    from flask_socketio import SocketIO
 
     from server.app import Services
 
@@ -38,15 +37,14 @@ EXTENSION_KEY = "simrooms-pages"
 NO_STORE = {"Cache-Control": "no-store"}
 
 
-def init_app(app: Flask, socketio: SocketIO, svc: Services) -> None:
-    """Register the pages, the admin API and the inspector's events (once)."""
+def init_app(app: Flask) -> None:
+    """Register the pages and the admin API (once)."""
     if app.extensions.get(EXTENSION_KEY):
         return
-    from server import admin, inspector
+    from server import admin
 
     app.register_blueprint(bp)
     app.register_blueprint(admin.bp)
-    inspector.register(socketio, svc)
     app.extensions[EXTENSION_KEY] = True
 
 

@@ -333,6 +333,48 @@ class RoomDeleted(ServerModel):
 # ------------------------------------------------------------------ registries
 
 
+class InspectAgent(ClientModel):
+    """Watch one agent of a joined room live (``agent: null`` stops watching)."""
+
+    room: RoomName
+    agent: Annotated[int, Field(ge=0, le=7)] | None
+
+
+class MetricsHistory(ClientModel):
+    """The training figures of the room's recent episodes (up to 100)."""
+
+    room: RoomName
+
+
+class AgentInspect(BaseModel):
+    """What an inspected agent sees and would do: sent only to the connections watching it, at
+    most 10 a second, until they stop, leave or disconnect."""
+
+    room: str
+    tick: int
+    episode: int
+    agent: int
+    x: int | None
+    y: int | None
+    action: str | None
+    probabilities: dict[str, float] | None
+    value: float | None
+    view_radius: int
+
+
+class InspectAck(BaseModel):
+    ok: Literal[True]
+    room: str
+    agent: int | None
+    inspect: AgentInspect | None
+
+
+class HistoryAck(BaseModel):
+    ok: Literal[True]
+    room: str
+    episodes: list[dict[str, Any]]
+
+
 @dataclass(frozen=True)
 class ClientEvent:
     name: str
@@ -391,6 +433,15 @@ def _example_snapshot() -> dict[str, Any]:
     }
 
 
+def _example_inspect() -> dict[str, Any]:
+    names = ("stay", "up", "down", "left", "right", "pick", "drop")
+    odds = (0.05, 0.6, 0.05, 0.1, 0.1, 0.1, 0.0)
+    return {
+        "room": "Factory 1", "tick": 121, "episode": 1, "agent": 0, "x": 7, "y": 4, "action": "up",
+        "probabilities": dict(zip(names, odds, strict=True)), "value": 1.93, "view_radius": 3,
+    }  # fmt: skip
+
+
 _ROOM = {"room": "Factory 1"}
 _OK: dict[str, Any] = {"ok": True}
 
@@ -419,6 +470,20 @@ CLIENT_EVENTS: dict[str, ClientEvent] = {
             "grant_control", GrantControl, OkAck, {"room": "Factory 1", "user": "bob", "allow": True}, _OK
         ),
         ClientEvent("delete_room", DeleteRoom, OkAck, _ROOM, _OK),
+        ClientEvent(
+            "inspect_agent",
+            InspectAgent,
+            InspectAck,
+            {"room": "Factory 1", "agent": 0},
+            {"ok": True, "room": "Factory 1", "agent": 0, "inspect": _example_inspect()},
+        ),
+        ClientEvent(
+            "metrics_history",
+            MetricsHistory,
+            HistoryAck,
+            _ROOM,
+            {"ok": True, "room": "Factory 1", "episodes": [{"room": "Factory 1", "episode": 1, "return": 2.85, "products": 9}]},
+        ),
     )
 }
 
@@ -483,6 +548,7 @@ SERVER_EVENTS: dict[str, ServerEvent] = {
         ),
         ServerEvent("room_list", (RoomList,), {"rooms": [_example_room(running=True, tick=120, observers=2)]}),
         ServerEvent("room_deleted", (RoomDeleted,), {"room": "Factory 1"}),
+        ServerEvent("agent_inspect", (AgentInspect,), _example_inspect()),
     )
 }
 

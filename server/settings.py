@@ -48,7 +48,7 @@ class Settings(BaseSettings):
     token_lifetime_seconds: Annotated[int, Field(ge=1)] = 24 * 3600
     """How long a bearer token from ``POST /api/token`` is valid."""
     allow_signup: bool = False
-    """Reserved: accounts are made with ``simrooms user create``."""
+    """Let visitors make their own accounts at /signup; otherwise ``simrooms user create`` does."""
     metrics_restricted: bool = False
     """When true, ``GET /metrics`` needs an admin's session or token."""
     max_connections: Annotated[int, Field(ge=1)] = 10000

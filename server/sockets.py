@@ -26,7 +26,9 @@ log = logging.getLogger(__name__)
 Handler = Callable[["Connection", Any], dict[str, Any]]
 
 
-def register(socketio: SocketIO, svc: Services) -> None:
+def register(socketio: SocketIO, svc: Services, more: dict[str, Handler] | None = None) -> None:
+    """Answer every client event of server.protocol on namespace /sim; `more` holds the
+    handlers of events that other modules own (the agent inspector's)."""
     rooms = svc.rooms
     metrics = svc.metrics
 
@@ -110,6 +112,7 @@ def register(socketio: SocketIO, svc: Services) -> None:
         "set_speed": set_speed,
         "grant_control": grant_control,
         "delete_room": delete_room,
+        **(more or {}),
     }
     missing = set(p.CLIENT_EVENTS) ^ set(handlers)
     if missing:

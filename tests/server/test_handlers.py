@@ -72,10 +72,10 @@ def received(sio: SocketIOTestClient, name: str, seen: list[dict[str, Any]]) -> 
 def test_models_cover_every_event_and_examples_validate() -> None:
     assert set(CLIENT_EVENTS) == {
         "create_room", "list_rooms", "join_room", "leave_room", "get_state", "start_game", "stop_game",
-        "step_game", "reset_game", "set_speed", "grant_control", "delete_room",
+        "step_game", "reset_game", "set_speed", "grant_control", "delete_room", "inspect_agent", "metrics_history",
     }
     assert {"state_update", "game_started", "game_stopped", "game_ended", "metrics", "presence", "room_error",
-            "room_list"} <= set(SERVER_EVENTS)
+            "room_list", "agent_inspect"} <= set(SERVER_EVENTS)
     for spec in CLIENT_EVENTS.values():
         spec.model.model_validate(spec.example)
         spec.ack.model_validate(spec.example_ack)
