@@ -92,9 +92,17 @@ class _Bucket:
 class Fleet:
     """Every room of an engine; rooms are named by the int ids `add` hands out."""
 
-    def __init__(self, config: WorldConfig | None = None, learning: LearningConfig | None = None) -> None:
+    def __init__(
+        self, config: WorldConfig | None = None, learning: LearningConfig | None = None, update_budget: int | None = None
+    ) -> None:
+        """`update_budget` caps the learning updates one `step` makes (None: no cap); rooms due
+        to update beyond it are deferred (see `step`), so that rooms whose rollouts fill on the
+        same tick spread their updates over several steps instead of stalling them all."""
         self.config = config or WorldConfig()
         self.learning = learning or LearningConfig()
+        self.update_budget = update_budget
+        self.deferred: list[int] = []
+        """Rooms the last `step` left unstepped, their update put off to a later step."""
         self._buckets: dict[tuple[int, str], _Bucket] = {}
         self._rooms: dict[int, _Room] = {}
         self._next_id = 0
@@ -148,17 +156,44 @@ class Fleet:
         """Advance each room by one tick, all of one bucket in one world step and one act call.
 
         Returns the summaries of the episodes that these ticks ended, by room id; those rooms
-        have begun their next episode."""
+        have begun their next episode. Learning rooms due to update beyond `update_budget` do
+        not step: they are listed in `deferred` and update first on a later step (in the order
+        given, so put the longest waiting first). A room's run does not depend on when it steps.
+        """
         by_bucket: dict[tuple[int, str], list[int]] = {}
         for room_id in room_ids:
             room = self._rooms[room_id]
             by_bucket.setdefault((room.bucket.num_agents, room.bucket.policy), []).append(room_id)
         ended: dict[int, EpisodeSummary] = {}
+        self.deferred = []
+        budget = [self.update_budget if self.update_budget is not None else len(self._rooms)]
         for key, ids in by_bucket.items():
-            ended.update(self._step_bucket(self._buckets[key], ids))
+            ended.update(self._step_bucket(self._buckets[key], ids, budget))
         return ended
 
-    def _step_bucket(self, bucket: _Bucket, ids: list[int]) -> dict[int, EpisodeSummary]:
+    def _update_within_budget(self, bucket: _Bucket, ids: list[int], budget: list[int]) -> list[int]:
+        """Update the rooms of `ids` whose rollouts are full, as many as `budget` allows; the
+        ids that may step now (the rest are deferred)."""
+        assert bucket.learner is not None
+        rooms = [self._rooms[i] for i in ids]
+        full = bucket.learner.full(np.array([room.slot for room in rooms], dtype=np.int64))
+        waiting = [i for i, is_full in zip(ids, full, strict=True) if is_full]
+        chosen, deferred = waiting[: max(budget[0], 0)], waiting[max(budget[0], 0) :]
+        if chosen:
+            picked = [self._rooms[i] for i in chosen]
+            bucket.learner.update(
+                np.array([room.slot for room in picked], dtype=np.int64), np.stack([room.observations for room in picked])
+            )
+            budget[0] -= len(chosen)
+        self.deferred.extend(deferred)
+        skipped = set(deferred)
+        return [i for i in ids if i not in skipped]
+
+    def _step_bucket(self, bucket: _Bucket, ids: list[int], budget: list[int]) -> dict[int, EpisodeSummary]:
+        if bucket.learner is not None:
+            ids = self._update_within_budget(bucket, ids, budget)
+            if not ids:
+                return {}
         rooms = [self._rooms[i] for i in ids]
         slots = np.array([room.slot for room in rooms], dtype=np.int64)
         observations = np.stack([room.observations for room in rooms])

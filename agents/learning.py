@@ -286,12 +286,12 @@ class StackedLearner:
         """Actions (rooms, agents), probabilities (rooms, agents, actions) and values (rooms,
         agents) for (rooms, agents, obs) observations, in one call for every room given.
 
-        Rooms whose rollout is full first update, together, on it."""
+        Rooms whose rollout is full first update, together, on it (see `update`)."""
         self._settle()
         rooms = np.asarray(rooms, dtype=np.int64)
-        full = self.filled[rooms] == self.config.rollout_ticks
+        full = self.full(rooms)
         if full.any():
-            self._update(rooms[full], observations[full])
+            self.update(rooms[full], observations[full])
         count = len(rooms)
         pad = np.zeros(_padded(count) - count, dtype=np.int64)
         padded_rooms = np.concatenate([rooms, rooms[pad]])
@@ -357,7 +357,14 @@ class StackedLearner:
             return per_tick.reshape(rooms, ticks * agents, *per_tick.shape[3:])
         return np.swapaxes(per_tick, 1, 2).reshape(rooms * agents, ticks, *per_tick.shape[3:])
 
-    def _update(self, rooms: np.ndarray, next_observations: np.ndarray) -> None:
+    def full(self, rooms: np.ndarray) -> np.ndarray:
+        """(rooms,) bool: whose rollout is full, so that they update before they act again."""
+        return np.asarray(self.filled[rooms] == self.config.rollout_ticks)
+
+    def update(self, rooms: np.ndarray, next_observations: np.ndarray) -> None:
+        """One PPO update of each of `rooms` on its full rollout, all in the same MLX calls;
+        `next_observations` (rooms, agents, obs) are what each room acts on next."""
+        self._settle()
         count = len(rooms)
         pad = np.zeros(_padded(count) - count, dtype=np.int64)
         padded_rooms = np.concatenate([rooms, rooms[pad]])

@@ -416,15 +416,24 @@ class Engine:
         alone. Should the batched step raise, its rooms step one by one, so that only the rooms
         whose own step raises are stopped (those that had already stepped may have stepped once
         more: a step that raises leaves no promise about the others)."""
-        batched = [room for room in due if getattr(room.sim, "fleet", None) is self._fleet]
+        # Most overdue first: when more rollouts fill than one cycle may update, the rooms that
+        # wait (and step a cycle later) are the least behind.
+        batched = sorted(
+            (room for room in due if getattr(room.sim, "fleet", None) is self._fleet), key=lambda room: room.next_due
+        )
         outcomes: dict[str, Any] = {}
+        waiting: set[str] = set()
         if batched:
             try:
                 ended = self._fleet.step([room.sim.room for room in batched])
-                outcomes = {room.key: ended.get(room.sim.room) for room in batched}
+                deferred = set(self._fleet.deferred)
+                waiting = {room.key for room in batched if room.sim.room in deferred}
+                outcomes = {room.key: ended.get(room.sim.room) for room in batched if room.key not in waiting}
             except Exception:
                 log.exception("A batched step of %d rooms raised; stepping them one by one", len(batched))
         for room in due:
+            if room.key in waiting:
+                continue  # still due: it updates, then steps, on a coming cycle
             try:
                 summary = outcomes[room.key] if room.key in outcomes else room.sim.step()
                 self._ticks += 1
@@ -548,7 +557,7 @@ class Engine:
         from agents.simulation import RoomSimulation
 
         if self._fleet is None:
-            self._fleet = Fleet()
+            self._fleet = Fleet(update_budget=self.settings.updates_per_cycle)
         return RoomSimulation(agents, policy, seed, fleet=self._fleet)
 
     def op_create(self, key: str, name: str, agents: int, policy: str, seed: int | None, speed: float | str) -> EngineRoom:

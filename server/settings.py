@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     """Most ``state_update`` events per second per room."""
     ping_interval: Annotated[float, Field(gt=0)] = 25.0
     ping_timeout: Annotated[float, Field(gt=0)] = 20.0
+    updates_per_cycle: Annotated[int, Field(ge=1)] = 8
+    """Learning updates the engine makes in one cycle at most; rooms whose rollouts fill together
+    beyond this wait a cycle or more (their ticks resume on schedule), so no cycle stalls long."""
     engine_warmup: bool = True
     """Build and step one learning room at start, so that MLX compiles before the first room."""
     login_attempts_per_second: Annotated[float, Field(gt=0)] = 1.0

@@ -73,3 +73,19 @@ def test_a_removed_room_frees_its_slot_for_a_new_one() -> None:
 def test_unknown_policy_is_refused() -> None:
     with pytest.raises(ValueError, match="'greedy' is not one of"):
         Fleet().add(4, "greedy", 1)
+
+
+def test_an_update_budget_defers_rooms_without_changing_their_runs() -> None:
+    """Rooms whose rollouts fill on one tick update a few per step; the others wait a step."""
+    ticks, seeds = 40, [11, 12, 13, 14, 15]
+    fleet = Fleet(learning=FAST_LEARNING, update_budget=2)
+    rooms = [fleet.add(4, "learning", seed) for seed in seeds]
+    deferrals = 0
+    while any(fleet.tick(room) < ticks for room in rooms):
+        due = sorted((room for room in rooms if fleet.tick(room) < ticks), key=fleet.tick)
+        fleet.step(due)
+        assert len(fleet.deferred) <= len(due)
+        deferrals += len(fleet.deferred)
+    assert deferrals > 0, "five rooms filling together with a budget of 2 must wait"
+    for room, seed in zip(rooms, seeds, strict=True):
+        assert fleet.state_digest_bytes(room) == _run_alone(4, "learning", seed, ticks, FAST_LEARNING)[0]
