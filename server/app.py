@@ -109,8 +109,9 @@ def create_app(settings: Settings | None = None, sim_factory: Any = None, warmup
         ping_timeout=settings.ping_timeout,
         logger=False,
         engineio_logger=False,
+        serializer="msgpack" if settings.serializer == "msgpack" else "default",
     )
-    transport = Transport(socketio, use_queue=bool(settings.message_queue))
+    transport = Transport(socketio, use_queue=bool(settings.message_queue), msgpack=settings.serializer == "msgpack")
     rooms = RoomManager(settings, storage, transport, metrics, socketio.start_background_task, socketio.sleep)
     bridge = Bridge(green=settings.async_mode == "eventlet")
     engine = Engine(settings, bridge, rooms, sim_factory=sim_factory)

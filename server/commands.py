@@ -35,6 +35,9 @@ def register_serve(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--async-mode", choices=ASYNC_MODES, default=None, help="SIMROOMS_ASYNC_MODE, default eventlet"
     )
+    parser.add_argument(
+        "--serializer", choices=("json", "msgpack"), default=None, help="wire format (SIMROOMS_SERIALIZER, default json)"
+    )
     parser.set_defaults(run=run_serve)
 
 
@@ -56,7 +59,9 @@ def run_serve(args: argparse.Namespace) -> int:
         eventlet.monkey_patch()
     import logging
 
-    settings = settings_from(args, ("host", "port", "data_dir", "database_url", "message_queue", "async_mode"))
+    settings = settings_from(
+        args, ("host", "port", "data_dir", "database_url", "message_queue", "async_mode", "serializer")
+    )
     logging.basicConfig(
         level=getattr(logging, settings.log_level.upper(), logging.INFO),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     message_queue: str | None = None
     """A Socket.IO message queue URL (e.g. ``redis://127.0.0.1:6379/0``) for several processes."""
     async_mode: Literal["eventlet", "threading"] = "eventlet"
+    serializer: Literal["json", "msgpack"] = "json"
+    """Socket.IO wire format: JSON text, or msgpack binary (clients must use the msgpack parser:
+    python-socketio's ``Client(serializer="msgpack")``, socket.io.msgpack.min.js in the browser)."""
     secret_key: str | None = None
     """Signs sessions and tokens; unset means generated once and kept in the data dir."""
 

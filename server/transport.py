@@ -3,8 +3,9 @@
 The engine encodes every event body once per room (``["event", payload]`` as JSON). With a single
 process, ``Transport`` wraps that body in one Engine.IO packet and hands the same packet to each
 member's connection, the way python-socketio's own ``emit(..., to=room)`` does, minus its walk of
-the payload looking for binary parts and its own JSON encoding. With a message queue (several
-processes) it goes through ``socketio.emit`` so the other processes see it too.
+the payload looking for binary parts and its own JSON encoding. With the msgpack serializer the
+packet is the msgpack form of the same event, made once per room too. With a message queue
+(several processes) it goes through ``socketio.emit`` so the other processes see it too.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import msgpack
 from engineio import packet as eio_packet
 from flask_socketio import SocketIO
 
@@ -21,10 +23,22 @@ _EVENT_PREFIX = "2" + NAMESPACE + ","
 """A Socket.IO EVENT packet (type 2) for the namespace, before its JSON data."""
 
 
+_EVENT = 2
+"""Socket.IO's EVENT packet type."""
+
+
 class Transport:
-    def __init__(self, socketio: SocketIO, use_queue: bool) -> None:
+    def __init__(self, socketio: SocketIO, use_queue: bool, msgpack: bool = False) -> None:
         self.socketio = socketio
         self.use_queue = use_queue
+        self.msgpack = msgpack
+
+    def packet(self, body: str) -> eio_packet.Packet:
+        """The Engine.IO packet carrying the encoded event `body`, in the server's wire format."""
+        if self.msgpack:
+            encoded = msgpack.packb({"type": _EVENT, "data": json.loads(body), "nsp": NAMESPACE})
+            return eio_packet.Packet(eio_packet.MESSAGE, encoded)
+        return eio_packet.Packet(eio_packet.MESSAGE, _EVENT_PREFIX + body)
 
     @property
     def server(self) -> Any:
@@ -37,7 +51,7 @@ class Transport:
             self.socketio.emit(event, payload, to=room, namespace=NAMESPACE, skip_sid=skip_sid)
             return 1
         server = self.server
-        packet = eio_packet.Packet(eio_packet.MESSAGE, _EVENT_PREFIX + body)
+        packet = self.packet(body)
         sent = 0
         for sid, eio_sid in list(server.manager.get_participants(NAMESPACE, room)):
             if sid != skip_sid:
@@ -54,7 +68,7 @@ class Transport:
         eio_sid = server.manager.eio_sid_from_sid(sid, NAMESPACE)
         if eio_sid is None:
             return 0
-        server._send_eio_packet(eio_sid, eio_packet.Packet(eio_packet.MESSAGE, _EVENT_PREFIX + body))
+        server._send_eio_packet(eio_sid, self.packet(body))
         return 1
 
     def enter_room(self, sid: str, room: str) -> None:

@@ -115,8 +115,10 @@ def login_session(url: str, name: str, password: str = PASSWORD) -> requests.Ses
 class Client:
     """A python-socketio client of /sim that records every server event it receives."""
 
-    def __init__(self, url: str, token: str | None = None, cookies: dict[str, str] | None = None) -> None:
-        self.sio = socketio.Client(reconnection=False)
+    def __init__(
+        self, url: str, token: str | None = None, cookies: dict[str, str] | None = None, serializer: str = "default"
+    ) -> None:
+        self.sio = socketio.Client(reconnection=False, serializer=serializer)
         self.events: list[tuple[str, Any]] = []
         self.lock = threading.Lock()
         self.connect_error: Any = None

@@ -462,6 +462,39 @@ def test_threading_mode_serves_too(tmp_path: Path) -> None:
         assert srv.stop() == 0
 
 
+def test_msgpack_serializer_carries_the_same_protocol(tmp_path: Path) -> None:
+    """With --serializer msgpack, msgpack clients get acks, full snapshots and deltas that
+    replay to the room's state, and each state_update packet is smaller than its JSON form."""
+    import json
+
+    import msgpack
+
+    from tests.server.conftest import add_users
+
+    data = tmp_path / "msgpack"
+    data.mkdir()
+    add_users(data)
+    srv = Server(data, env={"SIMROOMS_SERIALIZER": "msgpack"})
+    try:
+        owner = Client(srv.url, token=srv.token("alice"), serializer="msgpack")
+        watcher = Client(srv.url, token=srv.token("bob"), serializer="msgpack")
+        owner.ok("create_room", {"name": "m", "policy": "heuristic", "seed": 4, "speed": 5.0})
+        assert watcher.ok("join_room", {"room": "m"})["state"]["width"] == 20
+        assert owner.error("set_speed", {"room": "m", "speed": "4"}) == "invalid_payload"
+        owner.ok("start_game", {"room": "m"})
+        watcher.wait_for(lambda: len(watcher.received("state_update", "m")) >= 10)
+        owner.ok("stop_game", {"room": "m"})
+        wait_synced(watcher, "m", owner.ok("get_state", {"room": "m"})["state"])
+        deltas = [u for u in watcher.received("state_update", "m") if not u["full"]]
+        packed = [len(msgpack.packb({"type": 2, "data": ["state_update", u], "nsp": NS})) for u in deltas]
+        text = [len(json.dumps(["state_update", u], separators=(",", ":"))) for u in deltas]
+        assert sum(packed) < sum(text)
+        owner.close()
+        watcher.close()
+    finally:
+        assert srv.stop() == 0
+
+
 def test_the_event_loop_answers_while_the_engine_is_busy(tmp_path: Path) -> None:
     """The first learning room compiles MLX on the engine thread for a second or more; the
     handler waiting for it must not block the event loop: /healthz answers meanwhile."""

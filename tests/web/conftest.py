@@ -212,6 +212,25 @@ class PageSet:
 
 @pytest.fixture
 def pages(browser: Any, web_server: WebServer, request: pytest.FixtureRequest) -> Iterator[PageSet]:
+    yield from _pages_of(browser, web_server, request)
+
+
+@pytest.fixture(scope="module")
+def msgpack_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebServer]:
+    server = WebServer(tmp_path_factory.mktemp("web-msgpack"), env={"SIMROOMS_SERIALIZER": "msgpack"})
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def msgpack_pages(browser: Any, msgpack_server: WebServer, request: pytest.FixtureRequest) -> Iterator[PageSet]:
+    """Pages of a server that speaks msgpack on the wire."""
+    yield from _pages_of(browser, msgpack_server, request)
+
+
+def _pages_of(browser: Any, web_server: WebServer, request: pytest.FixtureRequest) -> Iterator[PageSet]:
+    """Signed-in pages against `web_server`; on failure or console errors, screenshots, the
+    console and the server's log go to the test's output folder."""
     pageset = PageSet(browser, web_server, web_server.url)
     yield pageset
     failed = any(getattr(request.node, f"rep_{when}", None) is not None and getattr(request.node, f"rep_{when}").failed

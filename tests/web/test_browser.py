@@ -355,3 +355,19 @@ def test_signed_out_pages_redirect_to_login(pages: Any) -> None:
     page.click("button[type=submit]")
     page.wait_for_url("**/rooms/Anything")
     page.wait_for_selector("#room-banner:text('no room named')")
+
+
+def test_the_page_speaks_msgpack_when_the_server_does(msgpack_pages: Any) -> None:
+    page = msgpack_pages.open("alice")
+    scripts = page.evaluate("[...document.scripts].map(s => s.src).filter(Boolean)")
+    assert any("socket.io.msgpack" in src for src in scripts), scripts
+    name = room_name("Packed")
+    create_room_in_lobby(page, name)
+    start = wait_tick(page, -1)
+    page.click("#btn-start")
+    page.wait_for_selector("#run-state:text('running')")
+    assert wait_tick(page, start + 5) > start
+    page.click("#btn-stop")
+    page.wait_for_selector("#run-state:text('stopped')")
+    page.wait_for_timeout(300)
+    assert tick(page) == msgpack_pages.server.room_info(name)["tick"]
