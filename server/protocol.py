@@ -8,7 +8,7 @@ Client payloads are validated strictly (``extra="forbid"``, no coercion: ``"4"``
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
@@ -16,17 +16,6 @@ NAMESPACE = "/sim"
 ROOM_NAME_PATTERN = r"^[A-Za-z0-9_-](?:[A-Za-z0-9 _-]{0,38}[A-Za-z0-9_-])?$"
 USER_NAME_PATTERN = r"^[A-Za-z0-9_.-]{1,40}$"
 MAX_SEED = 2**63 - 1
-ERROR_CODES = (
-    "invalid_payload",
-    "unauthorized",
-    "forbidden",
-    "not_found",
-    "conflict",
-    "rate_limited",
-    "limit_reached",
-    "invalid_state",
-    "internal",
-)
 ErrorCode = Literal[
     "invalid_payload",
     "unauthorized",
@@ -38,6 +27,7 @@ ErrorCode = Literal[
     "invalid_state",
     "internal",
 ]
+ERROR_CODES: tuple[str, ...] = get_args(ErrorCode)
 ROLES = ("owner", "controller", "admin", "observer")
 
 RoomName = Annotated[
