@@ -32,7 +32,7 @@ from env.config import (
     WALL,
     WorldConfig,
 )
-from env.distance import UNREACHABLE, all_pairs
+from env.distance import UNREACHABLE, all_pairs, neighbour_table
 from env.layout import generate
 
 LOG_LENGTH = 50
@@ -121,18 +121,6 @@ class StepResult:
     """(slots,) bool: the episode reached its tick limit."""
     actions: np.ndarray
     """(slots, agents) int8 actions as carried out (disallowed ones become stay)."""
-
-
-def _neighbour_table(grid: np.ndarray) -> np.ndarray:
-    """(H*W, 5) each cell, then its up, down, left and right neighbour; H*W where the cell or
-    the neighbour is a wall or off the grid."""
-    h, w = grid.shape
-    yx = np.stack(np.divmod(np.arange(h * w), w), axis=1)[:, None, :] + _DELTAS[:5].astype(np.int64)
-    y, x = yx[..., 0], yx[..., 1]
-    inside = (y >= 0) & (y < h) & (x >= 0) & (x < w)
-    cells = np.where(inside, y * w + x, 0)
-    open_ = inside & (grid.reshape(-1)[cells] != WALL) & (grid.reshape(-1) != WALL)[:, None]
-    return np.where(open_, cells, h * w)
 
 
 class BatchedWorld:
@@ -235,8 +223,9 @@ class BatchedWorld:
         """Put the (H, W) `grid` in `slot` with the tables derived from it; reset lays drawn
         grids this way, and tests lay hand-drawn ones."""
         self.grid[slot] = grid
-        self.dist[slot] = all_pairs(grid != WALL)
-        self.neighbours[slot] = _neighbour_table(grid)
+        passable = grid != WALL
+        self.dist[slot] = all_pairs(passable)
+        self.neighbours[slot] = neighbour_table(passable)
         for target in range(len(_TARGETS)):
             self._redraw_field(slot, target)
 

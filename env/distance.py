@@ -8,36 +8,53 @@ UNREACHABLE = 255
 """Distance given to walls, cells off the grid and cells that cannot be reached."""
 
 
+_STEPS = np.array([(0, 0), (-1, 0), (1, 0), (0, -1), (0, 1)], dtype=np.int64)
+"""Stay, up, down, left, right: the order of env.config's first five actions."""
+
+
+def neighbour_table(passable: np.ndarray) -> np.ndarray:
+    """(H*W, 5): each cell, then its up, down, left and right neighbour; H*W (the sentinel)
+    where the cell or the neighbour is impassable or off the grid."""
+    h, w = passable.shape
+    yx = np.stack(np.divmod(np.arange(h * w), w), axis=1)[:, None, :] + _STEPS
+    y, x = yx[..., 0], yx[..., 1]
+    inside = (y >= 0) & (y < h) & (x >= 0) & (x < w)
+    cells = np.where(inside, y * w + x, 0)
+    flat = passable.reshape(-1)
+    return np.where(inside & flat[cells] & flat[:, None], cells, h * w)
+
+
 def all_pairs(passable: np.ndarray) -> np.ndarray:
     """Distances between every pair of cells of an (H, W) grid, moving up/down/left/right.
 
     Returns a uint8 array of shape (H*W + 1, H*W): row ``y*W + x`` holds the distance from that
     cell to every cell; the extra last row is all ``UNREACHABLE`` so that a neighbour off the grid
     can be looked up as index ``H*W``. Distances of 255 or more read as ``UNREACHABLE``.
+
+    A breadth-first search from every cell at once: each cell keeps the set of sources that have
+    reached it as a bitset (packed 8 to a byte), grown each round from its neighbours' sets, and
+    every round a pair stays apart adds one to its distance.
     """
-    height, width = passable.shape
-    cells = height * width
-    reached = np.zeros((cells, height, width), dtype=bool)
-    flat = passable.reshape(-1)
-    sources = np.flatnonzero(flat)
-    reached.reshape(cells, cells)[sources, sources] = True
-    dist = np.full((cells + 1, cells), UNREACHABLE, dtype=np.uint8)
-    dist[sources, sources] = 0
-    frontier = reached.copy()
-    grow = np.empty_like(reached)
-    for step in range(1, UNREACHABLE):
-        grow[:] = False
-        grow[:, 1:, :] |= frontier[:, :-1, :]
-        grow[:, :-1, :] |= frontier[:, 1:, :]
-        grow[:, :, 1:] |= frontier[:, :, :-1]
-        grow[:, :, :-1] |= frontier[:, :, 1:]
-        grow &= passable
-        grow &= ~reached
-        if not grow.any():
+    h, w = passable.shape
+    cells = h * w
+    open_ = passable.reshape(-1)
+    near = neighbour_table(passable)[:, 1:]
+    sources = np.flatnonzero(open_)
+    start = np.zeros((cells + 1, cells), dtype=bool)
+    start[sources, sources] = True
+    reached = np.packbits(start, axis=1)  # the sentinel row stays empty
+    apart = np.zeros((cells, cells), dtype=np.uint8)
+    for _ in range(UNREACHABLE - 1):
+        grown = np.bitwise_or.reduce(reached[near], axis=1)
+        grown |= reached[:cells]
+        grown[~open_] = 0
+        if np.array_equal(grown, reached[:cells]):
             break
-        reached |= grow
-        dist[:cells][grow.reshape(cells, cells)] = step
-        frontier, grow = grow, frontier
+        apart += np.unpackbits(~reached[:cells], axis=1, count=cells)
+        reached[:cells] = grown
+    joined = np.unpackbits(reached[:cells], axis=1, count=cells).astype(bool)
+    dist = np.full((cells + 1, cells), UNREACHABLE, dtype=np.uint8)
+    dist[:cells] = np.where(joined, apart, UNREACHABLE).T
     return dist
 
 
