@@ -49,6 +49,7 @@ A one-tick delta of a 4-agent room (a resource grew at x=13, y=0; agent 2 did no
 from __future__ import annotations
 
 import copy
+import math
 from typing import Any
 
 Snapshot = dict[str, Any]
@@ -112,17 +113,25 @@ def is_empty(delta: Delta) -> bool:
 
 
 def _same(a: Any, b: Any) -> bool:
-    """Whether `a` and `b` encode to the same JSON value (key order aside)."""
-    if type(a) is not type(b):
+    """Whether `a` and `b` encode to the same JSON value (key order aside).
+
+    Equal JSON values are always equal in Python, so the fast ``==`` in C rules out most pairs;
+    the walk that follows only tells 1 from 1.0 and True, and -0.0 from 0.0."""
+    return bool(a == b) and _same_types(a, b)
+
+
+def _same_types(a: Any, b: Any) -> bool:
+    """For `a` == `b`: whether their types match all the way down, and their zeros' signs."""
+    kind = type(a)
+    if kind is not type(b):
         return False
-    if isinstance(a, dict):
-        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
-    if isinstance(a, list):
-        return len(a) == len(b) and all(map(_same, a, b))
-    if isinstance(a, float):
-        # repr tells -0.0 from 0.0, which == does not.
-        return repr(a) == repr(b)
-    return bool(a == b)
+    if kind is dict:
+        return all(_same_types(a[key], b[key]) for key in a)
+    if kind is list:
+        return all(map(_same_types, a, b))
+    if kind is float:
+        return math.copysign(1.0, a) == math.copysign(1.0, b)
+    return True
 
 
 def _changed_cells(prev: list[list[int]], next: list[list[int]], width: int) -> list[int]:
@@ -159,9 +168,13 @@ def _diff_log(prev: list[dict[str, Any]], next: list[dict[str, Any]], delta: Del
 
 def _overlap(prev: list[Any], next: list[Any]) -> int:
     """The largest k with ``prev[-k:] == next[:k]`` (0 when none), compared as JSON values."""
-    for k in range(min(len(prev), len(next)), 0, -1):
-        if _same(prev[len(prev) - k :], next[:k]):
-            return k
+    if not next:
+        return 0
+    first = next[0]
+    for start in range(max(0, len(prev) - len(next)), len(prev)):
+        # Only a start whose entry equals next's first can begin the overlap.
+        if prev[start] == first and _same(prev[start:], next[: len(prev) - start]):
+            return len(prev) - start
     return 0
 
 
