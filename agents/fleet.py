@@ -103,6 +103,7 @@ class Fleet:
         self.update_budget = update_budget
         self.deferred: list[int] = []
         """Rooms the last `step` left unstepped, their update put off to a later step."""
+        self._updates_left = 0
         self._buckets: dict[tuple[int, str], _Bucket] = {}
         self._rooms: dict[int, _Room] = {}
         self._next_id = 0
@@ -166,32 +167,33 @@ class Fleet:
             by_bucket.setdefault((room.bucket.num_agents, room.bucket.policy), []).append(room_id)
         ended: dict[int, EpisodeSummary] = {}
         self.deferred = []
-        budget = [self.update_budget if self.update_budget is not None else len(self._rooms)]
+        self._updates_left = self.update_budget if self.update_budget is not None else len(self._rooms)
         for key, ids in by_bucket.items():
-            ended.update(self._step_bucket(self._buckets[key], ids, budget))
+            ended.update(self._step_bucket(self._buckets[key], ids))
         return ended
 
-    def _update_within_budget(self, bucket: _Bucket, ids: list[int], budget: list[int]) -> list[int]:
-        """Update the rooms of `ids` whose rollouts are full, as many as `budget` allows; the
-        ids that may step now (the rest are deferred)."""
+    def _update_within_budget(self, bucket: _Bucket, ids: list[int]) -> list[int]:
+        """Update the rooms of `ids` whose rollouts are full, as many as the step's budget
+        allows; the ids that may step now (the others are deferred)."""
         assert bucket.learner is not None
         rooms = [self._rooms[i] for i in ids]
         full = bucket.learner.full(np.array([room.slot for room in rooms], dtype=np.int64))
         waiting = [i for i, is_full in zip(ids, full, strict=True) if is_full]
-        chosen, deferred = waiting[: max(budget[0], 0)], waiting[max(budget[0], 0) :]
+        allowed = max(self._updates_left, 0)
+        chosen, deferred = waiting[:allowed], waiting[allowed:]
         if chosen:
             picked = [self._rooms[i] for i in chosen]
             bucket.learner.update(
                 np.array([room.slot for room in picked], dtype=np.int64), np.stack([room.observations for room in picked])
             )
-            budget[0] -= len(chosen)
+            self._updates_left -= len(chosen)
         self.deferred.extend(deferred)
         skipped = set(deferred)
         return [i for i in ids if i not in skipped]
 
-    def _step_bucket(self, bucket: _Bucket, ids: list[int], budget: list[int]) -> dict[int, EpisodeSummary]:
+    def _step_bucket(self, bucket: _Bucket, ids: list[int]) -> dict[int, EpisodeSummary]:
         if bucket.learner is not None:
-            ids = self._update_within_budget(bucket, ids, budget)
+            ids = self._update_within_budget(bucket, ids)
             if not ids:
                 return {}
         rooms = [self._rooms[i] for i in ids]
