@@ -162,6 +162,9 @@ class Fleet:
         given, so put the longest waiting first). A room's run does not depend on when it steps.
         """
         by_bucket: dict[tuple[int, str], list[int]] = {}
+        room_ids = list(room_ids)
+        if len(set(room_ids)) != len(room_ids):
+            raise ValueError(f"A room steps once per step; {room_ids} names one twice.")
         for room_id in room_ids:
             room = self._rooms[room_id]
             by_bucket.setdefault((room.bucket.num_agents, room.bucket.policy), []).append(room_id)

@@ -70,9 +70,14 @@ def test_a_removed_room_frees_its_slot_for_a_new_one() -> None:
     assert fleet.snapshot(second)["log"] == []
 
 
-def test_unknown_policy_is_refused() -> None:
+def test_unknown_policy_and_a_room_twice_in_one_step_are_refused() -> None:
+    fleet = Fleet()
     with pytest.raises(ValueError, match="'greedy' is not one of"):
-        Fleet().add(4, "greedy", 1)
+        fleet.add(4, "greedy", 1)
+    room = fleet.add(2, "random", 1)
+    with pytest.raises(ValueError, match="names one twice"):
+        fleet.step([room, room])
+    assert fleet.tick(room) == 0
 
 
 def test_an_update_budget_defers_rooms_without_changing_their_runs() -> None:
