@@ -375,6 +375,27 @@ def test_updates_fold_to_at_most_20_a_second(connect: Callable[..., Client]) -> 
     assert states[-1]["tick"] == stop_tick
 
 
+def test_a_turbo_room_leaves_other_rooms_their_pace(connect: Callable[..., Client]) -> None:
+    """Turbo shares the engine: a learning room at "max" runs far faster than speed 5 while a
+    learning room at speed 1.0 beside it keeps its 10 ticks a second."""
+    alice = connect("alice")
+    fast = make_room(alice, "fast", speed="max", policy="learning")
+    steady = make_room(alice, "steady", speed=1.0, policy="learning")
+    alice.ok("start_game", {"room": steady})
+    alice.ok("start_game", {"room": fast})
+    began = time.monotonic()
+    steady_start = alice.ok("get_state", {"room": steady})["state"]["tick"]
+    fast_start = alice.ok("get_state", {"room": fast})["state"]["tick"]
+    time.sleep(4.0)
+    steady_ticks = alice.ok("get_state", {"room": steady})["state"]["tick"] - steady_start
+    fast_ticks = alice.ok("get_state", {"room": fast})["state"]["tick"] - fast_start
+    seconds = time.monotonic() - began
+    alice.ok("stop_game", {"room": fast})
+    alice.ok("stop_game", {"room": steady})
+    assert steady_ticks >= 0.9 * 10 * seconds - 2, (steady_ticks, seconds)
+    assert fast_ticks > 5 * 10 * seconds, (fast_ticks, seconds)
+
+
 def test_reset_sends_game_ended_and_metrics(connect: Callable[..., Client]) -> None:
     alice = connect("alice")
     name = make_room(alice)
