@@ -276,6 +276,11 @@ class Fleet:
         room = self._rooms[room_id]
         return room.observations, room.masks
 
+    def positions(self, room_id: int) -> np.ndarray:
+        """(agents, 2) each agent's (x, y) now."""
+        room = self._rooms[room_id]
+        return room.bucket.world.pos[room.slot, : room.bucket.num_agents, ::-1].astype(np.int64)
+
     def stats(self, room_id: int) -> dict[str, float | int]:
         room = self._rooms[room_id]
         return snapshot.stats(room.bucket.world, room.slot)

@@ -39,6 +39,14 @@ class RoomSimulation:
         self.seed = self.fleet.seed(self.room)
 
     @property
+    def config(self) -> WorldConfig:
+        return self.fleet.config
+
+    def positions(self) -> np.ndarray:
+        """(agents, 2) each agent's (x, y) now."""
+        return self.fleet.positions(self.room)
+
+    @property
     def tick(self) -> int:
         return self.fleet.tick(self.room)
 

@@ -71,53 +71,27 @@ def read_agents(engine: Engine, wanted: dict[str, set[int]]) -> dict[str, dict[s
         sim = getattr(room, "sim", None)
         if room is None or sim is None:
             continue
-        env = getattr(sim, "env", None)
-        config = getattr(env, "config", None) or getattr(sim, "config", None)
-        radius = int(getattr(config, "view_radius", 3))
-        act = getattr(sim, "last_act", None)
-        if callable(act):  # a handle that asks its owner (e.g. a batched fleet) for the room's last act
-            act = act()
+        radius = sim.config.view_radius
+        act = sim.last_act
         probabilities = getattr(act, "probabilities", None)
         values = getattr(act, "values", None)
         actions = getattr(act, "actions", None)
-        positions: dict[int, tuple[int, int]] = {}
-        try:
-            pos = env.world.pos  # type: ignore[union-attr]
-            for agent in agents:
-                positions[agent] = (int(pos[0, agent, 1]), int(pos[0, agent, 0]))
-        except Exception:  # another world layout: fall back to the snapshot
-            try:
-                for seen in room.snapshot()["agents"]:
-                    positions[int(seen["id"])] = (int(seen["x"]), int(seen["y"]))
-            except Exception:
-                log.debug("No agent positions for room %s", key, exc_info=True)
+        positions = sim.positions()
         figures: dict[int, dict[str, Any]] = {}
         for agent in agents:
-            if agent >= room_agents(sim):
+            if agent >= sim.num_agents:
                 continue
-            x, y = positions.get(agent, (None, None))
+            x, y = (int(v) for v in positions[agent])
             entry: dict[str, Any] = {"x": x, "y": y, "action": None, "probabilities": None, "value": None}
-            try:
-                if actions is not None:
-                    entry["action"] = ACTION_NAMES[int(actions[agent])]
-                if probabilities is not None:
-                    row = probabilities[agent]
-                    entry["probabilities"] = {
-                        name: _finite(row[i]) or 0.0 for i, name in enumerate(ACTION_NAMES) if i < len(row)
-                    }
-                if values is not None:
-                    entry["value"] = _finite(values[agent])
-            except (IndexError, TypeError, ValueError):
-                log.debug("Odd last_act in room %s", key, exc_info=True)
+            if actions is not None:
+                entry["action"] = ACTION_NAMES[int(actions[agent])]
+            if probabilities is not None:
+                entry["probabilities"] = {name: _finite(probabilities[agent][i]) or 0.0 for i, name in enumerate(ACTION_NAMES)}
+            if values is not None:
+                entry["value"] = _finite(values[agent])
             figures[agent] = entry
         out[key] = {"tick": int(room.tick), "episode": int(room.episode), "view_radius": radius, "agents": figures}
     return out
-
-
-def room_agents(sim: Any) -> int:
-    env = getattr(sim, "env", None)
-    count = getattr(env, "num_agents", None)
-    return int(count) if isinstance(count, int) else 8
 
 
 def read_history(engine: Engine, key: str) -> list[dict[str, Any]]:
