@@ -22,7 +22,6 @@ from env.config import (
     FACTORY,
     LEFT,
     MAX_AGENTS,
-    MOVE_DELTAS,
     NUM_ACTIONS,
     PICK,
     RESOURCE,
@@ -39,7 +38,6 @@ LOG_LENGTH = 50
 """Entries of the action log kept per room."""
 
 _TARGETS = (RESOURCE, FACTORY, CHARGER)
-_DELTAS = np.array(MOVE_DELTAS, dtype=np.int16)
 _IS_MOVE = np.zeros(NUM_ACTIONS, dtype=bool)
 _IS_MOVE[[UP, DOWN, LEFT, RIGHT]] = True
 
@@ -292,7 +290,7 @@ class BatchedWorld:
             [window == WALL, window == RESOURCE, window == FACTORY, window == CHARGER, others], axis=2
         ).reshape(b, n, -1)
 
-        dist = self.surroundings(slots)[1]
+        near, dist = self.surroundings(slots)
         here = dist[:, :, 0, :]  # (b, n, 3)
         around = dist[:, :, 1:5, :]  # (b, n, 4, 3)
         best = np.argmin(around, axis=2)  # (b, n, 3)
@@ -325,7 +323,7 @@ class BatchedWorld:
         )
         observations = np.concatenate([view, features], axis=2).astype(np.float32)
         observations *= self.active[slots][..., None]
-        return observations, self.action_masks(slots)
+        return observations, self._masks(slots, near)
 
     # ------------------------------------------------------------------- step
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from env.config import MOVE_DELTAS
+
 UNREACHABLE = 255
 """Distance given to walls, cells off the grid and cells that cannot be reached."""
 
 
-_STEPS = np.array([(0, 0), (-1, 0), (1, 0), (0, -1), (0, 1)], dtype=np.int64)
-"""Stay, up, down, left, right: the order of env.config's first five actions."""
+_STEPS = np.array(MOVE_DELTAS[:5], dtype=np.int64)
+"""Stay, up, down, left, right: the (dy, dx) of the first five actions."""
 
 
 def neighbour_table(passable: np.ndarray) -> np.ndarray:
