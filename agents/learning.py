@@ -170,6 +170,9 @@ class StackedLearner:
         self.moment1: Params = {}
         self.moment2: Params = {}
         self.adam_steps = mx.zeros((0,))
+        one_group = init_params(np.random.default_rng(0), 1, self.inputs, config.hidden, NUM_ACTIONS)
+        self._shapes = {name: value.shape[1:] for name, value in one_group.items()}
+        """Each stacked parameter's shape past its group axis."""
         self._free: list[int] = []
         self._pending: dict[int, Params] = {}
         """Weights of rooms added since the last call that reads weights: every write to a
@@ -198,12 +201,9 @@ class StackedLearner:
     def _grow(self, capacity: int) -> None:
         """Make room for `capacity` rooms, keeping every existing room's state."""
         extra = capacity - self.capacity
-        template = init_params(
-            np.random.default_rng(0), extra * self.groups, self.inputs, self.config.hidden, NUM_ACTIONS
-        )
         for tree in (self.params, self.moment1, self.moment2):
-            for name, value in template.items():
-                tail = mx.zeros_like(value)
+            for name, shape in self._shapes.items():
+                tail = mx.zeros((extra * self.groups, *shape))
                 tree[name] = mx.concatenate([tree[name], tail]) if name in tree else tail
         self.adam_steps = mx.concatenate([self.adam_steps, mx.zeros((extra * self.groups,))])
 
