@@ -46,6 +46,20 @@ class EpisodeSummary:
 
 
 @dataclass
+class Totals:
+    """A room's figures since it was added."""
+
+    products: int = 0
+    """Products of the finished episodes."""
+    reward: float = 0.0
+    """Reward of every tick, summed over agents."""
+    episodes: int = 0
+    """Finished episodes."""
+    finished: list[EpisodeSummary] = field(default_factory=list)
+    """The most recent finished episodes (at most FINISHED_KEPT)."""
+
+
+@dataclass
 class _Room:
     bucket: _Bucket
     slot: int
@@ -55,10 +69,7 @@ class _Room:
     observations: np.ndarray = field(default_factory=lambda: np.zeros(0))
     masks: np.ndarray = field(default_factory=lambda: np.zeros(0))
     last_act: ActOutput | None = None
-    total_products: int = 0
-    total_reward: float = 0.0
-    episodes_finished: int = 0
-    finished: list[EpisodeSummary] = field(default_factory=list)
+    totals: Totals = field(default_factory=Totals)
 
 
 class _Bucket:
@@ -208,10 +219,12 @@ class Fleet:
             for i, room in enumerate(rooms):
                 room.last_act = ActOutput(actions[i], probabilities[i], values[i])
         else:
-            for i, room in enumerate(rooms):
+            chosen = []
+            for room, room_observations, room_masks in zip(rooms, observations, masks, strict=True):
                 assert room.scripted is not None
-                room.last_act = room.scripted.act(observations[i], masks[i])
-            actions = np.stack([room.last_act.actions for room in rooms if room.last_act is not None])
+                room.last_act = room.scripted.act(room_observations, room_masks)
+                chosen.append(room.last_act.actions)
+            actions = np.stack(chosen)
 
         result = bucket.world.step(slots, actions)
         over = result.terminated | result.truncated
@@ -219,7 +232,7 @@ class Fleet:
             bucket.learner.record(slots, result.rewards, over)
         ended: dict[int, EpisodeSummary] = {}
         for i, room in enumerate(rooms):
-            room.total_reward += float(result.rewards[i].sum())
+            room.totals.reward += float(result.rewards[i].sum())
             if over[i]:
                 ended[ids[i]] = self._end_episode(room, "terminated" if result.terminated[i] else "truncated")
         going = np.flatnonzero(~over)
@@ -248,10 +261,11 @@ class Fleet:
         figures = learner.take_figures(slot) if learner is not None else EpisodeFigures()
         metrics.update(figures.summary())
         summary = EpisodeSummary(int(world.episode[slot]), int(world.total_tick[slot]), stats, reason, metrics)
-        room.total_products += int(stats["products_created"])
-        room.episodes_finished += 1
-        room.finished.append(summary)
-        del room.finished[:-FINISHED_KEPT]
+        totals = room.totals
+        totals.products += int(stats["products_created"])
+        totals.episodes += 1
+        totals.finished.append(summary)
+        del totals.finished[:-FINISHED_KEPT]
         self._begin_episode(room)
         return summary
 
@@ -289,10 +303,9 @@ class Fleet:
         room = self._rooms[room_id]
         return snapshot.snapshot(room.bucket.world, room.slot, **meta)
 
-    def totals(self, room_id: int) -> tuple[int, float, int, list[EpisodeSummary]]:
-        """Products of finished episodes, reward of every tick, finished episodes, the recent ones."""
-        room = self._rooms[room_id]
-        return room.total_products, room.total_reward, room.episodes_finished, room.finished
+    def totals(self, room_id: int) -> Totals:
+        """The room's running totals since it was added."""
+        return self._rooms[room_id].totals
 
     def state_digest_bytes(self, room_id: int) -> bytes:
         """The room's world and, for learning rooms, its weights: equal bytes, equal states."""

@@ -69,21 +69,21 @@ class RoomSimulation:
     @property
     def finished(self) -> list[EpisodeSummary]:
         """The most recent finished episodes (at most agents.fleet.FINISHED_KEPT)."""
-        return self.fleet.totals(self.room)[3]
+        return self.fleet.totals(self.room).finished
 
     @property
     def episodes_finished(self) -> int:
-        return self.fleet.totals(self.room)[2]
+        return self.fleet.totals(self.room).episodes
 
     @property
     def total_products(self) -> int:
         """Products of the finished episodes."""
-        return self.fleet.totals(self.room)[0]
+        return self.fleet.totals(self.room).products
 
     @property
     def total_reward(self) -> float:
         """Reward of every tick so far, summed over agents."""
-        return self.fleet.totals(self.room)[1]
+        return self.fleet.totals(self.room).reward
 
     def step(self) -> EpisodeSummary | None:
         """Advance one tick: all agents act in one call, the world steps, the policy learns.
