@@ -111,7 +111,12 @@ def create_app(settings: Settings | None = None, sim_factory: Any = None, warmup
         engineio_logger=False,
         serializer="msgpack" if settings.serializer == "msgpack" else "default",
     )
-    transport = Transport(socketio, use_queue=bool(settings.message_queue), msgpack=settings.serializer == "msgpack")
+    transport = Transport(
+        socketio,
+        use_queue=bool(settings.message_queue),
+        msgpack=settings.serializer == "msgpack",
+        direct_frames=settings.async_mode == "eventlet",
+    )
     rooms = RoomManager(settings, storage, transport, metrics, socketio.start_background_task, socketio.sleep)
     bridge = Bridge(green=settings.async_mode == "eventlet")
     engine = Engine(settings, bridge, rooms, sim_factory=sim_factory)

@@ -50,6 +50,11 @@ class Metrics:
         self.deliveries = Counter(
             "simrooms_messages_delivered", "Server events handed to connections (one per member).", registry=r
         )
+        self.direct_frames = Gauge(
+            "simrooms_messages_direct",
+            "Messages of those written as one prebuilt WebSocket frame straight to the socket.",
+            registry=r,
+        )
         self.room_errors = Counter("simrooms_room_errors", "Rooms stopped because their step raised.", registry=r)
 
     def render(self) -> bytes:

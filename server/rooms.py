@@ -86,6 +86,7 @@ class RoomManager:
         self._lock = threading.RLock()
         self._room_list_pending = False
         metrics.connections.set_function(lambda: len(self.connections))
+        metrics.direct_frames.set_function(lambda: transport.direct_sends)
         metrics.rooms.labels("running").set_function(lambda: sum(r.sim.running for r in list(self.rooms.values())))
         metrics.rooms.labels("stopped").set_function(
             lambda: sum(not r.sim.running for r in list(self.rooms.values()))

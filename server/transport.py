@@ -3,7 +3,8 @@
 The engine encodes every event body once per room (``["event", payload]`` as JSON). With a single
 process, ``Transport`` wraps that body in one Engine.IO packet and hands the same packet to each
 member's connection, the way python-socketio's own ``emit(..., to=room)`` does, minus its walk of
-the payload looking for binary parts and its own JSON encoding. With the msgpack serializer the
+the payload looking for binary parts and its own JSON encoding; under eventlet it goes further and
+writes one prebuilt WebSocket frame to each websocket member's socket (see server.fastsend). With the msgpack serializer the
 packet is the msgpack form of the same event, made once per room too. With a message queue
 (several processes) it goes through ``socketio.emit`` so the other processes see it too.
 """
@@ -17,6 +18,7 @@ import msgpack
 from engineio import packet as eio_packet
 from flask_socketio import SocketIO
 
+from server import fastsend
 from server.protocol import NAMESPACE
 
 _EVENT_PREFIX = "2" + NAMESPACE + ","
@@ -28,10 +30,17 @@ _EVENT = 2
 
 
 class Transport:
-    def __init__(self, socketio: SocketIO, use_queue: bool, msgpack: bool = False) -> None:
+    def __init__(self, socketio: SocketIO, use_queue: bool, msgpack: bool = False, direct_frames: bool = False) -> None:
+        """`direct_frames` (eventlet only) writes each room's update frame straight to its
+        websocket members' sockets; the others get it through their connection's queue."""
         self.socketio = socketio
         self.use_queue = use_queue
         self.msgpack = msgpack
+        self.direct_frames = direct_frames
+        self.direct_sends = 0
+        """Messages written straight to a socket (the rest went through a connection's queue)."""
+        if direct_frames:
+            fastsend.install()
 
     def packet(self, body: str) -> eio_packet.Packet:
         """The Engine.IO packet carrying the encoded event `body`, in the server's wire format."""
@@ -52,11 +61,18 @@ class Transport:
             return 1
         server = self.server
         packet = self.packet(body)
+        frame = fastsend.frame(packet) if self.direct_frames else b""
+        sockets = server.eio.sockets
         sent = 0
         for sid, eio_sid in list(server.manager.get_participants(NAMESPACE, room)):
-            if sid != skip_sid:
+            if sid == skip_sid:
+                continue
+            sent += 1
+            socket = sockets.get(eio_sid)
+            if frame and socket is not None and fastsend.send(socket, frame):
+                self.direct_sends += 1
+            else:
                 server._send_eio_packet(eio_sid, packet)
-                sent += 1
         return sent
 
     def send_sid(self, sid: str, body: str) -> int:

@@ -116,7 +116,12 @@ class Client:
     """A python-socketio client of /sim that records every server event it receives."""
 
     def __init__(
-        self, url: str, token: str | None = None, cookies: dict[str, str] | None = None, serializer: str = "default"
+        self,
+        url: str,
+        token: str | None = None,
+        cookies: dict[str, str] | None = None,
+        serializer: str = "default",
+        transports: tuple[str, ...] = ("websocket",),
     ) -> None:
         self.sio = socketio.Client(reconnection=False, serializer=serializer)
         self.events: list[tuple[str, Any]] = []
@@ -139,7 +144,7 @@ class Client:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
         self.sio.connect(
             url, namespaces=[NS], auth={"token": token} if token else None, headers=headers,
-            transports=["websocket"], wait_timeout=20,
+            transports=list(transports), wait_timeout=20,
         )
 
     def call(self, event: str, *payload: Any, timeout: float = 30) -> Any:

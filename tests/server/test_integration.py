@@ -358,6 +358,38 @@ def test_reconnecting_client_gets_a_full_snapshot_then_clean_deltas(server: Serv
         again.close()
 
 
+def direct_messages(server: Server) -> float:
+    text = requests.get(server.url + "/metrics").text
+    found = re.search(r"^simrooms_messages_direct (\S+)$", text, re.M)
+    assert found, "the metric simrooms_messages_direct is missing"
+    return float(found.group(1))
+
+
+def test_websocket_and_polling_members_get_the_same_updates(server: Server, connect: Callable[..., Client]) -> None:
+    """Websocket members take each update as one prebuilt frame written to their socket; a
+    long-polling member takes it through its connection's queue; both replay to the room's state."""
+    alice = connect("alice")
+    name = make_room(alice, speed=5.0)
+    token = server.token("bob")
+    members = [Client(server.url, token=token), Client(server.url, token=token, transports=("polling",))]
+    try:
+        before = direct_messages(server)
+        for member in members:
+            member.ok("join_room", {"room": name})
+        alice.ok("start_game", {"room": name})
+        for member in members:
+            member.wait_for(lambda m=member: len(m.received("state_update", name)) >= 20, what="20 updates")
+        alice.ok("stop_game", {"room": name})
+        final = alice.ok("get_state", {"room": name})["state"]
+        for member in members:
+            wait_synced(member, name, final)
+        assert members[1].sio.transport() == "polling"
+        assert direct_messages(server) - before >= 15, "the websocket member's updates went through the queue"
+    finally:
+        for member in members:
+            member.close()
+
+
 def test_updates_fold_to_at_most_20_a_second(connect: Callable[..., Client]) -> None:
     alice, bob = connect("alice"), connect("bob")
     name = make_room(alice, speed="max", policy="random")
