@@ -43,7 +43,7 @@ def install() -> None:
         finally:
             setattr(self, _WS_ATTRIBUTE, None)
 
-    engineio.socket.Socket._websocket_handler = websocket_handler  # type: ignore[method-assign]
+    engineio.socket.Socket._websocket_handler = websocket_handler
     _installed = True
 
 
