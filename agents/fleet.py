@@ -24,6 +24,7 @@ from env import snapshot
 from env.config import WorldConfig
 from env.core import BatchedWorld
 from env.seeding import EpisodeSeeds
+from env.snapshot import SlotState
 
 POLICIES = ("learning", "heuristic", "random")
 POLICY_SEED_STREAM = 1
@@ -302,6 +303,11 @@ class Fleet:
     def snapshot(self, room_id: int, **meta: Any) -> dict[str, Any]:
         room = self._rooms[room_id]
         return snapshot.snapshot(room.bucket.world, room.slot, **meta)
+
+    def state(self, room_id: int) -> SlotState:
+        """The room's Snapshot as arrays (see env.snapshot.SlotState)."""
+        room = self._rooms[room_id]
+        return snapshot.capture(room.bucket.world, room.slot)
 
     def totals(self, room_id: int) -> Totals:
         """The room's running totals since it was added."""

@@ -15,6 +15,7 @@ from agents.fleet import POLICIES, EpisodeSummary, Fleet
 from agents.learning import LearningConfig
 from agents.policy import ActOutput
 from env.config import WorldConfig
+from env.snapshot import SlotState
 
 __all__ = ["POLICIES", "EpisodeSummary", "RoomSimulation"]
 
@@ -106,6 +107,10 @@ class RoomSimulation:
 
     def snapshot(self, **meta: Any) -> dict[str, Any]:
         return self.fleet.snapshot(self.room, **meta)
+
+    def state(self) -> SlotState:
+        """The room's Snapshot as arrays, to take deltas between (see env.snapshot.SlotState)."""
+        return self.fleet.state(self.room)
 
     def state_digest_bytes(self) -> bytes:
         return self.fleet.state_digest_bytes(self.room)

@@ -150,6 +150,8 @@ class BatchedWorld:
         self.spawned = np.zeros(slots, dtype=np.int64)
         self.consumed = np.zeros(slots, dtype=np.int64)
         self.log: list[deque[tuple[int, int, str]]] = [deque(maxlen=LOG_LENGTH) for _ in range(slots)]
+        self.logged = np.zeros(slots, dtype=np.int64)
+        """Entries ever appended to each slot's log (the log keeps the last LOG_LENGTH)."""
         self.neighbours = np.full((slots, cells, 5), cells, dtype=np.int64)
         """Per cell: itself, then its up, down, left and right neighbour, or H*W where that is a
         wall or off the grid. Walls stay put within an episode, so this is laid at reset."""
@@ -164,7 +166,7 @@ class BatchedWorld:
     _SLOT_ARRAYS = (
         "grid", "dist", "pos", "energy", "carrying", "active", "last_action", "agent_reward", "key",
         "episode_tick", "total_tick", "episode", "products", "energy_spent", "episode_reward", "spawned",
-        "consumed", "neighbours", "fields",
+        "consumed", "neighbours", "fields", "logged",
     )  # fmt: skip
 
     def grow(self, slots: int) -> None:
@@ -182,6 +184,7 @@ class BatchedWorld:
         self.total_tick[slot] = 0
         self.episode[slot] = 0
         self.log[slot].clear()
+        self.logged[slot] = 0
 
     # ------------------------------------------------------------------ reset
 
@@ -471,5 +474,7 @@ class BatchedWorld:
             tick = int(self.total_tick[slot])
             if worked[row, agent]:
                 self.log[slot].append((tick, int(agent), ACTION_NAMES[act[row, agent]]))
+                self.logged[slot] += 1
             if stranded[row, agent]:
                 self.log[slot].append((tick, int(agent), "out_of_energy"))
+                self.logged[slot] += 1

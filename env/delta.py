@@ -3,9 +3,13 @@
 A delta is a flat JSON object. Every key is optional; an absent key means "as before", so the
 delta of two equal snapshots is ``{}``. The keys are:
 
-``tick``, ``episode``, ``running``, ``speed``, ``room``, ``width``, ``height``, ``legend``, ``stats``
-    Any top-level Snapshot field other than ``grid``, ``agents`` and ``log`` that changed, whole,
-    under its own name (``legend`` and ``stats`` are sent as complete objects).
+``tick``, ``episode``, ``running``, ``speed``, ``room``, ``width``, ``height``, ``legend``
+    Any top-level Snapshot field other than ``grid``, ``agents``, ``stats`` and ``log`` that
+    changed, whole, under its own name (``legend`` as a complete object).
+
+``stats``
+    When the stats changed: their values as one list in the order ``products_created``,
+    ``efficiency``, ``total_reward`` (a stats object with other keys is sent whole, as an object).
 
 ``cells``
     When ``width`` and ``height`` are unchanged: the grid cells that changed, as one flat list
@@ -16,8 +20,10 @@ delta of two equal snapshots is ``{}``. The keys are:
 
 ``agents``
     The agents that changed or are new, as one flat list of rows of seven values,
-    ``[id, x, y, energy, carrying, reward, action, id, x, y, ...]``; ``action`` is ``null`` when
-    the agent has no ``action`` field. Each row replaces the agent with that ``id`` whole.
+    ``[id, x, y, energy, carrying, reward, action, id, x, y, ...]``. Each row replaces the agent
+    with that ``id`` whole. ``action`` is a code: its index in ``ACTIONS`` (``stay``, ``up``,
+    ``down``, ``left``, ``right``, ``pick``, ``drop``, ``out_of_energy``), a string for a name
+    outside that list, or ``null`` when the agent has no ``action`` field.
 
 ``gone``
     The ids of agents that are no longer there, ``[id, ...]``.
@@ -26,8 +32,9 @@ delta of two equal snapshots is ``{}``. The keys are:
     Both present when the log changed. The log is a bounded window of recent entries, so the new
     log is the previous log with ``log`` appended, cut to its last ``log_len`` entries (none when
     ``log_len`` is 0). ``log`` holds the new entries, oldest first, as flat rows
-    ``[tick, agent, action, tick, agent, action, ...]``: those after the largest k for which the
-    previous log's last k entries are the new log's first k (all of them when k is 0).
+    ``[tick, agent, action, tick, agent, action, ...]`` (``action`` coded as in ``agents``):
+    those after the largest k for which the previous log's last k entries are the new log's
+    first k (all of them when k is 0).
 
 Applying a delta: replace each whole field present, set each ``cells`` pair (or take ``grid``),
 replace or add each ``agents`` row and drop each ``gone`` id (agents stay sorted by ``id``),
@@ -40,10 +47,8 @@ log). A delta applies to the snapshot it was made from and to no other.
 
 A one-tick delta of a 4-agent room (a resource grew at x=13, y=0; agent 2 did not change):
 
-    {"tick": 11, "stats": {"products_created": 0, "efficiency": 0.0, "total_reward": 0.45},
-     "cells": [13, 2],
-     "agents": [0, 4, 16, 93, 0, 0.1, "right", 1, 1, 17, 91, 0, 0.1, "down",
-                3, 7, 2, 94, 0, 0.3, "up"]}
+    {"tick": 11, "stats": [0, 0.0, 0.45], "cells": [13, 2],
+     "agents": [0, 4, 16, 93, 0, 0.1, 4, 1, 1, 17, 91, 0, 0.1, 2, 3, 7, 2, 94, 0, 0.3, 1]}
 """
 
 from __future__ import annotations
@@ -52,13 +57,19 @@ import copy
 import math
 from typing import Any
 
+from env.config import ACTION_NAMES
+
 Snapshot = dict[str, Any]
 Delta = dict[str, Any]
 
-_AGENT_FIELDS = ("id", "x", "y", "energy", "carrying", "reward", "action")
-_LOG_FIELDS = ("tick", "agent", "action")
-_STRUCTURED = frozenset({"grid", "agents", "log"})
-_DELTA_KEYS = frozenset({"grid", "cells", "agents", "gone", "log", "log_len"})
+ACTIONS: tuple[str, ...] = (*ACTION_NAMES, "out_of_energy")
+"""Action names by their code in ``agents`` and ``log`` rows."""
+ACTION_CODES = {name: code for code, name in enumerate(ACTIONS)}
+STATS_FIELDS = ("products_created", "efficiency", "total_reward")
+"""The order of the values of ``stats``."""
+AGENT_FIELDS = ("id", "x", "y", "energy", "carrying", "reward", "action")
+_STRUCTURED = frozenset({"grid", "agents", "stats", "log"})
+_DELTA_KEYS = frozenset({"grid", "cells", "agents", "gone", "stats", "log", "log_len"})
 
 
 def diff(prev: Snapshot, next: Snapshot) -> Delta:
@@ -67,6 +78,8 @@ def diff(prev: Snapshot, next: Snapshot) -> Delta:
     for key, value in next.items():
         if key not in _STRUCTURED and not _same(prev.get(key), value):
             delta[key] = copy.deepcopy(value)
+    if not _same(prev["stats"], next["stats"]):
+        delta["stats"] = encode_stats(next["stats"])
     if (prev["width"], prev["height"]) != (next["width"], next["height"]):
         delta["grid"] = copy.deepcopy(next["grid"])
     else:
@@ -86,25 +99,61 @@ def apply(prev: Snapshot, delta: Delta) -> Snapshot:
             result[key] = copy.deepcopy(value)
     if "grid" in delta:
         result["grid"] = copy.deepcopy(delta["grid"])
+    if "stats" in delta:
+        stats = delta["stats"]
+        result["stats"] = dict(zip(STATS_FIELDS, stats, strict=True)) if isinstance(stats, list) else copy.deepcopy(stats)
     width = result["width"]
     for index, value in _rows(delta.get("cells", []), 2, "cells"):
         result["grid"][index // width][index % width] = value
     agents = {agent["id"]: agent for agent in result["agents"]}
-    for row in _rows(delta.get("agents", []), len(_AGENT_FIELDS), "agents"):
-        agents[row[0]] = {k: v for k, v in zip(_AGENT_FIELDS, row, strict=True) if k != "action" or v is not None}
+    for row in _rows(delta.get("agents", []), len(AGENT_FIELDS), "agents"):
+        agent = dict(zip(AGENT_FIELDS, row, strict=True))
+        if row[-1] is None:
+            del agent["action"]
+        else:
+            agent["action"] = _action_name(row[-1])
+        agents[row[0]] = agent
     for gone in delta.get("gone", []):
         agents.pop(gone, None)
     result["agents"] = [agents[i] for i in sorted(agents)]
     if ("log" in delta) != ("log_len" in delta):
         raise ValueError("A delta carries 'log' and 'log_len' together or neither of them.")
     if "log" in delta:
-        log = result["log"] + [dict(zip(_LOG_FIELDS, row, strict=True)) for row in _rows(delta["log"], 3, "log")]
+        added = [
+            {"tick": tick, "agent": agent, "action": _action_name(action)}
+            for tick, agent, action in _rows(delta["log"], 3, "log")
+        ]
+        log = result["log"] + added
         length = delta["log_len"]
         if not 0 <= length <= len(log):
             raise ValueError(f"The delta's log_len {length} is outside 0 to {len(log)}, the entries known.")
         # Cut from len - length, not from -length: a log_len of 0 would keep the whole log.
         result["log"] = log[len(log) - length :]
     return result
+
+
+def encode_stats(stats: dict[str, Any]) -> Any:
+    """The delta's form of a Snapshot's `stats`: a list of its values, or the whole object."""
+    if tuple(stats) == STATS_FIELDS:
+        return [stats[field] for field in STATS_FIELDS]
+    return copy.deepcopy(stats)
+
+
+def action_code(name: Any) -> Any:
+    """The code of an action name in ``agents`` and ``log`` rows (None stays None)."""
+    if name is None:
+        return None
+    if not isinstance(name, str):
+        raise ValueError(f"An action is a name or absent, not {name!r}.")
+    return ACTION_CODES.get(name, name)
+
+
+def _action_name(code: Any) -> str:
+    if isinstance(code, str):
+        return code
+    if isinstance(code, int) and not isinstance(code, bool) and 0 <= code < len(ACTIONS):
+        return ACTIONS[code]
+    raise ValueError(f"The delta's action {code!r} is not a name nor a code 0 to {len(ACTIONS) - 1}.")
 
 
 def is_empty(delta: Delta) -> bool:
@@ -149,7 +198,8 @@ def _diff_agents(prev: list[dict[str, Any]], next: list[dict[str, Any]], delta: 
     rows: list[Any] = []
     for agent in next:
         if not _same(before.get(agent["id"]), agent):
-            rows += (agent.get(field) for field in _AGENT_FIELDS)
+            rows += (agent[field] for field in AGENT_FIELDS[:-1])
+            rows.append(action_code(agent.get("action")))
     if rows:
         delta["agents"] = rows
     now = {agent["id"] for agent in next}
@@ -162,7 +212,9 @@ def _diff_log(prev: list[dict[str, Any]], next: list[dict[str, Any]], delta: Del
     if _same(prev, next):
         return
     overlap = _overlap(prev, next)
-    delta["log"] = [entry[field] for entry in next[overlap:] for field in _LOG_FIELDS]
+    delta["log"] = [
+        value for entry in next[overlap:] for value in (entry["tick"], entry["agent"], action_code(entry["action"]))
+    ]
     delta["log_len"] = len(next)
 
 

@@ -1,58 +1,165 @@
-"""A slot's state as the acceptance interface's JSON-safe Snapshot, its stats, and its digest."""
+"""A slot's state as the acceptance interface's JSON-safe Snapshot, its stats, and its digest.
+
+`SlotState` is a slot's Snapshot held as arrays: cheap to take every tick, and `changes` gives
+the delta between two of them straight from the arrays, equal to `env.delta.diff` of their
+Snapshots (a test holds them equal) at a fraction of its cost. A server keeps the state it last
+sent a room's members and sends them the changes since.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from env.config import ACTION_NAMES, CELL_NAMES
 from env.core import BatchedWorld
+from env.delta import ACTION_CODES, STATS_FIELDS, Delta
 
 LEGEND = {str(k): v for k, v in CELL_NAMES.items()}
 
 
-def stats(world: BatchedWorld, slot: int) -> dict[str, float | int]:
-    """The slot's episode figures. Efficiency is products per 100 units of energy spent."""
+def _rounded(values: Any, digits: int) -> Any:
+    """`values` rounded as the Snapshot shows them, with no negative zero (JSON tells them apart)."""
+    return np.round(values, digits) + 0.0
+
+
+@dataclass(frozen=True)
+class SlotState:
+    """What a slot's Snapshot shows, as arrays (the room's name, speed and running aside)."""
+
+    tick: int
+    episode: int
+    width: int
+    height: int
+    grid: np.ndarray
+    """(H * W,) int8 cells, row by row."""
+    agents: np.ndarray
+    """(active agents, 6) int64 rows: id, x, y, energy, carrying, action code."""
+    rewards: np.ndarray
+    """(active agents,) float64 reward of each agent this episode, rounded to 3 digits."""
+    stats: tuple[int, float, float]
+    """products_created, efficiency, total_reward."""
+    log: tuple[tuple[int, int, str], ...]
+    logged: int
+    """Entries ever appended to the log: how far `log` has come."""
+
+    def snapshot(self, room: str = "", running: bool = False, speed: float | str = 1.0) -> dict[str, Any]:
+        """The JSON-safe Snapshot of the acceptance interface (only lists, dicts, str, int, float)."""
+        agents = [
+            {"id": i, "x": x, "y": y, "energy": energy, "carrying": carrying, "reward": reward, "action": ACTION_NAMES[code]}
+            for (i, x, y, energy, carrying, code), reward in zip(
+                self.agents.tolist(), self.rewards.tolist(), strict=True
+            )
+        ]
+        return {
+            "room": room,
+            "tick": self.tick,
+            "episode": self.episode,
+            "running": running,
+            "speed": speed,
+            "width": self.width,
+            "height": self.height,
+            "grid": self.grid.reshape(self.height, self.width).tolist(),
+            "legend": dict(LEGEND),
+            "agents": agents,
+            "stats": dict(zip(STATS_FIELDS, self.stats, strict=True)),
+            "log": [{"tick": t, "agent": a, "action": name} for t, a, name in self.log],
+        }
+
+    def changes(self, since: SlotState) -> Delta:
+        """The delta from the Snapshot of `since` to this one's (`env.delta`'s form), for equal
+        room, running and speed; equal to ``diff(since.snapshot(...), self.snapshot(...))``."""
+        delta: Delta = {}
+        if self.tick != since.tick:
+            delta["tick"] = self.tick
+        if self.episode != since.episode:
+            delta["episode"] = self.episode
+        if self.stats != since.stats:
+            delta["stats"] = list(self.stats)
+        if (self.width, self.height) != (since.width, since.height):
+            delta["width"], delta["height"] = self.width, self.height
+            delta["grid"] = self.grid.reshape(self.height, self.width).tolist()
+        else:
+            changed = np.flatnonzero(self.grid != since.grid)
+            if len(changed):
+                delta["cells"] = np.column_stack([changed, self.grid[changed]]).ravel().tolist()
+        self._agent_changes(since, delta)
+        if self.logged != since.logged or self.log != since.log:
+            new = min(self.logged - since.logged, len(self.log)) if self.logged > since.logged else len(self.log)
+            delta["log"] = [
+                value for t, a, name in self.log[len(self.log) - new :] for value in (t, a, ACTION_CODES[name])
+            ]
+            delta["log_len"] = len(self.log)
+        return delta
+
+    def _agent_changes(self, since: SlotState, delta: Delta) -> None:
+        ids, before = self.agents[:, 0], since.agents[:, 0]
+        if len(ids) == len(before) and (ids == before).all():
+            changed = (self.agents != since.agents).any(axis=1) | (self.rewards != since.rewards)
+        else:
+            known = {int(i): row for row, i in enumerate(before.tolist())}
+            changed = np.array(
+                [
+                    int(i) not in known
+                    or (self.agents[row] != since.agents[known[int(i)]]).any()
+                    or self.rewards[row] != since.rewards[known[int(i)]]
+                    for row, i in enumerate(ids.tolist())
+                ],
+                dtype=bool,
+            )
+            gone = sorted(set(known) - set(ids.tolist()))
+            if gone:
+                delta["gone"] = gone
+        rows = np.flatnonzero(changed)
+        if len(rows):
+            flat: list[Any] = []
+            for (i, x, y, energy, carrying, code), reward in zip(
+                self.agents[rows].tolist(), self.rewards[rows].tolist(), strict=True
+            ):
+                flat += (i, x, y, energy, carrying, reward, code)
+            delta["agents"] = flat
+
+
+def capture(world: BatchedWorld, slot: int) -> SlotState:
+    """The slot's state now, sharing no arrays with `world`."""
+    active = np.flatnonzero(world.active[slot])
+    pos = world.pos[slot, active]
+    agents = np.column_stack(
+        [active, pos[:, 1], pos[:, 0], world.energy[slot, active], world.carrying[slot, active], world.last_action[slot, active]]
+    ).astype(np.int64)
+    return SlotState(
+        tick=int(world.total_tick[slot]),
+        episode=int(world.episode[slot]),
+        width=world.config.width,
+        height=world.config.height,
+        grid=world.grid[slot].reshape(-1).copy(),
+        agents=agents,
+        rewards=_rounded(world.agent_reward[slot, active], 3),
+        stats=_stats(world, slot),
+        log=tuple(world.log[slot]),
+        logged=int(world.logged[slot]),
+    )
+
+
+def _stats(world: BatchedWorld, slot: int) -> tuple[int, float, float]:
     spent = int(world.energy_spent[slot])
     products = int(world.products[slot])
-    return {
-        "products_created": products,
-        "efficiency": round(100.0 * products / spent, 4) if spent else 0.0,
-        "total_reward": round(float(world.episode_reward[slot]), 4),
-    }
+    efficiency = float(_rounded(np.float64(100.0 * products / spent), 4)) if spent else 0.0
+    return products, efficiency, float(_rounded(world.episode_reward[slot], 4))
+
+
+def stats(world: BatchedWorld, slot: int) -> dict[str, float | int]:
+    """The slot's episode figures. Efficiency is products per 100 units of energy spent."""
+    return dict(zip(STATS_FIELDS, _stats(world, slot), strict=True))
 
 
 def snapshot(
     world: BatchedWorld, slot: int, *, room: str = "", running: bool = False, speed: float | str = 1.0
 ) -> dict[str, Any]:
     """The JSON-safe Snapshot of the acceptance interface (only lists, dicts, str, int, float)."""
-    agents = [
-        {
-            "id": i,
-            "x": int(world.pos[slot, i, 1]),
-            "y": int(world.pos[slot, i, 0]),
-            "energy": int(world.energy[slot, i]),
-            "carrying": int(world.carrying[slot, i]),
-            "reward": round(float(world.agent_reward[slot, i]), 3),
-            "action": ACTION_NAMES[world.last_action[slot, i]],
-        }
-        for i in np.flatnonzero(world.active[slot]).tolist()
-    ]
-    return {
-        "room": room,
-        "tick": int(world.total_tick[slot]),
-        "episode": int(world.episode[slot]),
-        "running": running,
-        "speed": speed,
-        "width": world.config.width,
-        "height": world.config.height,
-        "grid": world.grid[slot].tolist(),
-        "legend": dict(LEGEND),
-        "agents": agents,
-        "stats": stats(world, slot),
-        "log": [{"tick": t, "agent": a, "action": name} for t, a, name in world.log[slot]],
-    }
+    return capture(world, slot).snapshot(room, running, speed)
 
 
 def state_digest_bytes(world: BatchedWorld, slot: int) -> bytes:

@@ -74,7 +74,7 @@ def engine_view(engine: Engine, keys: list[str], sizes: dict[str, tuple[float, i
             lag = max(0.0, now - room.next_due)
         cached = sizes.get(key)
         if cached is None or now - cached[0] > SIZE_CACHE_SECONDS:
-            snapshot = room.last_sent if room.last_sent is not None else room.snapshot()
+            snapshot = room.last_sent.snapshot(room.name) if room.last_sent is not None else room.snapshot()
             size = len(json.dumps(snapshot, separators=(",", ":")))
             sizes[key] = (now, size)
         else:

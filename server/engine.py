@@ -26,9 +26,12 @@ import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from server.settings import Settings
+
+if TYPE_CHECKING:
+    from env.snapshot import SlotState
 
 log = logging.getLogger(__name__)
 
@@ -248,7 +251,8 @@ class EngineRoom:
     episode: int = 1
     members: int = 0
     next_due: float = 0.0
-    last_sent: dict[str, Any] | None = None
+    last_sent: Sent | None = None
+    """What the members were last sent; None when nobody is there to send to."""
     last_flush: float = 0.0
     dirty: bool = False
     error: str | None = None
@@ -266,9 +270,39 @@ class EngineRoom:
     def snapshot(self) -> dict[str, Any]:
         return dict(self.sim.snapshot(room=self.name, running=self.running, speed=self.speed))
 
+    def sent_now(self) -> Sent:
+        """The room as it is now, in the form its updates are taken from."""
+        return Sent(self.sim.state(), self.running, self.speed)
+
     def publish(self) -> None:
         self.tick = int(self.sim.tick)
         self.episode = int(self.sim.episode)
+
+
+@dataclass(frozen=True)
+class Sent:
+    """A room's state as its members were sent it: the world's part, running and speed."""
+
+    state: SlotState
+    running: bool
+    speed: float | str
+
+    def snapshot(self, name: str) -> dict[str, Any]:
+        return self.state.snapshot(name, self.running, self.speed)
+
+    def changes(self, since: Sent) -> dict[str, Any]:
+        """The delta (env.delta's form) from what `since` showed to what this shows."""
+        delta = self.state.changes(since.state)
+        if self.running is not since.running:
+            delta["running"] = self.running
+        if not same_speed(self.speed, since.speed):
+            delta["speed"] = self.speed
+        return delta
+
+
+def same_speed(a: float | str, b: float | str) -> bool:
+    """Whether two speeds encode alike (1 and 1.0 do not, in JSON)."""
+    return type(a) is type(b) and a == b
 
 
 class FaultyRoom:
@@ -498,27 +532,26 @@ class Engine:
                     self._fail(room, error)
 
     def _flush_room(self, room: EngineRoom, now: float) -> None:
-        """Send the members the delta from the last snapshot sent to the current one."""
-        from env.delta import diff
-
+        """Send the members what changed since their last update, as one state_update: the
+        delta's fields beside the update's own (see docs/protocol.md), or a full snapshot when
+        they have none to build on."""
         room.dirty = False
         room.last_flush = now
         if not room.members:
             room.last_sent = None
             return
-        current = room.snapshot()
+        current = room.sent_now()
         previous = room.last_sent
         room.last_sent = current
         if previous is None:
-            payload = dict(current, ts=now_ms(), full=True)
+            payload = dict(current.snapshot(room.name), ts=now_ms(), full=True)
         else:
-            delta = diff(previous, current)
+            delta = current.changes(previous)
             if not delta:
                 return
-            payload = {
-                "room": room.name, "tick": current["tick"], "episode": current["episode"],
-                "ts": now_ms(), "full": False, "delta": delta,
-            }
+            payload = {"room": room.name, "tick": current.state.tick, "episode": current.state.episode}
+            payload.update(delta)
+            payload.update(ts=now_ms(), full=False)
         body = encode_event("state_update", payload)
         self._updates += 1
         self._update_bytes += len(body)
@@ -651,18 +684,16 @@ class Engine:
         updates beyond ``update_rate`` a second. In an empty room it is the current snapshot.
         """
         room = self._room(key)
-        if room.members and room.last_sent is not None:
-            current = room.last_sent
-        else:
-            current = room.snapshot()
-            room.last_sent = current
+        if not (room.members and room.last_sent is not None):
+            room.last_sent = room.sent_now()
             room.last_flush = time.monotonic()
             room.dirty = False
         room.members = members
+        current = room.last_sent.snapshot(room.name)
         body = encode_event("state_update", dict(current, ts=now_ms(), full=True))
         self._updates += 1
         self._update_bytes += len(body)
-        return _AfterHub(plain(current), lambda: self.hub.join_member(key, sid, body))
+        return _AfterHub(current, lambda: self.hub.join_member(key, sid, body))
 
     def op_set_members(self, key: str, members: int) -> None:
         room = self.rooms.get(key)

@@ -245,14 +245,31 @@ class StateUpdateFull(Snapshot):
 
 
 class StateUpdateDelta(ServerModel):
-    """``full: false``: ``delta`` applied to the previous state gives this tick's Snapshot."""
+    """``full: false``: a delta (see 'Deltas' below) beside the update's own fields. The update
+    without ``ts`` and ``full``, applied to the previous state, gives this tick's Snapshot; fields
+    absent are as before."""
 
     room: str
     tick: int
     episode: int
     ts: int = Field(description="Server time of the update, epoch milliseconds.")
     full: Literal[False]
-    delta: dict[str, Any] = Field(description="See 'Deltas' below (env.delta).")
+    running: bool | None = None
+    speed: float | Literal["max"] | None = None
+    width: int | None = None
+    height: int | None = None
+    legend: dict[str, str] | None = None
+    stats: list[int | float] | dict[str, int | float] | None = Field(
+        None, description="products_created, efficiency, total_reward."
+    )
+    cells: list[int] | None = Field(None, description="index, value, index, value, ...")
+    grid: list[list[int]] | None = None
+    agents: list[int | float | str | None] | None = Field(
+        None, description="Rows of id, x, y, energy, carrying, reward, action code."
+    )
+    gone: list[int] | None = None
+    log: list[int | str] | None = Field(None, description="Rows of tick, agent, action code.")
+    log_len: int | None = None
 
 
 class GameStarted(ServerModel):
@@ -489,14 +506,11 @@ SERVER_EVENTS: dict[str, ServerEvent] = {
                 "episode": 1,
                 "ts": 1764444000123,
                 "full": False,
-                "delta": {
-                    "tick": 121,
-                    "cells": [87, 0],
-                    "agents": [0, 7, 4, 80, 2, 1.22, "pick"],
-                    "stats": {"products_created": 2, "efficiency": 1.7241, "total_reward": 2.62},
-                    "log": [121, 0, "pick"],
-                    "log_len": 3,
-                },
+                "cells": [87, 0],
+                "agents": [0, 7, 4, 80, 2, 1.22, 5],
+                "stats": [2, 1.7241, 2.62],
+                "log": [121, 0, 5],
+                "log_len": 3,
             },
         ),
         ServerEvent("game_started", (GameStarted,), {"room": "Factory 1", "tick": 120, "episode": 1}),

@@ -146,6 +146,10 @@ each delta (`full: false`) applies to the state the previous `state_update` gave
 order. A client that reconnects joins again and gets a full one. `ts` is the server's time in
 epoch milliseconds when the update was made.
 
+A delta update carries the delta's fields (below) at its top level, beside `room`, `tick`,
+`episode`, `ts` and `full`: the update without `ts` and `full` is the delta to apply (its `room`,
+`tick` and `episode` are the new state's).
+
 """
 
 
@@ -156,7 +160,7 @@ def _delta_section() -> list[str]:
     return [
         "## Deltas",
         "",
-        "The `delta` of a `state_update` with `full: false`, as `env/delta.py` makes it",
+        "The fields of a `state_update` with `full: false`, as `env/delta.py` makes them",
         "(`apply(prev, diff(prev, next)) == next`):",
         "",
         *doc.replace("``", "`").splitlines(),

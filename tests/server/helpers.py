@@ -193,7 +193,7 @@ def replay(updates: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
             state = {k: v for k, v in update.items() if k not in ("ts", "full")}
         else:
             assert state is not None, "a delta came before any full update"
-            state = apply(state, update["delta"])
+            state = apply(state, {k: v for k, v in update.items() if k not in ("ts", "full")})
             assert state["tick"] == update["tick"] and state["episode"] == update["episode"], (state["tick"], update)
         yield state
 

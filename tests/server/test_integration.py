@@ -489,8 +489,14 @@ def test_delta_example_in_docs_applies() -> None:
     example = SERVER_EVENTS["state_update"].example
     from server.protocol import _example_snapshot
 
-    state = apply(_example_snapshot(), example["delta"])
-    assert state["tick"] == 121
+    from server.protocol import Snapshot, StateUpdateDelta
+
+    StateUpdateDelta.model_validate(example)
+    before = _example_snapshot()
+    state = apply(before, {k: v for k, v in example.items() if k not in ("ts", "full")})
+    Snapshot.model_validate(state)
+    assert state["tick"] == 121 and state["grid"][4][7] == 0 and state["log"][-1] == {"tick": 121, "agent": 0, "action": "pick"}
+    assert state["stats"] == {"products_created": 2, "efficiency": 1.7241, "total_reward": 2.62}
 
 
 def test_threading_mode_serves_too(tmp_path: Path) -> None:

@@ -1,12 +1,20 @@
 // Applying the compact deltas of state_update, exactly as env/delta.py's apply() does:
-// replace each whole field present, set each `cells` pair (or take `grid`), replace or add each
-// `agents` row and drop each `gone` id (agents stay sorted by id), then append `log` and keep
-// the last `log_len` entries. A malformed delta throws: the page then resyncs from a full
-// snapshot.
+// replace each whole field present, take `stats` (a list in STATS_FIELDS order, or an object),
+// set each `cells` pair (or take `grid`), replace or add each `agents` row and drop each `gone`
+// id (agents stay sorted by id), then append `log` and keep the last `log_len` entries. Actions
+// come as codes (their index in ACTIONS) or names. A malformed delta throws: the page then
+// resyncs from a full snapshot.
 
 const AGENT_FIELDS = ["id", "x", "y", "energy", "carrying", "reward", "action"];
-const LOG_FIELDS = ["tick", "agent", "action"];
-const DELTA_KEYS = new Set(["grid", "cells", "agents", "gone", "log", "log_len"]);
+const ACTIONS = ["stay", "up", "down", "left", "right", "pick", "drop", "out_of_energy"];
+const STATS_FIELDS = ["products_created", "efficiency", "total_reward"];
+const DELTA_KEYS = new Set(["grid", "cells", "agents", "gone", "stats", "log", "log_len"]);
+
+function actionName(code) {
+  if (typeof code === "string") return code;
+  if (Number.isInteger(code) && code >= 0 && code < ACTIONS.length) return ACTIONS[code];
+  throw new Error(`The delta's action ${JSON.stringify(code)} is not a name nor a code 0 to ${ACTIONS.length - 1}.`);
+}
 
 function rows(flat, width, name) {
   if (!Array.isArray(flat)) throw new Error(`The delta's '${name}' is not a list.`);
@@ -29,6 +37,15 @@ export function applyDelta(state, delta) {
   for (const [key, value] of Object.entries(delta)) {
     if (!DELTA_KEYS.has(key)) state[key] = structuredClone(value);
   }
+  if ("stats" in delta) {
+    const stats = delta.stats;
+    if (Array.isArray(stats)) {
+      if (stats.length !== STATS_FIELDS.length) throw new Error(`The delta's stats hold ${stats.length} values, not 3.`);
+      state.stats = Object.fromEntries(STATS_FIELDS.map((field, i) => [field, stats[i]]));
+    } else {
+      state.stats = structuredClone(stats);
+    }
+  }
   if ("grid" in delta) state.grid = structuredClone(delta.grid);
   const width = state.width;
   for (const [index, value] of rows(delta.cells || [], 2, "cells")) {
@@ -41,7 +58,8 @@ export function applyDelta(state, delta) {
     for (const row of rows(delta.agents || [], AGENT_FIELDS.length, "agents")) {
       const agent = {};
       AGENT_FIELDS.forEach((field, i) => {
-        if (field !== "action" || row[i] !== null) agent[field] = row[i];
+        if (field !== "action") agent[field] = row[i];
+        else if (row[i] !== null) agent.action = actionName(row[i]);
       });
       agents.set(row[0], agent);
     }
@@ -50,7 +68,7 @@ export function applyDelta(state, delta) {
   }
   let added = [];
   if ("log" in delta) {
-    added = rows(delta.log, 3, "log").map((row) => Object.fromEntries(LOG_FIELDS.map((f, i) => [f, row[i]])));
+    added = rows(delta.log, 3, "log").map(([tick, agent, action]) => ({ tick, agent, action: actionName(action) }));
     const log = state.log.concat(added);
     const length = delta.log_len;
     if (!Number.isInteger(length) || length < 0 || length > log.length) {

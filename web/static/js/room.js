@@ -94,7 +94,8 @@ socket.on("state_update", (update) => {
   }
   if (!view.state) return; // a full one comes first
   try {
-    const added = applyDelta(view.state, update.delta || {});
+    const { ts, full, ...delta } = update;
+    const added = applyDelta(view.state, delta);
     view.stateTs = update.ts;
     for (const entry of added) view.newLog.push({ ...entry, ts: update.ts });
     if (view.newLog.length > LOG_MAX) view.newLog.splice(0, view.newLog.length - LOG_MAX);

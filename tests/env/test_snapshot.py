@@ -1,0 +1,83 @@
+"""SlotState: its Snapshot is the world's, and its changes are exactly env.delta.diff's."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from env.config import DROP, PICK, WorldConfig
+from env.delta import apply, diff
+from env.parallel import ProductionEnv
+from env.snapshot import SlotState, capture
+
+
+def run_states(ticks: int, agents: int, config: WorldConfig, seed: int = 5) -> list[SlotState]:
+    """One SlotState per tick of a run that picks and drops whenever it can, else moves at random."""
+    env = ProductionEnv(agents, config)
+    _, masks = env.reset_arrays(seed=seed)
+    rng = np.random.default_rng(seed)
+    states = [capture(env.world, 0)]
+    for _ in range(ticks - 1):
+        wanted = np.array([DROP if m[DROP] else PICK if m[PICK] else rng.choice(np.flatnonzero(m)) for m in masks])
+        step = env.step_arrays(wanted)
+        _, masks = env.reset_arrays() if (step.terminated[0] or step.truncated[0]) else env.observe_arrays()
+        states.append(capture(env.world, 0))
+    return states
+
+
+def same_json(a: object, b: object) -> bool:
+    return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
+
+
+@pytest.mark.parametrize("fold", [1, 3, 40])
+def test_changes_equal_diff_of_the_snapshots(fold: int) -> None:
+    # A full log that slides, episode resets, low energy: every kind of change happens.
+    config = WorldConfig(max_ticks=60, respawn_probability=1.0, factories=8, initial_resources=20, max_energy=30)
+    states = run_states(400, 8, config)
+    assert len(states[-1].log) == 50 and states[-1].episode > 2
+    sent = states[0]
+    client = sent.snapshot("lab", True, 1.0)
+    kinds: set[str] = set()
+    for state in states[fold::fold]:
+        delta = state.changes(sent)
+        expected = diff(sent.snapshot("lab", True, 1.0), state.snapshot("lab", True, 1.0))
+        assert same_json(delta, expected), f"tick {state.tick}: {delta} != {expected}"
+        client = apply(client, json.loads(json.dumps(delta)))
+        assert same_json(client, state.snapshot("lab", True, 1.0))
+        kinds.update(delta)
+        sent = state
+    assert {"tick", "cells", "agents", "stats", "log", "log_len"} <= kinds
+    if fold == 40:
+        assert "episode" in kinds
+
+
+def test_changes_between_rooms_of_other_sizes_and_agents() -> None:
+    small = run_states(5, 2, WorldConfig(width=12, height=9))[-1]
+    large = run_states(7, 6, WorldConfig())[-1]
+    for a, b in ((small, large), (large, small)):
+        delta = b.changes(a)
+        assert same_json(delta, diff(a.snapshot(), b.snapshot()))
+        assert same_json(apply(a.snapshot(), delta), b.snapshot())
+    assert "gone" in small.changes(large) and "grid" in small.changes(large)
+
+
+def test_equal_states_change_nothing_and_share_no_arrays() -> None:
+    env = ProductionEnv(4, WorldConfig())
+    env.reset_arrays(seed=1)
+    state = capture(env.world, 0)
+    assert state.changes(capture(env.world, 0)) == {}
+    env.world.grid[0, 0, 0] = 9
+    env.world.energy[0, 0] = 1
+    assert state.changes(capture(env.world, 0)) != {}
+    assert capture(env.world, 0).changes(state)["cells"][:2] == [0, 9]
+
+
+def test_snapshot_has_no_negative_zero() -> None:
+    env = ProductionEnv(2, WorldConfig())
+    env.reset_arrays(seed=1)
+    env.world.agent_reward[0, 0] = -0.0001
+    env.world.episode_reward[0] = -0.00001
+    text = json.dumps(capture(env.world, 0).snapshot())
+    assert "-0.0" not in text
