@@ -300,6 +300,20 @@ class Sent:
         return delta
 
 
+def update_payload(name: str, current: Sent, previous: Sent | None) -> dict[str, Any] | None:
+    """The state_update taking members from `previous` (None: nothing yet) to `current`: a full
+    snapshot, or the delta's fields beside the update's own; None when nothing changed."""
+    if previous is None:
+        return dict(current.snapshot(name), ts=now_ms(), full=True)
+    delta = current.changes(previous)
+    if not delta:
+        return None
+    payload: dict[str, Any] = {"room": name, "tick": current.state.tick, "episode": current.state.episode}
+    payload.update(delta)
+    payload.update(ts=now_ms(), full=False)
+    return payload
+
+
 def same_speed(a: float | str, b: float | str) -> bool:
     """Whether two speeds encode alike (1 and 1.0 do not, in JSON)."""
     return type(a) is type(b) and a == b
@@ -541,17 +555,10 @@ class Engine:
             room.last_sent = None
             return
         current = room.sent_now()
-        previous = room.last_sent
+        payload = update_payload(room.name, current, room.last_sent)
         room.last_sent = current
-        if previous is None:
-            payload = dict(current.snapshot(room.name), ts=now_ms(), full=True)
-        else:
-            delta = current.changes(previous)
-            if not delta:
-                return
-            payload = {"room": room.name, "tick": current.state.tick, "episode": current.state.episode}
-            payload.update(delta)
-            payload.update(ts=now_ms(), full=False)
+        if payload is None:
+            return
         body = encode_event("state_update", payload)
         self._updates += 1
         self._update_bytes += len(body)

@@ -487,9 +487,7 @@ def test_delta_example_in_docs_applies() -> None:
     from server.protocol import SERVER_EVENTS
 
     example = SERVER_EVENTS["state_update"].example
-    from server.protocol import _example_snapshot
-
-    from server.protocol import Snapshot, StateUpdateDelta
+    from server.protocol import Snapshot, StateUpdateDelta, _example_snapshot
 
     StateUpdateDelta.model_validate(example)
     before = _example_snapshot()
