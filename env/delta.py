@@ -8,8 +8,8 @@ delta of two equal snapshots is ``{}``. The keys are:
     changed, whole, under its own name (``legend`` as a complete object).
 
 ``stats``
-    When the stats changed: their values as one list in the order ``products_created``,
-    ``efficiency``, ``total_reward`` (a stats object with other keys is sent whole, as an object).
+    When the stats changed: ``[products_created, efficiency, total_reward]``, the last two in
+    whole ten-thousandths (``efficiency`` 1.7241 is sent as 17241).
 
 ``cells``
     When ``width`` and ``height`` are unchanged: the grid cells that changed, as one flat list
@@ -20,8 +20,8 @@ delta of two equal snapshots is ``{}``. The keys are:
 
 ``agents``
     The agents that changed or are new, as one flat list of rows of seven values,
-    ``[id, x, y, energy, carrying, reward, action, id, x, y, ...]``. Each row replaces the agent
-    with that ``id`` whole. ``action`` is a code: its index in ``ACTIONS`` (``stay``, ``up``,
+    ``[id, x, y, energy, carrying, reward, action, id, x, y, ...]``, ``reward`` in whole
+    thousandths (0.45 is sent as 450). Each row replaces the agent with that ``id`` whole. ``action`` is a code: its index in ``ACTIONS`` (``stay``, ``up``,
     ``down``, ``left``, ``right``, ``pick``, ``drop``, ``out_of_energy``), a string for a name
     outside that list, or ``null`` when the agent has no ``action`` field.
 
@@ -40,6 +40,11 @@ Applying a delta: replace each whole field present, set each ``cells`` pair (or 
 replace or add each ``agents`` row and drop each ``gone`` id (agents stay sorted by ``id``),
 then append ``log`` and keep the last ``log_len`` entries.
 
+Figures travel as whole numbers because a Snapshot rounds them (rewards to 3 digits, efficiency
+and total reward to 4) and small integers are what a binary format packs tightest. So a delta
+is made only of Snapshots whose figures are floats so rounded (not -0.0) and whose
+``products_created`` is an int; any other raises ValueError.
+
 Changes are found by JSON value, not Python equality: ``1``, ``1.0``, ``true`` and ``-0.0``
 versus ``0.0`` all count as changes, so the result encodes to the same JSON as ``next``. Both
 snapshots must have the same top-level fields; they may differ in anything else (size, agents,
@@ -47,8 +52,8 @@ log). A delta applies to the snapshot it was made from and to no other.
 
 A one-tick delta of a 4-agent room (a resource grew at x=13, y=0; agent 2 did not change):
 
-    {"tick": 11, "stats": [0, 0.0, 0.45], "cells": [13, 2],
-     "agents": [0, 4, 16, 93, 0, 0.1, 4, 1, 1, 17, 91, 0, 0.1, 2, 3, 7, 2, 94, 0, 0.3, 1]}
+    {"tick": 11, "stats": [0, 0, 4500], "cells": [13, 2],
+     "agents": [0, 4, 16, 93, 0, 100, 4, 1, 1, 17, 91, 0, 100, 2, 3, 7, 2, 94, 0, 300, 1]}
 """
 
 from __future__ import annotations
@@ -67,6 +72,10 @@ ACTIONS: tuple[str, ...] = (*ACTION_NAMES, "out_of_energy")
 ACTION_CODES = {name: code for code, name in enumerate(ACTIONS)}
 STATS_FIELDS = ("products_created", "efficiency", "total_reward")
 """The order of the values of ``stats``."""
+STATS_SCALES = (1, 10_000, 10_000)
+"""Each stat travels in whole 1/scale units."""
+REWARD_SCALE = 1000
+"""An agent's reward travels in whole thousandths."""
 AGENT_FIELDS = ("id", "x", "y", "energy", "carrying", "reward", "action")
 _STRUCTURED = frozenset({"grid", "agents", "stats", "log"})
 _DELTA_KEYS = frozenset({"grid", "cells", "agents", "gone", "stats", "log", "log_len"})
@@ -100,14 +109,19 @@ def apply(prev: Snapshot, delta: Delta) -> Snapshot:
     if "grid" in delta:
         result["grid"] = copy.deepcopy(delta["grid"])
     if "stats" in delta:
-        stats = delta["stats"]
-        result["stats"] = dict(zip(STATS_FIELDS, stats, strict=True)) if isinstance(stats, list) else copy.deepcopy(stats)
+        values = _rows(delta["stats"], len(STATS_FIELDS), "stats")
+        if len(values) != 1:
+            raise ValueError(f"The delta's 'stats' holds {len(delta['stats'])} values, not {len(STATS_FIELDS)}.")
+        result["stats"] = {
+            field: _unfixed(units, scale) for field, units, scale in zip(STATS_FIELDS, values[0], STATS_SCALES, strict=True)
+        }
     width = result["width"]
     for index, value in _rows(delta.get("cells", []), 2, "cells"):
         result["grid"][index // width][index % width] = value
     agents = {agent["id"]: agent for agent in result["agents"]}
     for row in _rows(delta.get("agents", []), len(AGENT_FIELDS), "agents"):
         agent = dict(zip(AGENT_FIELDS, row, strict=True))
+        agent["reward"] = _unfixed(agent["reward"], REWARD_SCALE)
         if row[-1] is None:
             del agent["action"]
         else:
@@ -132,11 +146,31 @@ def apply(prev: Snapshot, delta: Delta) -> Snapshot:
     return result
 
 
-def encode_stats(stats: dict[str, Any]) -> Any:
-    """The delta's form of a Snapshot's `stats`: a list of its values, or the whole object."""
-    if tuple(stats) == STATS_FIELDS:
-        return [stats[field] for field in STATS_FIELDS]
-    return copy.deepcopy(stats)
+def encode_stats(stats: dict[str, Any]) -> list[int]:
+    """The delta's form of a Snapshot's `stats`."""
+    if set(stats) != set(STATS_FIELDS):
+        raise ValueError(f"Stats hold {', '.join(STATS_FIELDS)}, not {', '.join(stats)}.")
+    return [fixed(stats[field], scale, field) for field, scale in zip(STATS_FIELDS, STATS_SCALES, strict=True)]
+
+
+def fixed(value: Any, scale: int, what: str) -> int:
+    """`value` in whole 1/`scale` units: an int as it is for a scale of 1, else a float that is
+    a whole number of 1/`scale`ths (and not -0.0), so that the units bring back the same JSON."""
+    if scale == 1:
+        if type(value) is int:
+            return value
+    elif type(value) is float and not (value == 0.0 and math.copysign(1.0, value) < 0):
+        units = round(value * scale)
+        if units / scale == value:
+            return units
+    kind = "an int" if scale == 1 else f"a float in whole 1/{scale}ths"
+    raise ValueError(f"The {what} {value!r} is not {kind}; a Snapshot's figures always are.")
+
+
+def _unfixed(units: Any, scale: int) -> int | float:
+    if type(units) is not int:
+        raise ValueError(f"The delta's figure {units!r} is not a whole number of units.")
+    return units if scale == 1 else units / scale
 
 
 def action_code(name: Any) -> Any:
@@ -198,8 +232,8 @@ def _diff_agents(prev: list[dict[str, Any]], next: list[dict[str, Any]], delta: 
     rows: list[Any] = []
     for agent in next:
         if not _same(before.get(agent["id"]), agent):
-            rows += (agent[field] for field in AGENT_FIELDS[:-1])
-            rows.append(action_code(agent.get("action")))
+            rows += (agent["id"], agent["x"], agent["y"], agent["energy"], agent["carrying"])
+            rows += (fixed(agent["reward"], REWARD_SCALE, "reward"), action_code(agent.get("action")))
     if rows:
         delta["agents"] = rows
     now = {agent["id"] for agent in next}

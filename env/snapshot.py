@@ -15,7 +15,7 @@ import numpy as np
 
 from env.config import ACTION_NAMES, CELL_NAMES
 from env.core import BatchedWorld
-from env.delta import ACTION_CODES, STATS_FIELDS, Delta
+from env.delta import ACTION_CODES, REWARD_SCALE, STATS_FIELDS, Delta, encode_stats
 
 LEGEND = {str(k): v for k, v in CELL_NAMES.items()}
 
@@ -77,7 +77,7 @@ class SlotState:
         if self.episode != since.episode:
             delta["episode"] = self.episode
         if self.stats != since.stats:
-            delta["stats"] = list(self.stats)
+            delta["stats"] = encode_stats(dict(zip(STATS_FIELDS, self.stats, strict=True)))
         if (self.width, self.height) != (since.width, since.height):
             delta["width"], delta["height"] = self.width, self.height
             delta["grid"] = self.grid.reshape(self.height, self.width).tolist()
@@ -118,7 +118,7 @@ class SlotState:
             for (i, x, y, energy, carrying, code), reward in zip(
                 self.agents[rows].tolist(), self.rewards[rows].tolist(), strict=True
             ):
-                flat += (i, x, y, energy, carrying, reward, code)
+                flat += (i, x, y, energy, carrying, round(reward * REWARD_SCALE), code)
             delta["agents"] = flat
 
 

@@ -259,13 +259,13 @@ class StateUpdateDelta(ServerModel):
     width: int | None = None
     height: int | None = None
     legend: dict[str, str] | None = None
-    stats: list[int | float] | dict[str, int | float] | None = Field(
-        None, description="products_created, efficiency, total_reward."
+    stats: list[int] | None = Field(
+        None, description="products_created, then efficiency and total_reward in ten-thousandths."
     )
     cells: list[int] | None = Field(None, description="index, value, index, value, ...")
     grid: list[list[int]] | None = None
-    agents: list[int | float | str | None] | None = Field(
-        None, description="Rows of id, x, y, energy, carrying, reward, action code."
+    agents: list[int | str | None] | None = Field(
+        None, description="Rows of id, x, y, energy, carrying, reward in thousandths, action code."
     )
     gone: list[int] | None = None
     log: list[int | str] | None = Field(None, description="Rows of tick, agent, action code.")
@@ -507,8 +507,8 @@ SERVER_EVENTS: dict[str, ServerEvent] = {
                 "ts": 1764444000123,
                 "full": False,
                 "cells": [87, 0],
-                "agents": [0, 7, 4, 80, 2, 1.22, 5],
-                "stats": [2, 1.7241, 2.62],
+                "agents": [0, 7, 4, 80, 2, 1220, 5],
+                "stats": [2, 17241, 26200],
                 "log": [121, 0, 5],
                 "log_len": 3,
             },

@@ -23,9 +23,10 @@ Snapshot = dict[str, Any]
 log_entries = st.fixed_dictionaries(
     {"tick": st.integers(0, 3), "agent": st.integers(0, 1), "action": st.sampled_from(["pick", "drop"])}
 )
-numbers = st.one_of(
-    st.sampled_from([0, 1, 0.0, -0.0, 1.0]),
-    st.floats(-1000, 1000, allow_nan=False).map(lambda f: round(f, 3)),
+# A Snapshot's figures: floats rounded to 3 digits, never -0.0 (see env.delta).
+figures = st.one_of(
+    st.sampled_from([0.0, 1.0, 0.1, 1e-3]),
+    st.floats(-1000, 1000, allow_nan=False).map(lambda f: round(f, 3) + 0.0),
 )
 
 
@@ -37,7 +38,7 @@ def agents(draw: st.DrawFn, agent_id: int, width: int, height: int) -> dict[str,
         "y": draw(st.integers(0, height - 1)),
         "energy": draw(st.integers(0, 100)),
         "carrying": draw(st.integers(0, 2)),
-        "reward": draw(numbers),
+        "reward": draw(figures),
     }
     if draw(st.booleans()):
         agent["action"] = draw(st.sampled_from(ACTION_NAMES))
@@ -63,7 +64,7 @@ def snapshots(draw: st.DrawFn, size: tuple[int, int] | None = None) -> Snapshot:
         "grid": cells.tolist(),
         "legend": legend,
         "agents": [draw(agents(i, width, height)) for i in ids],
-        "stats": {"products_created": draw(st.integers(0, 9)), "efficiency": draw(numbers), "total_reward": draw(numbers)},
+        "stats": {"products_created": draw(st.integers(0, 9)), "efficiency": draw(figures), "total_reward": draw(figures)},
         "log": draw(st.lists(log_entries, max_size=12)),
     }
 
@@ -159,10 +160,25 @@ def test_changes_python_equality_hides_are_still_sent() -> None:
     prev = real_snapshots(1)[0]
     next = copy.deepcopy(prev)
     next["speed"] = 1  # 1 == 1.0 in Python, but not in JSON
-    next["agents"][0]["reward"] = -0.0
+    next["agents"][0]["reward"] = 0.125
     delta = round_trip(prev, next)
-    assert delta == {"speed": 1, "agents": [0, *(next["agents"][0][f] for f in ("x", "y", "energy", "carrying")), -0.0, 0]}
+    agent = next["agents"][0]
+    assert delta == {"speed": 1, "agents": [0, agent["x"], agent["y"], agent["energy"], agent["carrying"], 125, 0]}
     assert not is_empty(delta)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("reward", -0.0), ("reward", 1), ("reward", 0.0001), ("efficiency", 2), ("products_created", 1.0)]
+)
+def test_figures_a_snapshot_never_holds_are_refused(field: str, value: Any) -> None:
+    prev = real_snapshots(1)[0]
+    next = copy.deepcopy(prev)
+    if field == "reward":
+        next["agents"][0]["reward"] = value
+    else:
+        next["stats"][field] = value
+    with pytest.raises(ValueError, match=repr(value)):
+        diff(prev, next)
 
 
 def test_a_log_len_of_zero_empties_the_log() -> None:
@@ -178,7 +194,7 @@ def test_the_result_shares_nothing_with_its_inputs() -> None:
     next["stats"]["total_reward"] = 7.0
     delta = diff(prev, next)
     next["stats"]["total_reward"] = 8.0
-    assert delta["stats"] == [prev["stats"]["products_created"], prev["stats"]["efficiency"], 7.0]
+    assert delta["stats"] == [prev["stats"]["products_created"], round(prev["stats"]["efficiency"] * 10_000), 70_000]
     result = apply(prev, delta)
     result["grid"][0][0] = 99
     result["agents"][0]["x"] = 99

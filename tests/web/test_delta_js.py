@@ -52,7 +52,7 @@ def snapshot(rng: random.Random, width: int, height: int, tick: int) -> dict[str
     for agent_id in sorted(rng.sample(range(8), rng.randint(0, 5))):
         agent: dict[str, Any] = {
             "id": agent_id, "x": rng.randrange(width), "y": rng.randrange(height), "energy": rng.randint(0, 100),
-            "carrying": rng.randint(0, 2), "reward": rng.choice([0.0, -0.0, 1.0, round(rng.uniform(-2, 5), 3)]),
+            "carrying": rng.randint(0, 2), "reward": rng.choice([0.0, 1.0, round(rng.uniform(-2, 5), 3) + 0.0]),
         }
         if rng.random() < 0.8:
             agent["action"] = rng.choice(ACTIONS)

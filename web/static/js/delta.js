@@ -1,13 +1,22 @@
 // Applying the compact deltas of state_update, exactly as env/delta.py's apply() does:
-// replace each whole field present, take `stats` (a list in STATS_FIELDS order, or an object),
+// replace each whole field present, take `stats` (a list in STATS_FIELDS order, in whole
+// 1/STATS_SCALES units),
 // set each `cells` pair (or take `grid`), replace or add each `agents` row and drop each `gone`
 // id (agents stay sorted by id), then append `log` and keep the last `log_len` entries. Actions
-// come as codes (their index in ACTIONS) or names. A malformed delta throws: the page then
+// come as codes (their index in ACTIONS) or names, rewards in whole thousandths. A malformed
+// delta throws: the page then
 // resyncs from a full snapshot.
 
 const AGENT_FIELDS = ["id", "x", "y", "energy", "carrying", "reward", "action"];
 const ACTIONS = ["stay", "up", "down", "left", "right", "pick", "drop", "out_of_energy"];
 const STATS_FIELDS = ["products_created", "efficiency", "total_reward"];
+const STATS_SCALES = [1, 10000, 10000];
+const REWARD_SCALE = 1000;
+
+function unfixed(units, scale) {
+  if (!Number.isInteger(units)) throw new Error(`The delta's figure ${JSON.stringify(units)} is not a whole number of units.`);
+  return scale === 1 ? units : units / scale;
+}
 const DELTA_KEYS = new Set(["grid", "cells", "agents", "gone", "stats", "log", "log_len"]);
 
 function actionName(code) {
@@ -39,12 +48,10 @@ export function applyDelta(state, delta) {
   }
   if ("stats" in delta) {
     const stats = delta.stats;
-    if (Array.isArray(stats)) {
-      if (stats.length !== STATS_FIELDS.length) throw new Error(`The delta's stats hold ${stats.length} values, not 3.`);
-      state.stats = Object.fromEntries(STATS_FIELDS.map((field, i) => [field, stats[i]]));
-    } else {
-      state.stats = structuredClone(stats);
+    if (!Array.isArray(stats) || stats.length !== STATS_FIELDS.length) {
+      throw new Error(`The delta's 'stats' holds ${JSON.stringify(stats)}, not ${STATS_FIELDS.length} values.`);
     }
+    state.stats = Object.fromEntries(STATS_FIELDS.map((field, i) => [field, unfixed(stats[i], STATS_SCALES[i])]));
   }
   if ("grid" in delta) state.grid = structuredClone(delta.grid);
   const width = state.width;
@@ -58,7 +65,8 @@ export function applyDelta(state, delta) {
     for (const row of rows(delta.agents || [], AGENT_FIELDS.length, "agents")) {
       const agent = {};
       AGENT_FIELDS.forEach((field, i) => {
-        if (field !== "action") agent[field] = row[i];
+        if (field === "reward") agent.reward = unfixed(row[i], REWARD_SCALE);
+        else if (field !== "action") agent[field] = row[i];
         else if (row[i] !== null) agent.action = actionName(row[i]);
       });
       agents.set(row[0], agent);
