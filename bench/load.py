@@ -16,7 +16,8 @@ measurement window reports:
     .venv/bin/python bench/load.py --rooms 200 --observers 1 10 --seconds 20
     .venv/bin/python bench/load.py --json bench/out/load.json
 
-A run "holds" when the mean tick rate is >= 95% of 10/s for every room and p99 < 100 ms.
+A run "holds" when the mean tick rate is >= 95% of 10/s for every room and the p99 latency is
+under `--p99-limit` ms (100, the rooms target; the observers target allows 150).
 """
 
 from __future__ import annotations
@@ -171,7 +172,7 @@ def scenario(
         "loop_lag_over_50ms": over("0.05"),
         "seconds": round(elapsed, 1),
     }
-    figures["holds"] = bool(min(rates) >= 0.95 * TICKS_PER_SECOND and figures["latency_p99_ms"] < 100)
+    figures["every_room_at_95pct"] = bool(min(rates) >= 0.95 * TICKS_PER_SECOND)
     if any(r["errors"] for r in results):
         figures["client_error_sample"] = next(r["errors"] for r in results if r["errors"])[:3]
     return figures
@@ -186,6 +187,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2, help="observer processes")
     parser.add_argument("--policy", default="learning")
     parser.add_argument("--json", type=Path, help="also write the figures there")
+    parser.add_argument("--p99-limit", type=float, default=100.0, help="ms of p99 latency a run that holds stays under")
     parser.add_argument("--env", nargs="*", default=[], metavar="NAME=VALUE", help="server settings, e.g. SIMROOMS_GIL_SWITCH_INTERVAL=0.001")
     args = parser.parse_args(argv)
     rows = []
@@ -195,6 +197,7 @@ def main(argv: list[str] | None = None) -> int:
         for observers in args.observers:
             env = dict(item.split("=", 1) for item in args.env)
             row = scenario(rooms, observers, args.seconds, args.workers, args.policy, args.warmup, env)
+            row["holds"] = row["every_room_at_95pct"] and row["latency_p99_ms"] < args.p99_limit
             rows.append(row)
             print(
                 " | ".join(
