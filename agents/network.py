@@ -29,7 +29,7 @@ def _orthogonal(rng: np.random.Generator, groups: int, rows: int, cols: int, gai
 
 
 def init_params(rng: np.random.Generator, groups: int, inputs: int, hidden: int, actions: int) -> Params:
-    """Weights for an actor (to action logits) and a critic (to one value), tanh hidden layers,
+    """Weights for an actor (to action logits) and a critic (to one value), two hidden layers,
     plus a linear skip from the inputs to the action logits."""
     params: Params = {}
     for head, outputs, last_gain in (("actor", actions, 0.01), ("critic", 1, 1.0)):
@@ -42,9 +42,19 @@ def init_params(rng: np.random.Generator, groups: int, inputs: int, hidden: int,
     return params
 
 
+def soft_clip(x: mx.array) -> mx.array:
+    """tanh's [3/2] Padé approximant, clipped where it reaches +-1 (at +-3, with zero slope, so
+    the function and its gradient are continuous); within 0.024 of tanh everywhere.
+
+    The activation of the hidden layers. MLX's CPU tanh is scalar code: on (4, 128, 64) it took
+    0.49 ms, most of a forward pass; these few multiplications fuse under mx.compile into one
+    kernel of 0.03 ms."""
+    return mx.clip(x * (27.0 + x * x) / (27.0 + 9.0 * x * x), -1.0, 1.0)
+
+
 def _mlp(params: Params, head: str, x: mx.array) -> mx.array:
-    x = mx.tanh(x @ params[f"{head}.w1"] + params[f"{head}.b1"])
-    x = mx.tanh(x @ params[f"{head}.w2"] + params[f"{head}.b2"])
+    x = soft_clip(x @ params[f"{head}.w1"] + params[f"{head}.b1"])
+    x = soft_clip(x @ params[f"{head}.w2"] + params[f"{head}.b2"])
     return x @ params[f"{head}.w3"] + params[f"{head}.b3"]
 
 
