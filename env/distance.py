@@ -34,27 +34,38 @@ def all_pairs(passable: np.ndarray) -> np.ndarray:
     can be looked up as index ``H*W``. Distances of 255 or more read as ``UNREACHABLE``.
 
     A breadth-first search from every cell at once: each cell keeps the set of sources that have
-    reached it as a bitset (packed 8 to a byte), grown each round from its neighbours' sets, and
-    every round a pair stays apart adds one to its distance.
+    reached it as a bitset (64 to a word), grown each round from its neighbours' sets, and every
+    round a pair stays apart adds one to its distance. A cell's up and down neighbours are W rows
+    away and its left and right ones 1, so a round is four shifted ORs of the whole table (walls
+    hold no sources, so they pass nothing on; only left and right need a mask, at row ends).
     """
     h, w = passable.shape
     cells = h * w
     open_ = passable.reshape(-1)
-    near = neighbour_table(passable)[:, 1:]
+    words = (cells + 63) // 64
+    start = np.zeros((cells, 64 * words), dtype=bool)
     sources = np.flatnonzero(open_)
-    start = np.zeros((cells + 1, cells), dtype=bool)
     start[sources, sources] = True
-    reached = np.packbits(start, axis=1)  # the sentinel row stays empty
+    reached = np.packbits(start, axis=1, bitorder="little").view(np.uint64)
+    x = np.arange(cells) % w
+    everyone, nobody = ~np.uint64(0), np.uint64(0)
+    has_left = np.where(x > 0, everyone, nobody)[:, None]
+    has_right = np.where(x < w - 1, everyone, nobody)[:, None]
+    walls = ~open_
     apart = np.zeros((cells, cells), dtype=np.uint8)
+    grown = np.empty_like(reached)
     for _ in range(UNREACHABLE - 1):
-        grown = np.bitwise_or.reduce(reached[near], axis=1)
-        grown |= reached[:cells]
-        grown[~open_] = 0
-        if np.array_equal(grown, reached[:cells]):
+        np.copyto(grown, reached)
+        grown[w:] |= reached[:-w]
+        grown[:-w] |= reached[w:]
+        grown[1:] |= reached[:-1] & has_left[1:]
+        grown[:-1] |= reached[1:] & has_right[:-1]
+        grown[walls] = 0
+        if np.array_equal(grown, reached):
             break
-        apart += np.unpackbits(~reached[:cells], axis=1, count=cells)
-        reached[:cells] = grown
-    joined = np.unpackbits(reached[:cells], axis=1, count=cells).astype(bool)
+        apart += np.unpackbits((~reached).view(np.uint8), axis=1, count=cells, bitorder="little")
+        reached, grown = grown, reached
+    joined = np.unpackbits(reached.view(np.uint8), axis=1, count=cells, bitorder="little").astype(bool)
     dist = np.full((cells + 1, cells), UNREACHABLE, dtype=np.uint8)
     dist[:cells] = np.where(joined, apart, UNREACHABLE).T
     return dist
