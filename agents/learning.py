@@ -292,22 +292,22 @@ class StackedLearner:
         full = self.full(rooms)
         if full.any():
             self.update(rooms[full], observations[full])
-        count = len(rooms)
-        pad = np.zeros(_padded(count) - count, dtype=np.int64)
-        padded_rooms = np.concatenate([rooms, rooms[pad]])
-        uniform = rng.uniform(
-            self.noise_keys[padded_rooms], self.acted[padded_rooms], _NOISE_STREAM, masks[0].size
-        )
+        batch_rooms, place = self._act_rows(rooms)
+        uniform = rng.uniform(self.noise_keys[batch_rooms], self.acted[batch_rooms], _NOISE_STREAM, masks[0].size)
         gumbel = -np.log(-np.log(np.clip(uniform, 1e-12, 1.0 - 1e-12))).reshape(-1, *masks.shape[1:])
+        batch_observations = np.zeros((len(batch_rooms), *observations.shape[1:]), dtype=np.float32)
+        batch_observations[place] = observations
+        batch_masks = np.ones((len(batch_rooms), *masks.shape[1:]), dtype=bool)
+        batch_masks[place] = masks
         outputs = self._act_fn(
-            self._gather(self.params, self._rows(padded_rooms)),
-            self._grouped(np.concatenate([observations, observations[pad]])),
-            self._grouped(np.concatenate([masks, masks[pad]])),
+            self._gather(self.params, self._rows(batch_rooms)),
+            self._grouped(batch_observations),
+            self._grouped(batch_masks),
             self._grouped(gumbel.astype(np.float32)),
         )
         mx.eval(outputs)
         actions, log_probs, values, probabilities = (
-            self._ungrouped(o, len(padded_rooms))[:count] for o in outputs
+            self._ungrouped(o, len(batch_rooms))[place] for o in outputs
         )
         row = self.filled[rooms]
         self.observations[rooms, row] = observations
@@ -317,6 +317,19 @@ class StackedLearner:
         self.values[rooms, row] = values
         self.acted[rooms] += 1
         return actions.astype(np.int64), probabilities, values
+
+    def _act_rows(self, rooms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The rows an act call for `rooms` runs on (a power of two of them, so that mx.compile
+        sees few shapes) and where each of `rooms` sits among them.
+
+        When most rows act, every row does, in order: the call then reads the stacked weights as
+        they are, where picking rows would copy them all (at 512 rooms that copy took 20 ms of a
+        30 ms call). Rows that do not act compute on zeros and are thrown away."""
+        count = len(rooms)
+        if 2 * count > self.capacity:
+            return np.arange(self.capacity), rooms
+        pad = np.zeros(_padded(count) - count, dtype=np.int64)
+        return np.concatenate([rooms, rooms[pad]]), np.arange(count)
 
     def record(self, rooms: np.ndarray, rewards: np.ndarray, episode_over: np.ndarray) -> None:
         """The rewards (rooms, agents) of the rooms' last actions, and which episodes ended there."""
