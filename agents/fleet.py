@@ -306,8 +306,19 @@ class Fleet:
 
     def state(self, room_id: int) -> SlotState:
         """The room's Snapshot as arrays (see env.snapshot.SlotState)."""
-        room = self._rooms[room_id]
-        return snapshot.capture(room.bucket.world, room.slot)
+        return self.states([room_id])[room_id]
+
+    def states(self, room_ids: Iterable[int]) -> dict[int, SlotState]:
+        """`state` of many rooms, taken together for the rooms of each bucket."""
+        by_bucket: dict[int, list[int]] = {}
+        for room_id in room_ids:
+            by_bucket.setdefault(id(self._rooms[room_id].bucket), []).append(room_id)
+        found: dict[int, SlotState] = {}
+        for ids in by_bucket.values():
+            world = self._rooms[ids[0]].bucket.world
+            slots = np.array([self._rooms[i].slot for i in ids], dtype=np.int64)
+            found.update(zip(ids, snapshot.capture_many(world, slots), strict=True))
+        return found
 
     def totals(self, room_id: int) -> Totals:
         """The room's running totals since it was added."""

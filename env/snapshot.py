@@ -124,35 +124,56 @@ class SlotState:
 
 def capture(world: BatchedWorld, slot: int) -> SlotState:
     """The slot's state now, sharing no arrays with `world`."""
-    active = np.flatnonzero(world.active[slot])
-    pos = world.pos[slot, active]
-    agents = np.column_stack(
-        [active, pos[:, 1], pos[:, 0], world.energy[slot, active], world.carrying[slot, active], world.last_action[slot, active]]
-    ).astype(np.int64)
-    return SlotState(
-        tick=int(world.total_tick[slot]),
-        episode=int(world.episode[slot]),
-        width=world.config.width,
-        height=world.config.height,
-        grid=world.grid[slot].reshape(-1).copy(),
-        agents=agents,
-        rewards=_rounded(world.agent_reward[slot, active], 3),
-        stats=_stats(world, slot),
-        log=tuple(world.log[slot]),
-        logged=int(world.logged[slot]),
-    )
+    return capture_many(world, np.array([slot]))[0]
 
 
-def _stats(world: BatchedWorld, slot: int) -> tuple[int, float, float]:
-    spent = int(world.energy_spent[slot])
-    products = int(world.products[slot])
-    efficiency = float(_rounded(np.float64(100.0 * products / spent), 4)) if spent else 0.0
-    return products, efficiency, float(_rounded(world.episode_reward[slot], 4))
+def capture_many(world: BatchedWorld, slots: np.ndarray) -> list[SlotState]:
+    """The states of `slots` now, taken with one gather per array for all of them."""
+    slots = np.asarray(slots, dtype=np.int64)
+    n = world.max_agents
+    pos = world.pos[slots]
+    agents = np.empty((len(slots), n, 6), dtype=np.int64)
+    agents[..., 0] = np.arange(n)
+    agents[..., 1], agents[..., 2] = pos[..., 1], pos[..., 0]
+    agents[..., 3] = world.energy[slots]
+    agents[..., 4] = world.carrying[slots]
+    agents[..., 5] = world.last_action[slots]
+    rewards = _rounded(world.agent_reward[slots], 3)
+    active = world.active[slots]
+    grids = world.grid[slots].reshape(len(slots), -1)
+    products, spent = world.products[slots], world.energy_spent[slots]
+    efficiency = np.where(spent > 0, _rounded(100.0 * products / np.maximum(spent, 1), 4), 0.0)
+    stats = zip(products.tolist(), efficiency.tolist(), _rounded(world.episode_reward[slots], 4).tolist(), strict=True)
+    every = bool(active.all())
+    return [
+        SlotState(
+            tick=tick,
+            episode=episode,
+            width=world.config.width,
+            height=world.config.height,
+            grid=grids[row],
+            agents=agents[row] if every else agents[row][active[row]],
+            rewards=rewards[row] if every else rewards[row][active[row]],
+            stats=figures,
+            log=tuple(world.log[slot]),
+            logged=logged,
+        )
+        for row, (slot, tick, episode, logged, figures) in enumerate(
+            zip(
+                slots.tolist(),
+                world.total_tick[slots].tolist(),
+                world.episode[slots].tolist(),
+                world.logged[slots].tolist(),
+                stats,
+                strict=True,
+            )
+        )
+    ]
 
 
 def stats(world: BatchedWorld, slot: int) -> dict[str, float | int]:
     """The slot's episode figures. Efficiency is products per 100 units of energy spent."""
-    return dict(zip(STATS_FIELDS, _stats(world, slot), strict=True))
+    return dict(zip(STATS_FIELDS, capture(world, slot).stats, strict=True))
 
 
 def snapshot(

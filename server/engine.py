@@ -537,24 +537,32 @@ class Engine:
     # --------------------------------------------------------------- updates
 
     def _flush(self, now: float) -> None:
-        for room in list(self.rooms.values()):
-            if room.dirty and room.members and now >= room.last_flush + self._flush_interval:
-                try:
-                    self._flush_room(room, now)
-                except Exception as error:
-                    room.last_sent = None
-                    self._fail(room, error)
+        due = [
+            room for room in list(self.rooms.values())
+            if room.dirty and room.members and now >= room.last_flush + self._flush_interval
+        ]
+        # The rooms of the shared fleet are captured together, one gather per array.
+        batched = {room.sim.room: room.key for room in due if getattr(room.sim, "fleet", None) is self._fleet}
+        states: dict[str, SlotState] = {}
+        try:
+            states = {batched[i]: state for i, state in self._fleet.states(batched).items()} if batched else {}
+        except Exception:
+            log.exception("Capturing %d rooms together raised; capturing them one by one", len(batched))
+        for room in due:
+            try:
+                state = states.get(room.key)
+                self._flush_room(room, now, state if state is not None else room.sim.state())
+            except Exception as error:
+                room.last_sent = None
+                self._fail(room, error)
 
-    def _flush_room(self, room: EngineRoom, now: float) -> None:
+    def _flush_room(self, room: EngineRoom, now: float, state: SlotState) -> None:
         """Send the members what changed since their last update, as one state_update: the
         delta's fields beside the update's own (see docs/protocol.md), or a full snapshot when
-        they have none to build on."""
+        they have none to build on. `state` is the room's world now."""
         room.dirty = False
         room.last_flush = now
-        if not room.members:
-            room.last_sent = None
-            return
-        current = room.sent_now()
+        current = Sent(state, room.running, room.speed)
         payload = update_payload(room.name, current, room.last_sent)
         room.last_sent = current
         if payload is None:
