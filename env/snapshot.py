@@ -8,6 +8,7 @@ sent a room's members and sends them the changes since.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,13 +72,18 @@ class SlotState:
     def changes(self, since: SlotState) -> Delta:
         """The delta from the Snapshot of `since` to this one's (`env.delta`'s form), for equal
         room, running and speed; equal to ``diff(since.snapshot(...), self.snapshot(...))``."""
-        delta: Delta = {}
-        if self.tick != since.tick:
-            delta["tick"] = self.tick
-        if self.episode != since.episode:
-            delta["episode"] = self.episode
-        if self.stats != since.stats:
-            delta["stats"] = encode_stats(dict(zip(STATS_FIELDS, self.stats, strict=True)))
+        return changes_many([self], [since])[0]
+
+    def _alike(self, since: SlotState) -> bool:
+        """Same grid size and the same agents: grid and agents compare cell by cell, row by row."""
+        return (
+            (self.width, self.height) == (since.width, since.height)
+            and self.agents.shape == since.agents.shape
+            and bool((self.agents[:, 0] == since.agents[:, 0]).all())
+        )
+
+    def _other_changes(self, since: SlotState, delta: Delta) -> None:
+        """The grid and agents part of the delta from a `since` of another size or agents."""
         if (self.width, self.height) != (since.width, since.height):
             delta["width"], delta["height"] = self.width, self.height
             delta["grid"] = self.grid.reshape(self.height, self.width).tolist()
@@ -85,41 +91,71 @@ class SlotState:
             changed = np.flatnonzero(self.grid != since.grid)
             if len(changed):
                 delta["cells"] = np.column_stack([changed, self.grid[changed]]).ravel().tolist()
-        self._agent_changes(since, delta)
-        if self.logged != since.logged or self.log != since.log:
-            new = min(self.logged - since.logged, len(self.log)) if self.logged > since.logged else len(self.log)
-            delta["log"] = [
-                value for t, a, name in self.log[len(self.log) - new :] for value in (t, a, ACTION_CODES[name])
-            ]
-            delta["log_len"] = len(self.log)
-        return delta
+        known = {i: row for row, i in enumerate(since.agents[:, 0].tolist())}
+        fresh = [
+            row
+            for row, i in enumerate(self.agents[:, 0].tolist())
+            if i not in known
+            or (self.agents[row] != since.agents[known[i]]).any()
+            or self.rewards[row] != since.rewards[known[i]]
+        ]
+        if fresh:
+            delta["agents"] = _agent_rows(self.agents[fresh], self.rewards[fresh]).ravel().tolist()
+        gone = sorted(set(known) - set(self.agents[:, 0].tolist()))
+        if gone:
+            delta["gone"] = gone
 
-    def _agent_changes(self, since: SlotState, delta: Delta) -> None:
-        ids, before = self.agents[:, 0], since.agents[:, 0]
-        if len(ids) == len(before) and (ids == before).all():
-            changed = (self.agents != since.agents).any(axis=1) | (self.rewards != since.rewards)
-        else:
-            known = {int(i): row for row, i in enumerate(before.tolist())}
-            changed = np.array(
-                [
-                    int(i) not in known
-                    or (self.agents[row] != since.agents[known[int(i)]]).any()
-                    or self.rewards[row] != since.rewards[known[int(i)]]
-                    for row, i in enumerate(ids.tolist())
-                ],
-                dtype=bool,
-            )
-            gone = sorted(set(known) - set(ids.tolist()))
-            if gone:
-                delta["gone"] = gone
-        rows = np.flatnonzero(changed)
-        if len(rows):
-            flat: list[Any] = []
-            for (i, x, y, energy, carrying, code), reward in zip(
-                self.agents[rows].tolist(), self.rewards[rows].tolist(), strict=True
-            ):
-                flat += (i, x, y, energy, carrying, round(reward * REWARD_SCALE), code)
-            delta["agents"] = flat
+
+def _agent_rows(agents: np.ndarray, rewards: np.ndarray) -> np.ndarray:
+    """(..., 7) delta rows: id, x, y, energy, carrying, reward in whole thousandths, action code."""
+    fixed = np.rint(rewards * REWARD_SCALE).astype(np.int64)[..., None]
+    return np.concatenate([agents[..., :5], fixed, agents[..., 5:]], axis=-1)
+
+
+def changes_many(states: Sequence[SlotState], since: Sequence[SlotState]) -> list[Delta]:
+    """``states[i].changes(since[i])`` for every i, the grids and agents of all alike pairs
+    compared at once."""
+    deltas: list[Delta] = []
+    for now, before in zip(states, since, strict=True):
+        delta: Delta = {}
+        if now.tick != before.tick:
+            delta["tick"] = now.tick
+        if now.episode != before.episode:
+            delta["episode"] = now.episode
+        if now.stats != before.stats:
+            delta["stats"] = encode_stats(dict(zip(STATS_FIELDS, now.stats, strict=True)))
+        if now.logged != before.logged or now.log != before.log:
+            new = min(now.logged - before.logged, len(now.log)) if now.logged > before.logged else len(now.log)
+            delta["log"] = [value for t, a, name in now.log[len(now.log) - new :] for value in (t, a, ACTION_CODES[name])]
+            delta["log_len"] = len(now.log)
+        deltas.append(delta)
+    shape = (states[0].grid.shape, states[0].agents.shape) if states else None
+    alike = [
+        i for i, (now, before) in enumerate(zip(states, since, strict=True))
+        if (now.grid.shape, now.agents.shape) == shape and now._alike(before)
+    ]
+    for i in sorted(set(range(len(states))) - set(alike)):
+        states[i]._other_changes(since[i], deltas[i])
+    if not alike:
+        return deltas
+    now_grids = np.stack([states[i].grid for i in alike])
+    changed = now_grids != np.stack([since[i].grid for i in alike])
+    pair, cell = np.nonzero(changed)
+    cells = np.column_stack([cell, now_grids[pair, cell]]).ravel().tolist()
+    ends = np.cumsum(np.bincount(pair, minlength=len(alike))).tolist()
+    now_agents = np.stack([states[i].agents for i in alike])
+    now_rewards = np.stack([states[i].rewards for i in alike])
+    moved = (now_agents != np.stack([since[i].agents for i in alike])).any(axis=2)
+    moved |= now_rewards != np.stack([since[i].rewards for i in alike])
+    rows = _agent_rows(now_agents, now_rewards)
+    start = 0
+    for k, i in enumerate(alike):
+        if ends[k] > start:
+            deltas[i]["cells"] = cells[2 * start : 2 * ends[k]]
+        start = ends[k]
+        if moved[k].any():
+            deltas[i]["agents"] = rows[k][moved[k]].ravel().tolist()
+    return deltas
 
 
 def capture(world: BatchedWorld, slot: int) -> SlotState:

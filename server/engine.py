@@ -26,12 +26,10 @@ import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
+from env.snapshot import SlotState, changes_many
 from server.settings import Settings
-
-if TYPE_CHECKING:
-    from env.snapshot import SlotState
 
 log = logging.getLogger(__name__)
 
@@ -290,9 +288,10 @@ class Sent:
     def snapshot(self, name: str) -> dict[str, Any]:
         return self.state.snapshot(name, self.running, self.speed)
 
-    def changes(self, since: Sent) -> dict[str, Any]:
-        """The delta (env.delta's form) from what `since` showed to what this shows."""
-        delta = self.state.changes(since.state)
+    def changes(self, since: Sent, world: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The delta (env.delta's form) from what `since` showed to what this shows; `world`,
+        when given, is the world's part of it, ``self.state.changes(since.state)``."""
+        delta = dict(world) if world is not None else self.state.changes(since.state)
         if self.running is not since.running:
             delta["running"] = self.running
         if not same_speed(self.speed, since.speed):
@@ -300,12 +299,15 @@ class Sent:
         return delta
 
 
-def update_payload(name: str, current: Sent, previous: Sent | None) -> dict[str, Any] | None:
+def update_payload(
+    name: str, current: Sent, previous: Sent | None, world: dict[str, Any] | None = None
+) -> dict[str, Any] | None:
     """The state_update taking members from `previous` (None: nothing yet) to `current`: a full
-    snapshot, or the delta's fields beside the update's own; None when nothing changed."""
+    snapshot, or the delta's fields beside the update's own; None when nothing changed. `world`
+    is the world's part of the delta when it was already taken (see Sent.changes)."""
     if previous is None:
         return dict(current.snapshot(name), ts=now_ms(), full=True)
-    delta = current.changes(previous)
+    delta = current.changes(previous, world)
     if not delta:
         return None
     payload: dict[str, Any] = {"room": name, "tick": current.state.tick, "episode": current.state.episode}
@@ -541,29 +543,38 @@ class Engine:
             room for room in list(self.rooms.values())
             if room.dirty and room.members and now >= room.last_flush + self._flush_interval
         ]
-        # The rooms of the shared fleet are captured together, one gather per array.
+        # The rooms of the shared fleet are captured together, one gather per array, and their
+        # changes since the last update are found together too.
         batched = {room.sim.room: room.key for room in due if getattr(room.sim, "fleet", None) is self._fleet}
         states: dict[str, SlotState] = {}
+        worlds: dict[str, dict[str, Any]] = {}
         try:
             states = {batched[i]: state for i, state in self._fleet.states(batched).items()} if batched else {}
+            previous = {room.key: room.last_sent for room in due if room.key in states and room.last_sent is not None}
+            found = changes_many([states[key] for key in previous], [sent.state for sent in previous.values()])
+            worlds = dict(zip(previous, found, strict=True))
         except Exception:
-            log.exception("Capturing %d rooms together raised; capturing them one by one", len(batched))
+            log.exception("Taking the updates of %d rooms together raised; taking them one by one", len(batched))
+            states, worlds = {}, {}
         for room in due:
             try:
                 state = states.get(room.key)
-                self._flush_room(room, now, state if state is not None else room.sim.state())
+                self._flush_room(room, now, state if state is not None else room.sim.state(), worlds.get(room.key))
             except Exception as error:
                 room.last_sent = None
                 self._fail(room, error)
 
-    def _flush_room(self, room: EngineRoom, now: float, state: SlotState) -> None:
+    def _flush_room(
+        self, room: EngineRoom, now: float, state: SlotState, world: dict[str, Any] | None = None
+    ) -> None:
         """Send the members what changed since their last update, as one state_update: the
         delta's fields beside the update's own (see docs/protocol.md), or a full snapshot when
-        they have none to build on. `state` is the room's world now."""
+        they have none to build on. `state` is the room's world now, `world` (when known) the
+        world's changes since the last update."""
         room.dirty = False
         room.last_flush = now
         current = Sent(state, room.running, room.speed)
-        payload = update_payload(room.name, current, room.last_sent)
+        payload = update_payload(room.name, current, room.last_sent, world)
         room.last_sent = current
         if payload is None:
             return

@@ -10,7 +10,7 @@ import pytest
 from env.config import DROP, PICK, WorldConfig
 from env.delta import apply, diff
 from env.parallel import ProductionEnv
-from env.snapshot import SlotState, capture
+from env.snapshot import SlotState, capture, capture_many, changes_many
 
 
 def run_states(ticks: int, agents: int, config: WorldConfig, seed: int = 5) -> list[SlotState]:
@@ -81,3 +81,30 @@ def test_snapshot_has_no_negative_zero() -> None:
     env.world.episode_reward[0] = -0.00001
     text = json.dumps(capture(env.world, 0).snapshot())
     assert "-0.0" not in text
+
+
+def test_changes_many_equals_changes_pair_by_pair() -> None:
+    config = WorldConfig(max_ticks=30, respawn_probability=1.0)
+    runs = [run_states(60, 4, config, seed) for seed in (1, 2, 3)]
+    odd = run_states(10, 2, WorldConfig(width=12, height=9))
+    pairs = [(run[t + step], run[t]) for run in runs for t, step in ((5, 1), (20, 3), (28, 15), (40, 0))]
+    pairs += [(odd[-1], runs[0][3]), (runs[1][7], odd[-1]), (odd[-1], odd[2])]
+    states, since = [p[0] for p in pairs], [p[1] for p in pairs]
+    many = changes_many(states, since)
+    for (now, before), delta in zip(pairs, many, strict=True):
+        assert same_json(delta, diff(before.snapshot(), now.snapshot()))
+    assert any("cells" in d for d in many) and any("agents" in d for d in many) and {} in many
+
+
+def test_capture_many_equals_capture_slot_by_slot() -> None:
+    env = ProductionEnv(3, WorldConfig())
+    env.reset_arrays(seed=4)
+    world = env.world
+    world.grow(3)
+    for slot in (1, 2):
+        world.reset_slot(slot, np.random.SeedSequence(slot), 3, new_episode=True)
+    world.active[2, 1] = False
+    together = capture_many(world, np.array([2, 0, 1]))
+    for state, slot in zip(together, (2, 0, 1), strict=True):
+        assert same_json(state.snapshot(), capture(world, slot).snapshot())
+    assert [a["id"] for a in together[0].snapshot()["agents"]] == [0, 2]
