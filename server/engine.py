@@ -20,6 +20,7 @@ import collections
 import contextlib
 import json
 import logging
+import math
 import os
 import sys
 import time
@@ -39,6 +40,10 @@ MAX_BACKLOG_SECONDS = 1.0
 """A room that falls behind its schedule catches up (a learning update of many rooms at once can
 stall the engine for most of a second); one further behind than this drops the backlog instead."""
 IDLE_WAKEUP = 0.5
+PHASE_GRID = 0.1
+"""A room that starts (or restarts its schedule) takes its first tick at the next multiple of
+this many seconds, or of its period if that is shorter, on the engine's clock: rooms of one
+speed then come due together and step in one batch, instead of a few at a time all period long."""
 MIN_CYCLE_SECONDS = 0.004
 """Cycles start at least this far apart (commands excepted, and turbo rooms, which want every
 cycle): rooms due within a few milliseconds step in the same cycle, which keeps the per-cycle
@@ -299,6 +304,12 @@ class Sent:
         return delta
 
 
+def first_due(now: float, period: float) -> float:
+    """When a room whose schedule starts at `now` takes its first tick (see PHASE_GRID)."""
+    grid = min(period, PHASE_GRID)
+    return math.ceil(now / grid) * grid if grid > 0 else now
+
+
 def update_payload(
     name: str, current: Sent, previous: Sent | None, world: dict[str, Any] | None = None
 ) -> dict[str, Any] | None:
@@ -499,7 +510,7 @@ class Engine:
             else:
                 room.next_due += room.period
                 if room.next_due < now - MAX_BACKLOG_SECONDS:
-                    room.next_due = now
+                    room.next_due = first_due(now, room.period)
 
     def _fail(self, room: EngineRoom, error: BaseException) -> None:
         log.error("Room %r stopped: its step raised\n%s", room.name, "".join(traceback.format_exception(error)))
@@ -651,7 +662,7 @@ class Engine:
         if changed:
             room.running = True
             room.error = None
-            room.next_due = time.monotonic()
+            room.next_due = first_due(time.monotonic(), room.period)
             room.dirty = True
         return changed, room.tick, room.episode
 
@@ -686,7 +697,7 @@ class Engine:
         room.dirty = True
         self._episode_ended(room, summary)
         if room.running:
-            room.next_due = time.monotonic()
+            room.next_due = first_due(time.monotonic(), room.period)
         return room.tick
 
     def op_set_speed(self, key: str, speed: float | str) -> float | str:
@@ -695,7 +706,7 @@ class Engine:
             room.speed = speed
             room.dirty = True
             if room.running:
-                room.next_due = min(room.next_due, time.monotonic() + room.period)
+                room.next_due = min(room.next_due, first_due(time.monotonic(), room.period))
         return speed
 
     def op_snapshot(self, key: str) -> dict[str, Any]:
