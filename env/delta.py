@@ -19,11 +19,13 @@ delta of two equal snapshots is ``{}``. The keys are:
     When ``width`` or ``height`` changed: the whole new grid (``grid[y][x]``), replacing the old.
 
 ``agents``
-    The agents that changed or are new, as one flat list of rows of seven values,
-    ``[id, x, y, energy, carrying, reward, action, id, x, y, ...]``, ``reward`` in whole
-    thousandths (0.45 is sent as 450). Each row replaces the agent with that ``id`` whole. ``action`` is a code: its index in ``ACTIONS`` (``stay``, ``up``,
-    ``down``, ``left``, ``right``, ``pick``, ``drop``, ``out_of_energy``), a string for a name
-    outside that list, or ``null`` when the agent has no ``action`` field.
+    The agents that changed or are new, as one flat list of rows of what changed: a row is a head,
+    ``id * 64 + mask``, then the value of each field whose bit is set in ``mask``, in the order
+    ``x`` (bit 0, 1), ``y`` (bit 1, 2), ``energy`` (4), ``carrying`` (8), ``reward`` (16),
+    ``action`` (32). A new agent's row has every field (mask 63). ``reward`` is in whole
+    thousandths (0.45 is sent as 450). ``action`` is a code: its index in ``ACTIONS`` (``stay``,
+    ``up``, ``down``, ``left``, ``right``, ``pick``, ``drop``, ``out_of_energy``), a string for a
+    name outside that list, or ``null`` when the agent has no ``action`` field.
 
 ``gone``
     The ids of agents that are no longer there, ``[id, ...]``.
@@ -50,10 +52,12 @@ versus ``0.0`` all count as changes, so the result encodes to the same JSON as `
 snapshots must have the same top-level fields; they may differ in anything else (size, agents,
 log). A delta applies to the snapshot it was made from and to no other.
 
-A one-tick delta of a 4-agent room (a resource grew at x=13, y=0; agent 2 did not change):
+A one-tick delta of a 4-agent room (a resource grew at x=13, y=0; agent 0 stepped right to x=4,
+agent 1 down to y=17 and agent 3 up to y=2, each spending one energy and earning shaping reward;
+agent 2 did not change):
 
     {"tick": 11, "stats": [0, 0, 4500], "cells": [13, 2],
-     "agents": [0, 4, 16, 93, 0, 100, 4, 1, 1, 17, 91, 0, 100, 2, 3, 7, 2, 94, 0, 300, 1]}
+     "agents": [21, 4, 93, 100, 86, 17, 91, 100, 214, 2, 94, 300]}
 """
 
 from __future__ import annotations
@@ -77,6 +81,11 @@ STATS_SCALES = (1, 10_000, 10_000)
 REWARD_SCALE = 1000
 """An agent's reward travels in whole thousandths."""
 AGENT_FIELDS = ("id", "x", "y", "energy", "carrying", "reward", "action")
+ROW_FIELDS = AGENT_FIELDS[1:]
+"""The fields an ``agents`` row may carry, in order: bit k of its mask stands for ROW_FIELDS[k]."""
+EVERY_FIELD = (1 << len(ROW_FIELDS)) - 1
+ID_SHIFT = 6
+"""A row's head is ``id << ID_SHIFT | mask``."""
 _STRUCTURED = frozenset({"grid", "agents", "stats", "log"})
 _DELTA_KEYS = frozenset({"grid", "cells", "agents", "gone", "stats", "log", "log_len"})
 
@@ -119,14 +128,11 @@ def apply(prev: Snapshot, delta: Delta) -> Snapshot:
     for index, value in _rows(delta.get("cells", []), 2, "cells"):
         result["grid"][index // width][index % width] = value
     agents = {agent["id"]: agent for agent in result["agents"]}
-    for row in _rows(delta.get("agents", []), len(AGENT_FIELDS), "agents"):
-        agent = dict(zip(AGENT_FIELDS, row, strict=True))
-        agent["reward"] = _unfixed(agent["reward"], REWARD_SCALE)
-        if row[-1] is None:
-            del agent["action"]
-        else:
-            agent["action"] = _action_name(row[-1])
-        agents[row[0]] = agent
+    for agent_id, changed in _agent_rows(delta.get("agents", [])):
+        if agent_id not in agents and len(changed) < len(ROW_FIELDS):
+            raise ValueError(f"The delta's row for new agent {agent_id} lacks some of {', '.join(ROW_FIELDS)}.")
+        agent = {**agents.get(agent_id, {"id": agent_id}), **changed}
+        agents[agent_id] = {field: agent[field] for field in AGENT_FIELDS if agent.get(field) is not None}
     for gone in delta.get("gone", []):
         agents.pop(gone, None)
     result["agents"] = [agents[i] for i in sorted(agents)]
@@ -227,13 +233,31 @@ def _changed_cells(prev: list[list[int]], next: list[list[int]], width: int) -> 
     return cells
 
 
+def wire_values(agent: dict[str, Any]) -> list[Any]:
+    """An agent's ROW_FIELDS as a row carries them."""
+    return [
+        agent["x"], agent["y"], agent["energy"], agent["carrying"],
+        fixed(agent["reward"], REWARD_SCALE, "reward"), action_code(agent.get("action")),
+    ]  # fmt: skip
+
+
+def agent_row(agent_id: int, values: list[Any], mask: int) -> list[Any]:
+    """The ``agents`` row carrying the fields of `mask` from the ROW_FIELDS `values`."""
+    return [agent_id << ID_SHIFT | mask, *(value for k, value in enumerate(values) if mask >> k & 1)]
+
+
 def _diff_agents(prev: list[dict[str, Any]], next: list[dict[str, Any]], delta: Delta) -> None:
     before = {agent["id"]: agent for agent in prev}
     rows: list[Any] = []
     for agent in next:
-        if not _same(before.get(agent["id"]), agent):
-            rows += (agent["id"], agent["x"], agent["y"], agent["energy"], agent["carrying"])
-            rows += (fixed(agent["reward"], REWARD_SCALE, "reward"), action_code(agent.get("action")))
+        values = wire_values(agent)
+        old = before.get(agent["id"])
+        if old is None:
+            mask = EVERY_FIELD
+        else:
+            mask = sum(1 << k for k, (a, b) in enumerate(zip(wire_values(old), values, strict=True)) if not _same(a, b))
+        if mask:
+            rows += agent_row(agent["id"], values, mask)
     if rows:
         delta["agents"] = rows
     now = {agent["id"] for agent in next}
@@ -262,6 +286,29 @@ def _overlap(prev: list[Any], next: list[Any]) -> int:
         if prev[start] == first and _same(prev[start:], next[: len(prev) - start]):
             return len(prev) - start
     return 0
+
+
+def _agent_rows(flat: list[Any]) -> list[tuple[int, dict[str, Any]]]:
+    """The ``agents`` rows of a delta as (id, the fields they set; None for an action to drop)."""
+    rows = []
+    at = 0
+    while at < len(flat):
+        head = flat[at]
+        if type(head) is not int or head < 0:
+            raise ValueError(f"The delta's agents row head {head!r} is not an id * 64 + mask.")
+        agent_id, mask = head >> ID_SHIFT, head & EVERY_FIELD
+        fields = [field for k, field in enumerate(ROW_FIELDS) if mask >> k & 1]
+        values = flat[at + 1 : at + 1 + len(fields)]
+        if len(values) < len(fields):
+            raise ValueError(f"The delta's agents row for agent {agent_id} ends before its {len(fields)} values.")
+        changed: dict[str, Any] = dict(zip(fields, values, strict=True))
+        if "reward" in changed:
+            changed["reward"] = _unfixed(changed["reward"], REWARD_SCALE)
+        if changed.get("action") is not None:
+            changed["action"] = _action_name(changed["action"])
+        rows.append((agent_id, changed))
+        at += 1 + len(fields)
+    return rows
 
 
 def _rows(flat: list[Any], width: int, name: str) -> list[list[Any]]:

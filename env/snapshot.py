@@ -16,7 +16,7 @@ import numpy as np
 
 from env.config import ACTION_NAMES, CELL_NAMES
 from env.core import BatchedWorld
-from env.delta import ACTION_CODES, REWARD_SCALE, STATS_FIELDS, Delta, encode_stats
+from env.delta import ACTION_CODES, EVERY_FIELD, REWARD_SCALE, STATS_FIELDS, Delta, agent_row, encode_stats
 
 LEGEND = {str(k): v for k, v in CELL_NAMES.items()}
 
@@ -92,24 +92,28 @@ class SlotState:
             if len(changed):
                 delta["cells"] = np.column_stack([changed, self.grid[changed]]).ravel().tolist()
         known = {i: row for row, i in enumerate(since.agents[:, 0].tolist())}
-        fresh = [
-            row
-            for row, i in enumerate(self.agents[:, 0].tolist())
-            if i not in known
-            or (self.agents[row] != since.agents[known[i]]).any()
-            or self.rewards[row] != since.rewards[known[i]]
-        ]
-        if fresh:
-            delta["agents"] = _agent_rows(self.agents[fresh], self.rewards[fresh]).ravel().tolist()
+        values, before = _wire_values(self.agents, self.rewards), _wire_values(since.agents, since.rewards)
+        rows: list[Any] = []
+        for row, i in enumerate(self.agents[:, 0].tolist()):
+            mask = EVERY_FIELD if i not in known else int(_mask(values[row] != before[known[i]]))
+            if mask:
+                rows += agent_row(i, values[row].tolist(), mask)
+        if rows:
+            delta["agents"] = rows
         gone = sorted(set(known) - set(self.agents[:, 0].tolist()))
         if gone:
             delta["gone"] = gone
 
 
-def _agent_rows(agents: np.ndarray, rewards: np.ndarray) -> np.ndarray:
-    """(..., 7) delta rows: id, x, y, energy, carrying, reward in whole thousandths, action code."""
+def _wire_values(agents: np.ndarray, rewards: np.ndarray) -> np.ndarray:
+    """(..., 6) the ROW_FIELDS of agents as delta rows carry them (reward in thousandths)."""
     fixed = np.rint(rewards * REWARD_SCALE).astype(np.int64)[..., None]
-    return np.concatenate([agents[..., :5], fixed, agents[..., 5:]], axis=-1)
+    return np.concatenate([agents[..., 1:5], fixed, agents[..., 5:]], axis=-1)
+
+
+def _mask(changed: np.ndarray) -> Any:
+    """(..., 6) bools -> the row masks they make (bit k for ROW_FIELDS[k])."""
+    return (changed.astype(np.int64) << np.arange(changed.shape[-1])).sum(axis=-1)
 
 
 def changes_many(states: Sequence[SlotState], since: Sequence[SlotState]) -> list[Delta]:
@@ -143,18 +147,21 @@ def changes_many(states: Sequence[SlotState], since: Sequence[SlotState]) -> lis
     pair, cell = np.nonzero(changed)
     cells = np.column_stack([cell, now_grids[pair, cell]]).ravel().tolist()
     ends = np.cumsum(np.bincount(pair, minlength=len(alike))).tolist()
-    now_agents = np.stack([states[i].agents for i in alike])
-    now_rewards = np.stack([states[i].rewards for i in alike])
-    moved = (now_agents != np.stack([since[i].agents for i in alike])).any(axis=2)
-    moved |= now_rewards != np.stack([since[i].rewards for i in alike])
-    rows = _agent_rows(now_agents, now_rewards)
+    now_values = _wire_values(np.stack([states[i].agents for i in alike]), np.stack([states[i].rewards for i in alike]))
+    before_values = _wire_values(np.stack([since[i].agents for i in alike]), np.stack([since[i].rewards for i in alike]))
+    masks = _mask(now_values != before_values).tolist()
     start = 0
     for k, i in enumerate(alike):
         if ends[k] > start:
             deltas[i]["cells"] = cells[2 * start : 2 * ends[k]]
         start = ends[k]
-        if moved[k].any():
-            deltas[i]["agents"] = rows[k][moved[k]].ravel().tolist()
+        if any(masks[k]):
+            ids = states[i].agents[:, 0].tolist()
+            rows: list[Any] = []
+            for agent, mask in enumerate(masks[k]):
+                if mask:
+                    rows += agent_row(ids[agent], now_values[k, agent].tolist(), mask)
+            deltas[i]["agents"] = rows
     return deltas
 
 

@@ -265,7 +265,7 @@ class StateUpdateDelta(ServerModel):
     cells: list[int] | None = Field(None, description="index, value, index, value, ...")
     grid: list[list[int]] | None = None
     agents: list[int | str | None] | None = Field(
-        None, description="Rows of id, x, y, energy, carrying, reward in thousandths, action code."
+        None, description="Rows of id * 64 + mask, then the fields of the mask: x, y, energy, carrying, reward in thousandths, action code."
     )
     gone: list[int] | None = None
     log: list[int | str] | None = Field(None, description="Rows of tick, agent, action code.")
@@ -507,7 +507,7 @@ SERVER_EVENTS: dict[str, ServerEvent] = {
                 "ts": 1764444000123,
                 "full": False,
                 "cells": [87, 0],
-                "agents": [0, 7, 4, 80, 2, 1220, 5],
+                "agents": [62, 4, 80, 2, 1220, 5],
                 "stats": [2, 17241, 26200],
                 "log": [121, 0, 5],
                 "log_len": 3,

@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from env.config import ACTION_NAMES, CELL_NAMES, DROP, PICK, WorldConfig
-from env.delta import apply, diff, is_empty
+from env.delta import EVERY_FIELD, ID_SHIFT, ROW_FIELDS, apply, diff, is_empty
 from env.parallel import ProductionEnv
 
 Snapshot = dict[str, Any]
@@ -102,6 +102,17 @@ def snapshot_pairs(draw: st.DrawFn) -> tuple[Snapshot, Snapshot]:
     return prev, draw(related(prev) if draw(st.integers(0, 4)) else snapshots())
 
 
+def row_fields(flat: list[int]) -> list[tuple[int, list[str]]]:
+    """Each ``agents`` row of a delta as (agent id, the fields it carries)."""
+    rows, at = [], 0
+    while at < len(flat):
+        mask = flat[at] & EVERY_FIELD
+        fields = [f for k, f in enumerate(ROW_FIELDS) if mask >> k & 1]
+        rows.append((flat[at] >> ID_SHIFT, fields))
+        at += 1 + len(fields)
+    return rows
+
+
 def as_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, allow_nan=False)
 
@@ -136,9 +147,16 @@ def test_delta_holds_only_what_changed(pair: tuple[Snapshot, Snapshot]) -> None:
         assert delta.get("cells", [])[::2] == changed.tolist()
     else:
         assert "cells" not in delta and delta["grid"] == next["grid"]
-    before = {a["id"]: as_json(a) for a in prev["agents"]}
-    changed_ids = [a["id"] for a in next["agents"] if before.get(a["id"]) != as_json(a)]
-    assert delta.get("agents", [])[::7] == changed_ids
+    before = {a["id"]: a for a in prev["agents"]}
+    changed_ids = [a["id"] for a in next["agents"] if as_json(before.get(a["id"])) != as_json(a)]
+    rows = row_fields(delta.get("agents", []))
+    assert [agent_id for agent_id, _ in rows] == changed_ids
+    for agent_id, fields in rows:
+        old, new = before.get(agent_id), next["agents"][[a["id"] for a in next["agents"]].index(agent_id)]
+        if old is None:
+            assert fields == list(ROW_FIELDS)  # a new agent comes whole
+        else:
+            assert fields == [f for f in ROW_FIELDS if as_json(old.get(f)) != as_json(new.get(f))]
     assert delta.get("gone", []) == sorted(set(before) - {a["id"] for a in next["agents"]})
     if as_json(prev["log"]) == as_json(next["log"]):
         assert "log" not in delta and "log_len" not in delta
@@ -162,8 +180,7 @@ def test_changes_python_equality_hides_are_still_sent() -> None:
     next["speed"] = 1  # 1 == 1.0 in Python, but not in JSON
     next["agents"][0]["reward"] = 0.125
     delta = round_trip(prev, next)
-    agent = next["agents"][0]
-    assert delta == {"speed": 1, "agents": [0, agent["x"], agent["y"], agent["energy"], agent["carrying"], 125, 0]}
+    assert delta == {"speed": 1, "agents": [16, 125]}  # agent 0, only its reward (bit 4) changed
     assert not is_empty(delta)
 
 
@@ -204,7 +221,17 @@ def test_the_result_shares_nothing_with_its_inputs() -> None:
 
 @pytest.mark.parametrize(
     "delta",
-    [{"cells": [1, 2, 3]}, {"agents": [0, 1, 2]}, {"log": [1, 0]}, {"log": [], "log_len": 9}, {"log_len": 0}],
+    [
+        {"cells": [1, 2, 3]},
+        {"agents": [1]},  # agent 0's x announced, not given
+        {"agents": [-1]},
+        {"agents": [9 * 64 + 1, 3]},  # a new agent 9 with its x alone
+        {"agents": [16, 0.5]},  # a reward not in whole thousandths
+        {"agents": [32, 99]},  # no such action code
+        {"log": [1, 0]},
+        {"log": [], "log_len": 9},
+        {"log_len": 0},
+    ],
 )
 def test_malformed_deltas_are_refused(delta: dict[str, Any]) -> None:
     with pytest.raises(ValueError, match="delta"):

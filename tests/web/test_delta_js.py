@@ -126,7 +126,10 @@ def test_js_apply_refuses_malformed_deltas(tmp_path: Path) -> None:
         {"log_len": 0},
         {"log": [], "log_len": len(prev["log"]) + 1},
         {"cells": [1, 2, 3]},
-        {"agents": [0, 1, 1, 50, 0, 0.0]},
+        {"agents": [63, 1, 1, 50, 0, 0]},  # a whole row one value short
+        {"agents": [9 * 64 + 1, 3]},  # a new agent 9 with its x alone
+        {"agents": [16, 0.5]},  # a reward not in whole thousandths
+        {"agents": [-3]},
     ]
     results = run_node(tmp_path, [{"prev": prev, "delta": delta} for delta in bad])
     for delta, result in zip(bad, results, strict=True):

@@ -8,6 +8,9 @@
 // resyncs from a full snapshot.
 
 const AGENT_FIELDS = ["id", "x", "y", "energy", "carrying", "reward", "action"];
+const ROW_FIELDS = AGENT_FIELDS.slice(1); // bit k of a row's mask stands for ROW_FIELDS[k]
+const EVERY_FIELD = (1 << ROW_FIELDS.length) - 1;
+const ID_SHIFT = 6; // a row's head is id * 2 ** ID_SHIFT + mask
 const ACTIONS = ["stay", "up", "down", "left", "right", "pick", "drop", "out_of_energy"];
 const STATS_FIELDS = ["products_created", "efficiency", "total_reward"];
 const STATS_SCALES = [1, 10000, 10000];
@@ -23,6 +26,33 @@ function actionName(code) {
   if (typeof code === "string") return code;
   if (Number.isInteger(code) && code >= 0 && code < ACTIONS.length) return ACTIONS[code];
   throw new Error(`The delta's action ${JSON.stringify(code)} is not a name nor a code 0 to ${ACTIONS.length - 1}.`);
+}
+
+// The `agents` rows: [id, {field: value}] for the fields each row sets (action null: dropped).
+function agentRows(flat) {
+  if (!Array.isArray(flat)) throw new Error("The delta's 'agents' is not a list.");
+  const out = [];
+  let at = 0;
+  while (at < flat.length) {
+    const head = flat[at];
+    if (!Number.isInteger(head) || head < 0) throw new Error(`The delta's agents row head ${JSON.stringify(head)} is not an id * 64 + mask.`);
+    const id = Math.floor(head / 2 ** ID_SHIFT);
+    const mask = head & EVERY_FIELD;
+    const fields = ROW_FIELDS.filter((_, k) => (mask >> k) & 1);
+    if (at + 1 + fields.length > flat.length) {
+      throw new Error(`The delta's agents row for agent ${id} ends before its ${fields.length} values.`);
+    }
+    const changed = {};
+    fields.forEach((field, j) => {
+      const value = flat[at + 1 + j];
+      if (field === "reward") changed.reward = unfixed(value, REWARD_SCALE);
+      else if (field === "action") changed.action = value === null ? null : actionName(value);
+      else changed[field] = value;
+    });
+    out.push([id, changed]);
+    at += 1 + fields.length;
+  }
+  return out;
 }
 
 function rows(flat, width, name) {
@@ -62,14 +92,14 @@ export function applyDelta(state, delta) {
   }
   if ("agents" in delta || "gone" in delta) {
     const agents = new Map(state.agents.map((agent) => [agent.id, agent]));
-    for (const row of rows(delta.agents || [], AGENT_FIELDS.length, "agents")) {
+    for (const [id, changed] of agentRows(delta.agents || [])) {
+      if (!agents.has(id) && Object.keys(changed).length < ROW_FIELDS.length) {
+        throw new Error(`The delta's row for new agent ${id} lacks some of ${ROW_FIELDS.join(", ")}.`);
+      }
+      const merged = { ...(agents.get(id) || { id }), ...changed };
       const agent = {};
-      AGENT_FIELDS.forEach((field, i) => {
-        if (field === "reward") agent.reward = unfixed(row[i], REWARD_SCALE);
-        else if (field !== "action") agent[field] = row[i];
-        else if (row[i] !== null) agent.action = actionName(row[i]);
-      });
-      agents.set(row[0], agent);
+      for (const field of AGENT_FIELDS) if (merged[field] !== undefined && merged[field] !== null) agent[field] = merged[field];
+      agents.set(id, agent);
     }
     for (const id of delta.gone || []) agents.delete(id);
     state.agents = [...agents.keys()].sort((a, b) => a - b).map((id) => agents.get(id));
