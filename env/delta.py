@@ -31,16 +31,17 @@ delta of two equal snapshots is ``{}``. The keys are:
     The ids of agents that are no longer there, ``[id, ...]``.
 
 ``log``, ``log_len``
-    Both present when the log changed. The log is a bounded window of recent entries, so the new
-    log is the previous log with ``log`` appended, cut to its last ``log_len`` entries (none when
-    ``log_len`` is 0). ``log`` holds the new entries, oldest first, as flat rows
+    ``log`` is present when the log changed, ``log_len`` beside it when the log's length changed.
+    The log is a bounded window of recent entries, so the new log is the previous log with ``log``
+    appended, cut to its last ``log_len`` entries (none when ``log_len`` is 0; as many as before
+    when ``log_len`` is absent). ``log`` holds the new entries, oldest first, as flat rows
     ``[tick, agent, action, tick, agent, action, ...]`` (``action`` coded as in ``agents``):
     those after the largest k for which the previous log's last k entries are the new log's
     first k (all of them when k is 0).
 
 Applying a delta: replace each whole field present, set each ``cells`` pair (or take ``grid``),
 replace or add each ``agents`` row and drop each ``gone`` id (agents stay sorted by ``id``),
-then append ``log`` and keep the last ``log_len`` entries.
+then append ``log`` and keep the last ``log_len`` entries (or as many as there were).
 
 Figures travel as whole numbers because a Snapshot rounds them (rewards to 3 digits, efficiency
 and total reward to 4) and small integers are what a binary format packs tightest. So a delta
@@ -136,15 +137,15 @@ def apply(prev: Snapshot, delta: Delta) -> Snapshot:
     for gone in delta.get("gone", []):
         agents.pop(gone, None)
     result["agents"] = [agents[i] for i in sorted(agents)]
-    if ("log" in delta) != ("log_len" in delta):
-        raise ValueError("A delta carries 'log' and 'log_len' together or neither of them.")
+    if "log_len" in delta and "log" not in delta:
+        raise ValueError("A delta carries 'log_len' only beside 'log'.")
     if "log" in delta:
         added = [
             {"tick": tick, "agent": agent, "action": _action_name(action)}
             for tick, agent, action in _rows(delta["log"], 3, "log")
         ]
+        length = delta.get("log_len", len(result["log"]))
         log = result["log"] + added
-        length = delta["log_len"]
         if not 0 <= length <= len(log):
             raise ValueError(f"The delta's log_len {length} is outside 0 to {len(log)}, the entries known.")
         # Cut from len - length, not from -length: a log_len of 0 would keep the whole log.
@@ -273,7 +274,8 @@ def _diff_log(prev: list[dict[str, Any]], next: list[dict[str, Any]], delta: Del
     delta["log"] = [
         value for entry in next[overlap:] for value in (entry["tick"], entry["agent"], action_code(entry["action"]))
     ]
-    delta["log_len"] = len(next)
+    if len(next) != len(prev):
+        delta["log_len"] = len(next)
 
 
 def _overlap(prev: list[Any], next: list[Any]) -> int:

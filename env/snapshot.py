@@ -131,7 +131,8 @@ def changes_many(states: Sequence[SlotState], since: Sequence[SlotState]) -> lis
         if now.logged != before.logged or now.log != before.log:
             new = min(now.logged - before.logged, len(now.log)) if now.logged > before.logged else len(now.log)
             delta["log"] = [value for t, a, name in now.log[len(now.log) - new :] for value in (t, a, ACTION_CODES[name])]
-            delta["log_len"] = len(now.log)
+            if len(now.log) != len(before.log):
+                delta["log_len"] = len(now.log)
         deltas.append(delta)
     shape = (states[0].grid.shape, states[0].agents.shape) if states else None
     alike = [

@@ -163,7 +163,8 @@ def test_delta_holds_only_what_changed(pair: tuple[Snapshot, Snapshot]) -> None:
     else:
         overlap = max(k for k in range(len(next["log"]) + 1) if k <= len(prev["log"]) and prev["log"][len(prev["log"]) - k :] == next["log"][:k])
         assert len(delta["log"]) == 3 * (len(next["log"]) - overlap)
-        assert delta["log_len"] == len(next["log"])
+        assert delta.get("log_len", len(prev["log"])) == len(next["log"])
+        assert ("log_len" in delta) == (len(prev["log"]) != len(next["log"]))
 
 
 @given(snapshots())

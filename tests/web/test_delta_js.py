@@ -122,7 +122,7 @@ def test_js_apply_refuses_malformed_deltas(tmp_path: Path) -> None:
     rng = random.Random(7)
     prev = snapshot(rng, 4, 4, 100)
     bad: list[dict[str, Any]] = [
-        {"log": [101, 0, "pick"]},
+        {"log": [101, 0]},  # not rows of three
         {"log_len": 0},
         {"log": [], "log_len": len(prev["log"]) + 1},
         {"cells": [1, 2, 3]},

@@ -2,7 +2,8 @@
 // replace each whole field present, take `stats` (a list in STATS_FIELDS order, in whole
 // 1/STATS_SCALES units),
 // set each `cells` pair (or take `grid`), replace or add each `agents` row and drop each `gone`
-// id (agents stay sorted by id), then append `log` and keep the last `log_len` entries. Actions
+// id (agents stay sorted by id), then append `log` and keep the last `log_len` entries (as many
+// as before when it is absent). Actions
 // come as codes (their index in ACTIONS) or names, rewards in whole thousandths. A malformed
 // delta throws: the page then
 // resyncs from a full snapshot.
@@ -70,8 +71,8 @@ function rows(flat, width, name) {
  * oldest first (what the action log shows). Equal to env.delta.apply(state, delta).
  */
 export function applyDelta(state, delta) {
-  if (("log" in delta) !== ("log_len" in delta)) {
-    throw new Error("A delta carries 'log' and 'log_len' together or neither of them.");
+  if ("log_len" in delta && !("log" in delta)) {
+    throw new Error("A delta carries 'log_len' only beside 'log'.");
   }
   for (const [key, value] of Object.entries(delta)) {
     if (!DELTA_KEYS.has(key)) state[key] = structuredClone(value);
@@ -107,8 +108,8 @@ export function applyDelta(state, delta) {
   let added = [];
   if ("log" in delta) {
     added = rows(delta.log, 3, "log").map(([tick, agent, action]) => ({ tick, agent, action: actionName(action) }));
+    const length = "log_len" in delta ? delta.log_len : state.log.length;
     const log = state.log.concat(added);
-    const length = delta.log_len;
     if (!Number.isInteger(length) || length < 0 || length > log.length) {
       throw new Error(`The delta's log_len ${length} is outside 0 to ${log.length}, the entries known.`);
     }
