@@ -20,9 +20,9 @@ delta of two equal snapshots is ``{}``. The keys are:
 
 ``agents``
     The agents that changed or are new, as one flat list of rows of what changed: a row is a head,
-    ``id * 64 + mask``, then the value of each field whose bit is set in ``mask``, in the order
-    ``x`` (bit 0, 1), ``y`` (bit 1, 2), ``energy`` (4), ``carrying`` (8), ``reward`` (16),
-    ``action`` (32). A new agent's row has every field (mask 63). ``reward`` is in whole
+    ``id * 64 + mask``, then the value of each field whose bit is set in ``mask``, in this order:
+    ``x`` (bit value 1), ``y`` (2), ``energy`` (4), ``carrying`` (8), ``reward`` (16), ``action``
+    (32). A new agent's row has every field (mask 63). ``reward`` is in whole
     thousandths (0.45 is sent as 450). ``action`` is a code: its index in ``ACTIONS`` (``stay``,
     ``up``, ``down``, ``left``, ``right``, ``pick``, ``drop``, ``out_of_energy``), a string for a
     name outside that list, or ``null`` when the agent has no ``action`` field.
