@@ -185,9 +185,7 @@ def capture_many(world: BatchedWorld, slots: np.ndarray) -> list[SlotState]:
     rewards = _rounded(world.agent_reward[slots], 3)
     active = world.active[slots]
     grids = world.grid[slots].reshape(len(slots), -1)
-    products, spent = world.products[slots], world.energy_spent[slots]
-    efficiency = np.where(spent > 0, _rounded(100.0 * products / np.maximum(spent, 1), 4), 0.0)
-    stats = zip(products.tolist(), efficiency.tolist(), _rounded(world.episode_reward[slots], 4).tolist(), strict=True)
+    stats = _stats_many(world, slots)
     every = bool(active.all())
     return [
         SlotState(
@@ -215,9 +213,17 @@ def capture_many(world: BatchedWorld, slots: np.ndarray) -> list[SlotState]:
     ]
 
 
+def _stats_many(world: BatchedWorld, slots: np.ndarray) -> list[tuple[int, float, float]]:
+    """products_created, efficiency, total_reward of each of `slots`, rounded as Snapshots show them."""
+    products, spent = world.products[slots], world.energy_spent[slots]
+    efficiency = np.where(spent > 0, _rounded(100.0 * products / np.maximum(spent, 1), 4), 0.0)
+    total = _rounded(world.episode_reward[slots], 4)
+    return list(zip(products.tolist(), efficiency.tolist(), total.tolist(), strict=True))
+
+
 def stats(world: BatchedWorld, slot: int) -> dict[str, float | int]:
     """The slot's episode figures. Efficiency is products per 100 units of energy spent."""
-    return dict(zip(STATS_FIELDS, capture(world, slot).stats, strict=True))
+    return dict(zip(STATS_FIELDS, _stats_many(world, np.array([slot]))[0], strict=True))
 
 
 def snapshot(
