@@ -268,18 +268,18 @@ class RoomManager:
         return self._engine(room, self.engine.op_snapshot)
 
     def start(self, user: User, name: str) -> int:
-        room = self._controlled(user, name, "Starting the game")
-        changed, tick, episode = self._engine(room, self.engine.op_start)
-        if changed:
-            self._send(room, "game_started", {"room": room.name, "tick": tick, "episode": episode})
-            self.room_list_changed()
-        return int(tick)
+        return self._switch(user, name, "Starting the game", self.engine.op_start, "game_started")
 
     def stop(self, user: User, name: str) -> int:
-        room = self._controlled(user, name, "Stopping the game")
-        changed, tick, episode = self._engine(room, self.engine.op_stop)
+        return self._switch(user, name, "Stopping the game", self.engine.op_stop, "game_stopped")
+
+    def _switch(self, user: User, name: str, action: str, op: Callable[..., Any], event: str) -> int:
+        """Start or stop a room with the engine's `op`; tell its members and the lobby when that
+        changed anything. The room's tick."""
+        room = self._controlled(user, name, action)
+        changed, tick, episode = self._engine(room, op)
         if changed:
-            self._send(room, "game_stopped", {"room": room.name, "tick": tick, "episode": episode})
+            self._send(room, event, {"room": room.name, "tick": tick, "episode": episode})
             self.room_list_changed()
         return int(tick)
 
