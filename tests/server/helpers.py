@@ -198,6 +198,16 @@ def replay(updates: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         yield state
 
 
+def wait_synced(client: Client, name: str, state: dict[str, Any]) -> None:
+    """Wait until the member's updates of room `name` replay to `state`."""
+
+    def synced() -> bool:
+        updates = client.received("state_update", name)
+        return bool(updates) and list(replay(updates))[-1] == state
+
+    client.wait_for(synced, what=f"updates of {name} reaching tick {state['tick']}")
+
+
 def world(state: dict[str, Any]) -> dict[str, Any]:
     """A snapshot without what differs between rooms and members (name, speed, running)."""
     return {k: v for k, v in state.items() if k not in ("room", "running", "speed")}

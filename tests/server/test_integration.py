@@ -17,7 +17,7 @@ import websocket
 
 from env.delta import apply
 from tests.server.conftest import start_server
-from tests.server.helpers import NS, PASSWORD, Client, Server, login_session, replay, world
+from tests.server.helpers import NS, PASSWORD, Client, Server, login_session, replay, wait_synced, world
 
 pytestmark = pytest.mark.integration
 _names = itertools.count()
@@ -32,16 +32,6 @@ def make_room(client: Client, prefix: str = "room", **fields: object) -> str:
     payload = {"name": name, "policy": "heuristic", "seed": 1, **fields}
     client.ok("create_room", payload)
     return name
-
-
-def wait_synced(client: Client, name: str, state: dict[str, object]) -> None:
-    """Wait until the member's updates of room `name` replay to `state`."""
-
-    def synced() -> bool:
-        updates = client.received("state_update", name)
-        return bool(updates) and list(replay(updates))[-1] == state
-
-    client.wait_for(synced, what=f"updates of {name} reaching tick {state['tick']}")
 
 
 # ------------------------------------------------------------------ HTTP and login

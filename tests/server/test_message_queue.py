@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.server.conftest import add_users
-from tests.server.helpers import Client, Server, free_port
+from tests.server.helpers import Client, Server, free_port, wait_synced
 
 pytestmark = [pytest.mark.integration, pytest.mark.redis]
 
@@ -59,10 +59,7 @@ def test_rooms_work_through_a_redis_message_queue(tmp_path: Path, redis_url: str
         watcher.wait_for(lambda: watcher.received("room_list"), what="room_list through redis")
         owner.ok("stop_game", {"room": "mq"})
         watcher.wait_for(lambda: watcher.received("game_stopped", "mq"))
-        from tests.server.helpers import replay
-
-        final = owner.ok("get_state", {"room": "mq"})["state"]
-        watcher.wait_for(lambda: list(replay(watcher.received("state_update", "mq")))[-1] == final)
+        wait_synced(watcher, "mq", owner.ok("get_state", {"room": "mq"})["state"])
         owner.close()
         watcher.close()
     finally:
