@@ -95,9 +95,9 @@ def diff(prev: Snapshot, next: Snapshot) -> Delta:
     """The delta that turns `prev` into `next`; it shares no mutable values with `next`."""
     delta: Delta = {}
     for key, value in next.items():
-        if key not in _STRUCTURED and not _same(prev.get(key), value):
+        if key not in _STRUCTURED and not same_json(prev.get(key), value):
             delta[key] = copy.deepcopy(value)
-    if not _same(prev["stats"], next["stats"]):
+    if not same_json(prev["stats"], next["stats"]):
         delta["stats"] = encode_stats(next["stats"])
     if (prev["width"], prev["height"]) != (next["width"], next["height"]):
         delta["grid"] = copy.deepcopy(next["grid"])
@@ -202,7 +202,7 @@ def is_empty(delta: Delta) -> bool:
     return not delta
 
 
-def _same(a: Any, b: Any) -> bool:
+def same_json(a: Any, b: Any) -> bool:
     """Whether `a` and `b` encode to the same JSON value (key order aside).
 
     Equal JSON values are always equal in Python, so the fast ``==`` in C rules out most pairs;
@@ -229,7 +229,7 @@ def _changed_cells(prev: list[list[int]], next: list[list[int]], width: int) -> 
     for y, (old_row, new_row) in enumerate(zip(prev, next, strict=True)):
         if old_row != new_row:
             for x, (old, new) in enumerate(zip(old_row, new_row, strict=True)):
-                if not _same(old, new):
+                if not same_json(old, new):
                     cells += (y * width + x, new)
     return cells
 
@@ -256,7 +256,7 @@ def _diff_agents(prev: list[dict[str, Any]], next: list[dict[str, Any]], delta: 
         if old is None:
             mask = EVERY_FIELD
         else:
-            mask = sum(1 << k for k, (a, b) in enumerate(zip(wire_values(old), values, strict=True)) if not _same(a, b))
+            mask = sum(1 << k for k, (a, b) in enumerate(zip(wire_values(old), values, strict=True)) if not same_json(a, b))
         if mask:
             rows += agent_row(agent["id"], values, mask)
     if rows:
@@ -268,7 +268,7 @@ def _diff_agents(prev: list[dict[str, Any]], next: list[dict[str, Any]], delta: 
 
 
 def _diff_log(prev: list[dict[str, Any]], next: list[dict[str, Any]], delta: Delta) -> None:
-    if _same(prev, next):
+    if same_json(prev, next):
         return
     overlap = _overlap(prev, next)
     delta["log"] = [
@@ -285,7 +285,7 @@ def _overlap(prev: list[Any], next: list[Any]) -> int:
     first = next[0]
     for start in range(max(0, len(prev) - len(next)), len(prev)):
         # Only a start whose entry equals next's first can begin the overlap.
-        if prev[start] == first and _same(prev[start:], next[: len(prev) - start]):
+        if prev[start] == first and same_json(prev[start:], next[: len(prev) - start]):
             return len(prev) - start
     return 0
 

@@ -29,6 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
+from env.delta import same_json
 from env.snapshot import SlotState, changes_many
 from server.settings import Settings
 
@@ -298,9 +299,9 @@ class Sent:
         """The delta (env.delta's form) from what `since` showed to what this shows; `world`,
         when given, is the world's part of it, ``self.state.changes(since.state)``."""
         delta = dict(world) if world is not None else self.state.changes(since.state)
-        if self.running is not since.running:
+        if not same_json(self.running, since.running):
             delta["running"] = self.running
-        if not same_speed(self.speed, since.speed):
+        if not same_json(self.speed, since.speed):
             delta["speed"] = self.speed
         return delta
 
@@ -326,11 +327,6 @@ def update_payload(
     payload.update(delta)
     payload.update(ts=now_ms(), full=False)
     return payload
-
-
-def same_speed(a: float | str, b: float | str) -> bool:
-    """Whether two speeds encode alike (1 and 1.0 do not, in JSON)."""
-    return type(a) is type(b) and a == b
 
 
 class FaultyRoom:
