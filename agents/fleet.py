@@ -173,19 +173,23 @@ class Fleet:
         not step: they are listed in `deferred` and update first on a later step (in the order
         given, so put the longest waiting first). A room's run does not depend on when it steps.
         """
-        by_bucket: dict[tuple[int, str], list[int]] = {}
         room_ids = list(room_ids)
         if len(set(room_ids)) != len(room_ids):
             raise ValueError(f"A room steps once per step; {room_ids} names one twice.")
-        for room_id in room_ids:
-            room = self._rooms[room_id]
-            by_bucket.setdefault((room.bucket.num_agents, room.bucket.policy), []).append(room_id)
         ended: dict[int, EpisodeSummary] = {}
         self.deferred = []
         self._updates_left = self.update_budget if self.update_budget is not None else len(self._rooms)
-        for key, ids in by_bucket.items():
-            ended.update(self._step_bucket(self._buckets[key], ids))
+        for bucket, ids in self._by_bucket(room_ids):
+            ended.update(self._step_bucket(bucket, ids))
         return ended
+
+    def _by_bucket(self, room_ids: Iterable[int]) -> list[tuple[_Bucket, list[int]]]:
+        """`room_ids` grouped by bucket, each group in the order given."""
+        groups: dict[int, tuple[_Bucket, list[int]]] = {}
+        for room_id in room_ids:
+            bucket = self._rooms[room_id].bucket
+            groups.setdefault(id(bucket), (bucket, []))[1].append(room_id)
+        return list(groups.values())
 
     def _update_within_budget(self, bucket: _Bucket, ids: list[int]) -> list[int]:
         """Update the rooms of `ids` whose rollouts are full, as many as the step's budget
@@ -310,14 +314,10 @@ class Fleet:
 
     def states(self, room_ids: Iterable[int]) -> dict[int, SlotState]:
         """`state` of many rooms, taken together for the rooms of each bucket."""
-        by_bucket: dict[int, list[int]] = {}
-        for room_id in room_ids:
-            by_bucket.setdefault(id(self._rooms[room_id].bucket), []).append(room_id)
         found: dict[int, SlotState] = {}
-        for ids in by_bucket.values():
-            world = self._rooms[ids[0]].bucket.world
+        for bucket, ids in self._by_bucket(room_ids):
             slots = np.array([self._rooms[i].slot for i in ids], dtype=np.int64)
-            found.update(zip(ids, snapshot.capture_many(world, slots), strict=True))
+            found.update(zip(ids, snapshot.capture_many(bucket.world, slots), strict=True))
         return found
 
     def totals(self, room_id: int) -> Totals:
