@@ -4,9 +4,10 @@ The engine encodes every event body once per room (``["event", payload]`` as JSO
 process, ``Transport`` wraps that body in one Engine.IO packet and hands the same packet to each
 member's connection, the way python-socketio's own ``emit(..., to=room)`` does, minus its walk of
 the payload looking for binary parts and its own JSON encoding; under eventlet it goes further and
-writes one prebuilt WebSocket frame to each websocket member's socket (see server.fastsend). With the msgpack serializer the
-packet is the msgpack form of the same event, made once per room too. With a message queue
-(several processes) it goes through ``socketio.emit`` so the other processes see it too.
+writes one prebuilt WebSocket frame to each websocket member's socket (see server.fastsend). With
+the msgpack serializer the packet is the msgpack form of the same event, made once per room too.
+With a message queue (several processes) it goes through ``socketio.emit`` so the other
+processes see it too.
 """
 
 from __future__ import annotations
