@@ -1,10 +1,16 @@
 """Many rooms stepped together: one world step over their slots, one MLX call for their agents.
 
-Rooms are grouped in buckets of one agent count and one policy: a bucket's rooms share a
-BatchedWorld (one slot each) and, for the learning policy, a StackedLearner (one row each). A
-step of any set of rooms is one vectorised world step and one act call per bucket, and the
-learning updates of the rooms whose rollouts filled are batched the same way. Every random draw
-is the room's own, so a room's run is the same alone or beside hundreds of others.
+Rooms are grouped in buckets of one agent count, one policy and one number of worlds a room
+trains in: a bucket's rooms share a BatchedWorld (one slot per world of each room) and, for the
+learning policy, a StackedLearner (one row each). A step of any set of rooms is one vectorised
+world step and one act call per bucket, and the learning updates of the rooms whose rollouts
+filled are batched the same way. Every random draw is the room's own, so a room's run is the
+same alone or beside hundreds of others.
+
+A learning room may train in several copies of its world at once (`set_envs`; the server does so
+in turbo), as vectorised PPO does: every copy steps each tick, acting on the room's one set of
+weights, and the room learns from all of them. The first copy is the room that people see (its
+tick, episodes and figures); the others lay their own episodes from the room's seed.
 
 Not thread-safe: every call must come from the one thread that owns the MLX work.
 """
@@ -21,14 +27,16 @@ from agents.learning import LearningConfig, StackedLearner
 from agents.policy import ActOutput, EpisodeFigures, Policy
 from agents.scripted import HeuristicPolicy, RandomPolicy
 from env import snapshot
-from env.config import WorldConfig
-from env.core import BatchedWorld
+from env.config import NUM_ACTIONS, WorldConfig
+from env.core import BatchedWorld, observation_size
 from env.seeding import EpisodeSeeds
 from env.snapshot import SlotState
 
 POLICIES = ("learning", "heuristic", "random")
 POLICY_SEED_STREAM = 1
 """The policy of a room seeded s draws from SeedSequence(s, spawn_key=(1,))."""
+TRAINING_WORLD_STREAM = 2
+"""Episode k of a room's extra world e draws from SeedSequence(s, spawn_key=(2, e, k))."""
 FINISHED_KEPT = 100
 
 
@@ -63,42 +71,65 @@ class Totals:
 @dataclass
 class _Room:
     bucket: _Bucket
-    slot: int
-    seeds: EpisodeSeeds
+    row: int
+    """The room's row in its bucket: its learner row; its worlds are slots row*envs onwards."""
+    seeds: list[EpisodeSeeds]
+    """The episode seeds of each of its worlds (the first is the room's own)."""
     scripted: Policy | None
-    """The heuristic or random policy; None for learning rooms (their row is `slot`)."""
+    """The heuristic or random policy; None for learning rooms."""
     observations: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    """(envs * agents, obs): every world's observations, world by world."""
     masks: np.ndarray = field(default_factory=lambda: np.zeros(0))
     last_act: ActOutput | None = None
+    """What the agents of the first world did last."""
     totals: Totals = field(default_factory=Totals)
+
+    @property
+    def slot(self) -> int:
+        """The slot of the world people see."""
+        return self.row * self.bucket.envs
+
+    @property
+    def slots(self) -> np.ndarray:
+        """The slots of all its worlds, in order."""
+        return np.arange(self.slot, self.slot + self.bucket.envs)
 
 
 class _Bucket:
-    """Rooms of one agent count and one policy, in one world (and one learner)."""
+    """Rooms of one agent count, one policy and one number of worlds a room, in one BatchedWorld
+    (and one learner)."""
 
-    def __init__(self, num_agents: int, policy: str, world: WorldConfig, learning: LearningConfig) -> None:
+    def __init__(
+        self, num_agents: int, policy: str, envs: int, world: WorldConfig, learning: LearningConfig
+    ) -> None:
         self.num_agents = num_agents
         self.policy = policy
-        self.world = BatchedWorld(world, slots=1, max_agents=num_agents)
-        self.learner = StackedLearner(num_agents, world, learning) if policy == "learning" else None
+        self.envs = envs
+        self.world = BatchedWorld(world, slots=envs, max_agents=num_agents)
+        self.learner = StackedLearner(num_agents, world, learning, envs=envs) if policy == "learning" else None
         self.free = [0]
 
-    def take_slot(self, seed: np.random.SeedSequence) -> int:
+    def take_row(self, source: np.random.SeedSequence | tuple[StackedLearner, int]) -> int:
+        """A row for a new room whose policy draws from the seed `source`, or for the learning
+        room that moves here from the (learner, row) `source`."""
         if self.learner is not None:
-            # The learner and the world grow alike, so a room's learner row is its world slot.
-            slot = self.learner.add(seed)
-            self.world.grow(self.learner.capacity)
-            return slot
+            # The learner and the world grow alike, so a room's learner row names its slots.
+            if isinstance(source, tuple):
+                row = self.learner.take_over(*source)
+            else:
+                row = self.learner.add(source)
+            self.world.grow(self.learner.capacity * self.envs)
+            return row
         if not self.free:
             self.free = list(range(2 * self.world.slots - 1, self.world.slots - 1, -1))
             self.world.grow(2 * self.world.slots)
         return self.free.pop()
 
-    def release(self, slot: int) -> None:
+    def release(self, row: int) -> None:
         if self.learner is not None:
-            self.learner.remove(slot)
+            self.learner.remove(row)
         else:
-            self.free.append(slot)
+            self.free.append(row)
 
 
 class Fleet:
@@ -116,7 +147,7 @@ class Fleet:
         self.deferred: list[int] = []
         """Rooms the last `step` left unstepped, their update put off to a later step."""
         self._updates_left = 0
-        self._buckets: dict[tuple[int, str], _Bucket] = {}
+        self._buckets: dict[tuple[int, str, int], _Bucket] = {}
         self._rooms: dict[int, _Room] = {}
         self._next_id = 0
 
@@ -126,30 +157,66 @@ class Fleet:
         """A new room; its first episode has begun. Returns the room's id."""
         if policy not in POLICIES:
             raise ValueError(f"Policy {policy!r} is not one of {', '.join(POLICIES)}.")
-        key = (num_agents, policy)
-        bucket = self._buckets.get(key)
-        if bucket is None:
-            bucket = self._buckets[key] = _Bucket(num_agents, policy, self.config, self.learning)
+        bucket = self._bucket(num_agents, policy, 1)
         seeds = EpisodeSeeds(seed)
         policy_seed = seeds.spawn(POLICY_SEED_STREAM)
-        slot = bucket.take_slot(policy_seed)
+        row = bucket.take_row(policy_seed)
         scripted: Policy | None = None
         if policy == "heuristic":
             scripted = HeuristicPolicy(policy_seed, self.config)
         elif policy == "random":
             scripted = RandomPolicy(policy_seed)
-        room = _Room(bucket, slot, seeds, scripted)
-        bucket.world.clear_slot(slot)
-        self._begin_episode(room)
+        room = _Room(bucket, row, [seeds], scripted)
+        bucket.world.clear_slot(room.slot)
+        self._blank_observations(room)
+        self._begin_episode(room, 0)
         room_id = self._next_id
         self._next_id += 1
         self._rooms[room_id] = room
         return room_id
 
+    def _bucket(self, num_agents: int, policy: str, envs: int) -> _Bucket:
+        key = (num_agents, policy, envs)
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            bucket = self._buckets[key] = _Bucket(num_agents, policy, envs, self.config, self.learning)
+        return bucket
+
+    def envs(self, room_id: int) -> int:
+        """How many worlds the room trains in (see `set_envs`)."""
+        return self._rooms[room_id].bucket.envs
+
+    def set_envs(self, room_id: int, envs: int) -> None:
+        """Train a learning room in `envs` worlds from its next step on: its own and envs - 1 copies
+        that lay their own episodes (a copy that comes back goes on with its next episode).
+
+        The room's world, weights, optimiser and sampling go on unchanged; its rollout starts
+        over (what it gathered since its last update is dropped). Rooms of other policies do not
+        learn, so they keep their one world."""
+        room = self._rooms[room_id]
+        old = room.bucket
+        if envs < 1:
+            raise ValueError(f"A room trains in at least one world, not {envs}.")
+        if old.learner is None or envs == old.envs:
+            return
+        new = self._bucket(old.num_agents, old.policy, envs)
+        old_row, old_slot, n = room.row, room.slot, old.num_agents
+        first = room.observations[:n], room.masks[:n]
+        room.bucket, room.row = new, new.take_row((old.learner, old_row))
+        new.world.copy_slot(old.world, old_slot, room.slot)
+        old.release(old_row)
+        self._blank_observations(room)
+        room.observations[:n], room.masks[:n] = first
+        for env in range(len(room.seeds), envs):
+            room.seeds.append(EpisodeSeeds(room.seeds[0].entropy, stream=(TRAINING_WORLD_STREAM, env)))
+        for env in range(1, envs):
+            new.world.clear_slot(room.slot + env)
+            self._begin_episode(room, env)
+
     def remove(self, room_id: int) -> None:
         """Forget a room and free its slot."""
         room = self._rooms.pop(room_id)
-        room.bucket.release(room.slot)
+        room.bucket.release(room.row)
 
     def __contains__(self, room_id: int) -> bool:
         return room_id in self._rooms
@@ -157,11 +224,19 @@ class Fleet:
     def __len__(self) -> int:
         return len(self._rooms)
 
-    def _begin_episode(self, room: _Room) -> None:
-        world = room.bucket.world
-        world.reset_slot(room.slot, room.seeds.next(), room.bucket.num_agents, new_episode=True)
-        observations, masks = world.observe(np.array([room.slot]))
-        room.observations, room.masks = observations[0], masks[0]
+    def _blank_observations(self, room: _Room) -> None:
+        """Observation arrays for every world of the room, for its worlds to fill."""
+        agents = room.bucket.envs * room.bucket.num_agents
+        room.observations = np.zeros((agents, observation_size(self.config)), dtype=np.float32)
+        room.masks = np.zeros((agents, NUM_ACTIONS), dtype=bool)
+
+    def _begin_episode(self, room: _Room, env: int) -> None:
+        """Lay the next episode of world `env` of the room and observe it."""
+        bucket = room.bucket
+        slot, agents = room.slot + env, slice(env * bucket.num_agents, (env + 1) * bucket.num_agents)
+        bucket.world.reset_slot(slot, room.seeds[env].next(), bucket.num_agents, new_episode=True)
+        observations, masks = bucket.world.observe(np.array([slot]))
+        room.observations[agents], room.masks[agents] = observations[0], masks[0]
 
     # ------------------------------------------------------------------ steps
 
@@ -196,14 +271,14 @@ class Fleet:
         allows; the ids that may step now (the others are deferred)."""
         assert bucket.learner is not None
         rooms = [self._rooms[i] for i in ids]
-        full = bucket.learner.full(np.array([room.slot for room in rooms], dtype=np.int64))
+        full = bucket.learner.full(np.array([room.row for room in rooms], dtype=np.int64))
         waiting = [i for i, is_full in zip(ids, full, strict=True) if is_full]
         allowed = max(self._updates_left, 0)
         chosen, deferred = waiting[:allowed], waiting[allowed:]
         if chosen:
             picked = [self._rooms[i] for i in chosen]
             bucket.learner.update(
-                np.array([room.slot for room in picked], dtype=np.int64), np.stack([room.observations for room in picked])
+                np.array([room.row for room in picked], dtype=np.int64), np.stack([room.observations for room in picked])
             )
             self._updates_left -= len(chosen)
         self.deferred.extend(deferred)
@@ -216,13 +291,15 @@ class Fleet:
             if not ids:
                 return {}
         rooms = [self._rooms[i] for i in ids]
-        slots = np.array([room.slot for room in rooms], dtype=np.int64)
+        rows = np.array([room.row for room in rooms], dtype=np.int64)
+        slots = np.concatenate([room.slots for room in rooms])
         observations = np.stack([room.observations for room in rooms])
         masks = np.stack([room.masks for room in rooms])
+        n = bucket.num_agents
         if bucket.learner is not None:
-            actions, probabilities, values = bucket.learner.act(slots, observations, masks)
+            actions, probabilities, values = bucket.learner.act(rows, observations, masks)
             for i, room in enumerate(rooms):
-                room.last_act = ActOutput(actions[i], probabilities[i], values[i])
+                room.last_act = ActOutput(actions[i, :n], probabilities[i, :n], values[i, :n])
         else:
             chosen = []
             for room, room_observations, room_masks in zip(rooms, observations, masks, strict=True):
@@ -231,27 +308,35 @@ class Fleet:
                 chosen.append(room.last_act.actions)
             actions = np.stack(chosen)
 
-        result = bucket.world.step(slots, actions)
+        result = bucket.world.step(slots, actions.reshape(len(slots), n))
         over = result.terminated | result.truncated
         if bucket.learner is not None:
-            bucket.learner.record(slots, result.rewards, over)
-        ended: dict[int, EpisodeSummary] = {}
-        for i, room in enumerate(rooms):
-            room.totals.reward += float(result.rewards[i].sum())
-            if over[i]:
-                ended[ids[i]] = self._end_episode(room, "terminated" if result.terminated[i] else "truncated")
+            bucket.learner.record(rows, result.rewards.reshape(len(rooms), -1), over.reshape(len(rooms), -1))
+        observations = observations.reshape(len(slots), n, -1)
+        masks = masks.reshape(len(slots), n, -1)
         going = np.flatnonzero(~over)
         if len(going):
-            observations, masks = bucket.world.observe(slots[going])
-            for row, index in enumerate(going.tolist()):
-                rooms[index].observations, rooms[index].masks = observations[row], masks[row]
+            observations[going], masks[going] = bucket.world.observe(slots[going])
+        for i, room in enumerate(rooms):
+            worlds = slice(i * bucket.envs, (i + 1) * bucket.envs)
+            room.observations = observations[worlds].reshape(bucket.envs * n, -1)
+            room.masks = masks[worlds].reshape(bucket.envs * n, -1)
+            room.totals.reward += float(result.rewards[i * bucket.envs].sum())
+        ended: dict[int, EpisodeSummary] = {}
+        for index in np.flatnonzero(over).tolist():
+            i, env = divmod(index, bucket.envs)
+            if env == 0:
+                reason = "terminated" if result.terminated[index] else "truncated"
+                ended[ids[i]] = self._end_episode(rooms[i], reason)
+            else:
+                self._begin_episode(rooms[i], env)
         return ended
 
     def reset(self, room_id: int) -> EpisodeSummary:
         """End the room's episode now and begin the next one of its seed sequence."""
         room = self._rooms[room_id]
         if room.bucket.learner is not None:
-            room.bucket.learner.end_episode(room.slot)
+            room.bucket.learner.end_episode(room.row)
         return self._end_episode(room, "reset")
 
     def _end_episode(self, room: _Room, reason: str) -> EpisodeSummary:
@@ -263,7 +348,7 @@ class Fleet:
             "ticks": int(world.episode_tick[slot]),
         }
         learner = room.bucket.learner
-        figures = learner.take_figures(slot) if learner is not None else EpisodeFigures()
+        figures = learner.take_figures(room.row) if learner is not None else EpisodeFigures()
         metrics.update(figures.summary())
         summary = EpisodeSummary(int(world.episode[slot]), int(world.total_tick[slot]), stats, reason, metrics)
         totals = room.totals
@@ -271,7 +356,7 @@ class Fleet:
         totals.episodes += 1
         totals.finished.append(summary)
         del totals.finished[:-FINISHED_KEPT]
-        self._begin_episode(room)
+        self._begin_episode(room, 0)
         return summary
 
     # ------------------------------------------------------------------ views
@@ -285,7 +370,7 @@ class Fleet:
         return int(room.bucket.world.episode[room.slot])
 
     def seed(self, room_id: int) -> int:
-        return self._rooms[room_id].seeds.entropy
+        return self._rooms[room_id].seeds[0].entropy
 
     def last_act(self, room_id: int) -> ActOutput | None:
         return self._rooms[room_id].last_act
@@ -293,7 +378,8 @@ class Fleet:
     def observation(self, room_id: int) -> tuple[np.ndarray, np.ndarray]:
         """The room's current (agents, obs) observations and (agents, actions) masks."""
         room = self._rooms[room_id]
-        return room.observations, room.masks
+        n = room.bucket.num_agents
+        return room.observations[:n], room.masks[:n]
 
     def positions(self, room_id: int) -> np.ndarray:
         """(agents, 2) each agent's (x, y) now."""
@@ -329,9 +415,9 @@ class Fleet:
         room = self._rooms[room_id]
         digest = snapshot.state_digest_bytes(room.bucket.world, room.slot)
         learner = room.bucket.learner
-        return digest + (learner.digest(room.slot) if learner is not None else b"")
+        return digest + (learner.digest(room.row) if learner is not None else b"")
 
     def learner_of(self, room_id: int) -> tuple[StackedLearner, int] | None:
         """The learner holding a learning room's weights, and the room's row in it."""
         room = self._rooms[room_id]
-        return (room.bucket.learner, room.slot) if room.bucket.learner is not None else None
+        return (room.bucket.learner, room.row) if room.bucket.learner is not None else None

@@ -1,9 +1,10 @@
 """Online PPO with GAE for the agents of many rooms at once, in MLX, readable top to bottom.
 
 Every room has its own weights, stacked with every other room's on a leading axis of groups (one
-group per room, or one per agent with per-agent networks). The agents of all rooms that act
-together do so in one batched call; every `rollout_ticks` ticks of its own a room updates on
-what it gathered (clipped surrogate, value loss, entropy bonus, Adam), in one batched call with
+group per room, or one per agent with per-agent networks). A room may gather experience from
+several copies of its world at once (its `envs`, as in vectorised PPO), all acting on its one set
+of weights. The agents of all rooms that act together do so in one batched call; every
+`rollout_ticks` ticks of its own a room updates on what it gathered (clipped surrogate, value loss, entropy bonus, Adam), in one batched call with
 every other room whose rollout filled at the same time. Nothing crosses between groups: a room's
 weights and actions are the same whether it learns alone or beside hundreds of others. Sampling
 noise comes from the counter-based generator in env.rng, so a room's actions are a pure function
@@ -148,21 +149,29 @@ def _padded(count: int) -> int:
 
 
 class StackedLearner:
-    """PPO for any number of rooms of `num_agents` agents each, every room with its own weights.
+    """PPO for any number of rooms of `num_agents` agents in each of `envs` worlds, every room
+    with its own weights.
 
     Rooms are rows 0..capacity-1; a room's weights are groups `room * groups` to
-    `(room + 1) * groups - 1` of every stacked parameter. All MLX work stays on the calling thread.
+    `(room + 1) * groups - 1` of every stacked parameter. A room's agents are listed world by
+    world: agent `a` of world `e` is the room's agent `e * num_agents + a`, and with per-agent
+    networks it acts with group `a` in every world. All MLX work stays on the calling thread.
     """
 
     def __init__(
-        self, num_agents: int, world: WorldConfig, config: LearningConfig, capacity: int = 1
+        self, num_agents: int, world: WorldConfig, config: LearningConfig, capacity: int = 1, envs: int = 1
     ) -> None:
-        if config.rollout_ticks * (num_agents if config.shared else 1) % config.minibatches:
+        if envs < 1:
+            raise ValueError(f"A room trains in at least one world, not {envs}.")
+        if config.rollout_ticks * envs * (num_agents if config.shared else 1) % config.minibatches:
             raise ValueError(
                 f"A rollout of {config.rollout_ticks} ticks does not split into {config.minibatches} minibatches."
             )
         self.config = config
         self.num_agents = num_agents
+        self.envs = envs
+        self.agents = envs * num_agents
+        """Agents a room acts for each tick, over all its worlds."""
         self.groups = 1 if config.shared else num_agents
         self.inputs = observation_size(world)
         self.capacity = 0
@@ -177,14 +186,14 @@ class StackedLearner:
         self._pending: dict[int, Params] = {}
         """Weights of rooms added since the last call that reads weights: every write to a
         stacked MLX array copies it, so they are written all at once (see _settle)."""
-        ticks, n, a = config.rollout_ticks, num_agents, NUM_ACTIONS
+        ticks, n, a = config.rollout_ticks, self.agents, NUM_ACTIONS
         self.observations = np.zeros((0, ticks, n, self.inputs), dtype=np.float32)
         self.masks = np.zeros((0, ticks, n, a), dtype=bool)
         self.actions = np.zeros((0, ticks, n), dtype=np.int32)
         self.log_probs = np.zeros((0, ticks, n), dtype=np.float32)
         self.values = np.zeros((0, ticks, n), dtype=np.float32)
         self.rewards = np.zeros((0, ticks, n), dtype=np.float32)
-        self.dones = np.zeros((0, ticks), dtype=bool)
+        self.dones = np.zeros((0, ticks, envs), dtype=bool)
         self.filled = np.zeros(0, dtype=np.int64)
         self.acted = np.zeros(0, dtype=np.int64)
         """How many times each room has acted: the counter its sampling noise is drawn at."""
@@ -242,6 +251,24 @@ class StackedLearner:
         self.figures[room] = EpisodeFigures()
         return room
 
+    def take_over(self, other: StackedLearner, other_room: int) -> int:
+        """A new room that goes on from `other_room` of `other` (a learner of the same agents and
+        config, with any number of worlds): its weights, Adam's state, sampling noise and
+        shuffling. Its rollout starts empty: what `other_room` gathered since its last update is
+        laid out for other worlds, and is not learned from. Returns the new room's index."""
+        if (other.num_agents, other.config) != (self.num_agents, self.config):
+            raise ValueError("A room moves only between learners of one agent count and config.")
+        if not self._free:
+            self._grow(max(1, 2 * self.capacity))
+        room = self._free.pop()
+        self.set_room_arrays(room, other.room_arrays(other_room))
+        self.acted[room] = other.acted[other_room]
+        self.noise_keys[room] = other.noise_keys[other_room]
+        self.shufflers[room] = other._shuffler(other_room)
+        self.filled[room] = 0
+        self.figures[room] = other.figures[other_room]
+        return room
+
     def remove(self, room: int) -> None:
         """Free `room`'s row for a later room."""
         self._pending.pop(room, None)
@@ -272,13 +299,20 @@ class StackedLearner:
 
     def _grouped(self, per_room: np.ndarray) -> mx.array:
         """(rooms, agents, ...) -> (groups, samples, ...): a room's agents in one group, or one
-        group per agent."""
+        group per agent holding that agent of every world."""
         if self.config.shared:
             return mx.array(per_room)
-        return mx.array(per_room.reshape(-1, 1, *per_room.shape[2:]))
+        rooms, tail = per_room.shape[0], per_room.shape[2:]
+        by_world = per_room.reshape(rooms, self.envs, self.num_agents, *tail)
+        return mx.array(np.swapaxes(by_world, 1, 2).reshape(rooms * self.num_agents, self.envs, *tail))
 
     def _ungrouped(self, grouped: mx.array, rooms: int) -> np.ndarray:
-        return np.array(grouped).reshape(rooms, self.num_agents, *grouped.shape[2:])[:rooms]
+        """The inverse of `_grouped`: (groups, samples, ...) -> (rooms, agents, ...)."""
+        tail = grouped.shape[2:]
+        if self.config.shared:
+            return np.array(grouped).reshape(rooms, self.agents, *tail)
+        by_agent = np.array(grouped).reshape(rooms, self.num_agents, self.envs, *tail)
+        return np.swapaxes(by_agent, 1, 2).reshape(rooms, self.agents, *tail)
 
     def act(
         self, rooms: np.ndarray, observations: np.ndarray, masks: np.ndarray
@@ -332,16 +366,17 @@ class StackedLearner:
         return np.concatenate([rooms, rooms[pad]]), np.arange(count)
 
     def record(self, rooms: np.ndarray, rewards: np.ndarray, episode_over: np.ndarray) -> None:
-        """The rewards (rooms, agents) of the rooms' last actions, and which episodes ended there."""
+        """The rewards (rooms, agents) of the rooms' last actions, and whose episodes ended there:
+        (rooms, envs), or (rooms,) for rooms of one world."""
         row = self.filled[rooms]
         self.rewards[rooms, row] = rewards
-        self.dones[rooms, row] = episode_over
+        self.dones[rooms, row] = np.reshape(episode_over, (len(rooms), self.envs))
         self.filled[rooms] += 1
 
-    def end_episode(self, room: int) -> None:
-        """`room`'s episode was cut short after its last recorded tick (a reset)."""
+    def end_episode(self, room: int, env: int = 0) -> None:
+        """The episode in world `env` of `room` was cut short after its last recorded tick (a reset)."""
         if self.filled[room]:
-            self.dones[room, self.filled[room] - 1] = True
+            self.dones[room, self.filled[room] - 1, env] = True
 
     def take_figures(self, room: int) -> EpisodeFigures:
         figures, self.figures[room] = self.figures[room], EpisodeFigures()
@@ -352,12 +387,13 @@ class StackedLearner:
     def _advantages(self, rooms: np.ndarray, next_values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Generalised advantage estimates and returns (rooms, ticks, agents), newest tick first."""
         gamma, lam, ticks = self.config.gamma, self.config.gae_lambda, self.config.rollout_ticks
-        rewards, values, dones = self.rewards[rooms], self.values[rooms], self.dones[rooms]
+        rewards, values = self.rewards[rooms], self.values[rooms]
+        carries = np.repeat(~self.dones[rooms], self.num_agents, axis=2).astype(np.float32)
         advantages = np.zeros_like(rewards)
         running = np.zeros(rewards[:, 0].shape, dtype=np.float32)
         for t in reversed(range(ticks)):
             following = next_values if t == ticks - 1 else values[:, t + 1]
-            carry = (~dones[:, t, None]).astype(np.float32)
+            carry = carries[:, t]
             delta = rewards[:, t] + gamma * following * carry - values[:, t]
             running = delta + gamma * lam * carry * running
             advantages[:, t] = running
@@ -366,9 +402,11 @@ class StackedLearner:
     def _by_group(self, per_tick: np.ndarray) -> np.ndarray:
         """(rooms, ticks, agents, ...) -> (groups, samples, ...)."""
         rooms, ticks, agents = per_tick.shape[:3]
+        tail = per_tick.shape[3:]
         if self.config.shared:
-            return per_tick.reshape(rooms, ticks * agents, *per_tick.shape[3:])
-        return np.swapaxes(per_tick, 1, 2).reshape(rooms * agents, ticks, *per_tick.shape[3:])
+            return per_tick.reshape(rooms, ticks * agents, *tail)
+        by_world = per_tick.reshape(rooms, ticks, self.envs, self.num_agents, *tail)
+        return np.moveaxis(by_world, 3, 1).reshape(rooms * self.num_agents, ticks * self.envs, *tail)
 
     def full(self, rooms: np.ndarray) -> np.ndarray:
         """(rooms,) bool: whose rollout is full, so that they update before they act again."""

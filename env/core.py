@@ -179,6 +179,14 @@ class BatchedWorld:
         self.log.extend(fresh.log)
         self.slots = slots
 
+    def copy_slot(self, source: BatchedWorld, source_slot: int, slot: int) -> None:
+        """Make `slot` hold what `source_slot` of `source`, a world of the same shape, holds."""
+        if (source.config, source.max_agents) != (self.config, self.max_agents):
+            raise ValueError("A slot is copied only between worlds of one config and agent count.")
+        for name in self._SLOT_ARRAYS:
+            getattr(self, name)[slot] = getattr(source, name)[source_slot]
+        self.log[slot] = deque(source.log[source_slot], maxlen=LOG_LENGTH)
+
     def clear_slot(self, slot: int) -> None:
         """Make `slot` new for another room: its clock, episode count and log start over."""
         self.total_tick[slot] = 0

@@ -12,13 +12,16 @@ seed (a room's policy) take other first spawn keys."""
 class EpisodeSeeds:
     """Hands out one SeedSequence per episode, from a seed or, without one, from the OS."""
 
-    def __init__(self, seed: int | None) -> None:
+    def __init__(self, seed: int | None, stream: tuple[int, ...] = (EPISODE_SEED_STREAM,)) -> None:
+        """Episodes of `seed` on `stream`: the default is a room's own world; another user of
+        the seed that lays episodes (a copy of the world it trains on) takes another stream."""
         self.entropy = int(np.random.SeedSequence(seed).entropy)  # type: ignore[arg-type]
         """The seed the episodes come from: the one given, or the one drawn from the OS."""
+        self.stream = stream
         self.handed_out = 0
 
     def next(self) -> np.random.SeedSequence:
-        sequence = np.random.SeedSequence(self.entropy, spawn_key=(EPISODE_SEED_STREAM, self.handed_out))
+        sequence = np.random.SeedSequence(self.entropy, spawn_key=(*self.stream, self.handed_out))
         self.handed_out += 1
         return sequence
 

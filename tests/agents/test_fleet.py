@@ -94,3 +94,75 @@ def test_an_update_budget_defers_rooms_without_changing_their_runs() -> None:
     assert deferrals > 0, "five rooms filling together with a budget of 2 must wait"
     for room, seed in zip(rooms, seeds, strict=True):
         assert fleet.state_digest_bytes(room) == _run_alone(4, "learning", seed, ticks, FAST_LEARNING)[0]
+
+
+def _weights(fleet: Fleet, room: int) -> bytes:
+    found = fleet.learner_of(room)
+    assert found is not None
+    return found[0].digest(found[1])
+
+
+def test_a_room_training_in_several_worlds_keeps_its_world_and_weights() -> None:
+    fleet = Fleet(learning=FAST_LEARNING)
+    room = fleet.add(3, "learning", 5)
+    for _ in range(20):
+        fleet.step([room])
+    before, weights = fleet.snapshot(room), _weights(fleet, room)
+    observations = fleet.observation(room)[0].copy()
+
+    fleet.set_envs(room, 4)
+    assert fleet.envs(room) == 4
+    assert fleet.snapshot(room) == before and _weights(fleet, room) == weights
+    np.testing.assert_array_equal(fleet.observation(room)[0], observations)
+    learner, row = fleet.learner_of(room) or (None, 0)
+    assert learner is not None and learner.envs == 4 and learner.filled[row] == 0
+    updates = learner.figures[row].updates
+    assert updates == 1, "the figures of the episode so far come along"
+    grids = fleet._rooms[room].bucket.world.grid[fleet._rooms[room].slots]
+    assert len({grid.tobytes() for grid in grids}) == 4, "each world lays its own episode"
+
+    for _ in range(FAST_LEARNING.rollout_ticks + 1):
+        fleet.step([room])
+    assert fleet.tick(room) == 20 + FAST_LEARNING.rollout_ticks + 1
+    assert _weights(fleet, room) != weights, "a full rollout of four worlds updates the weights"
+    assert learner.figures[row].updates == updates + 1
+
+    shown = fleet.snapshot(room)
+    fleet.set_envs(room, 1)
+    assert fleet.envs(room) == 1 and fleet.snapshot(room) == shown
+    fleet.step([room])
+    assert fleet.tick(room) == 20 + FAST_LEARNING.rollout_ticks + 2
+
+
+def test_a_room_in_several_worlds_runs_the_same_alone_or_among_others() -> None:
+    def run(fleet: Fleet, room: int, others: list[int]) -> None:
+        for tick in range(60):
+            if tick == 10:
+                fleet.set_envs(room, 3)
+            if tick == 45:
+                fleet.set_envs(room, 1)
+            if tick == 50:
+                fleet.set_envs(room, 3)
+            fleet.step([room, *others])
+
+    alone = Fleet(learning=FAST_LEARNING)
+    room = alone.add(4, "learning", 21)
+    run(alone, room, [])
+    crowded = Fleet(learning=FAST_LEARNING)
+    others = [crowded.add(4, "learning", 100 + i) for i in range(5)]
+    for other in others[:2]:
+        crowded.set_envs(other, 3)
+    watched = crowded.add(4, "learning", 21)
+    run(crowded, watched, others)
+    assert crowded.state_digest_bytes(watched) == alone.state_digest_bytes(room)
+    assert crowded.snapshot(watched) == alone.snapshot(room)
+    assert crowded.state_digest_bytes(others[0]) != alone.state_digest_bytes(room)
+
+
+def test_rooms_that_do_not_learn_keep_one_world() -> None:
+    fleet = Fleet()
+    room = fleet.add(2, "heuristic", 1)
+    fleet.set_envs(room, 8)
+    assert fleet.envs(room) == 1
+    with pytest.raises(ValueError, match="at least one world, not 0"):
+        fleet.set_envs(room, 0)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from agents.learning import LearningConfig, LearningPolicy
+from agents.learning import LearningConfig, LearningPolicy, StackedLearner
 from agents.simulation import RoomSimulation
 from env.config import NUM_ACTIONS, WorldConfig
 from env.core import observation_size
@@ -98,3 +98,19 @@ def test_learning_improves_products_and_return() -> None:
     assert late_products > max(2 * early_products, 3 * random_products, 5.0)
     assert late_return > early_return
     assert value_losses and np.isfinite(value_losses).all()
+
+
+@pytest.mark.parametrize("shared", [True, False])
+def test_every_world_of_a_room_acts_on_the_same_weights(shared: bool) -> None:
+    """Agent a of each world uses the same network (per-agent networks: network a)."""
+    config = LearningConfig(shared=shared, hidden=16)
+    learner = StackedLearner(3, WorldConfig(), config, envs=2)
+    room = learner.add(np.random.SeedSequence(4))
+    one_world = np.random.default_rng(1).random((3, learner.inputs), dtype=np.float32)
+    masks = np.ones((1, 6, NUM_ACTIONS), dtype=bool)
+    _, probabilities, values = learner.act(np.array([room]), np.concatenate([one_world, one_world])[None], masks)
+    np.testing.assert_allclose(probabilities[0, :3], probabilities[0, 3:], rtol=1e-6)
+    np.testing.assert_allclose(values[0, :3], values[0, 3:], rtol=1e-6)
+    assert not np.allclose(values[0, 0], values[0, 1])
+    grouped = learner._grouped(np.arange(12).reshape(2, 6))
+    assert learner._ungrouped(grouped, 2).tolist() == np.arange(12).reshape(2, 6).tolist()
