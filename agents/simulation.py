@@ -86,6 +86,15 @@ class RoomSimulation:
         """Reward of every tick so far, summed over agents."""
         return self.fleet.totals(self.room).reward
 
+    @property
+    def envs(self) -> int:
+        """How many worlds the room trains in (see Fleet.set_envs)."""
+        return self.fleet.envs(self.room)
+
+    def set_envs(self, envs: int) -> None:
+        """Train in `envs` worlds from the next step on (learning rooms; see Fleet.set_envs)."""
+        self.fleet.set_envs(self.room, envs)
+
     def step(self) -> EpisodeSummary | None:
         """Advance one tick: all agents act in one call, the world steps, the policy learns.
 

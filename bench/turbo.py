@@ -1,8 +1,12 @@
-"""One room at speed "max" (turbo) through a real `simrooms serve`, learning on, with a member
-watching, beside a speed-1.0 room: agent-steps per second of the turbo room, its updates per
-second (at most 20), and the speed-1.0 room's tick rate (turbo shares the engine fairly).
+"""One learning room at speed "max" (turbo) through a real `simrooms serve`, with a member
+watching, beside a speed-1.0 room, once per number of worlds a turbo room trains in
+(`SIMROOMS_TURBO_WORLDS`), each on a server of its own, one after the other in one run.
 
-    .venv/bin/python bench/turbo.py [--agents 4] [--seconds 20]
+Prints per number of worlds: the turbo room's agent-steps per second over all its worlds (from
+/metrics), the ticks per second of the world its members see, its updates per second (at most
+20), and the speed-1.0 room's tick rate (turbo shares the engine fairly).
+
+    .venv/bin/python bench/turbo.py [--agents 4] [--worlds 1 4 16 32] [--seconds 20]
 """
 
 from __future__ import annotations
@@ -24,15 +28,18 @@ from bench.load import PASSWORD, add_user, room_ticks  # noqa: E402
 from tests.server.helpers import Server  # noqa: E402
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--agents", type=int, default=4)
-    parser.add_argument("--seconds", type=float, default=20.0)
-    parser.add_argument("--warmup", type=float, default=5.0)
-    args = parser.parse_args()
+def agent_steps(url: str) -> float:
+    """The server's simrooms_agent_steps_total."""
+    for line in requests.get(url + "/metrics", timeout=60).text.splitlines():
+        if line.startswith("simrooms_agent_steps_total "):
+            return float(line.split()[1])
+    raise RuntimeError("/metrics has no simrooms_agent_steps_total.")
+
+
+def measure(worlds: int, agents: int, warmup: float, seconds: float) -> dict[str, float]:
     data_dir = Path(tempfile.mkdtemp(prefix="simrooms-turbo-"))
     add_user(data_dir)
-    server = Server(data_dir, {"SIMROOMS_ENGINE_WARMUP": "1"})
+    server = Server(data_dir, {"SIMROOMS_ENGINE_WARMUP": "1", "SIMROOMS_TURBO_WORLDS": str(worlds)})
     client = socketio.Client(reconnection=False)
     updates: list[float] = []
     lock = threading.Lock()
@@ -47,23 +54,45 @@ def main() -> None:
         token = requests.post(server.url + "/api/token", json={"username": "bench", "password": PASSWORD}, timeout=60).json()["token"]
         client.connect(server.url, namespaces=["/sim"], auth={"token": token}, transports=["websocket"], wait_timeout=30)
         for name, speed in (("turbo", "max"), ("steady", 1.0)):
-            ack = client.call("create_room", {"name": name, "agents": args.agents, "speed": speed, "seed": 1}, namespace="/sim")
+            ack = client.call("create_room", {"name": name, "agents": agents, "speed": speed, "seed": 1}, namespace="/sim")
             assert ack["ok"], ack
         assert client.call("join_room", {"room": "turbo"}, namespace="/sim")["ok"]
         for name in ("turbo", "steady"):
             assert client.call("start_game", {"room": name}, namespace="/sim")["ok"]
-        time.sleep(args.warmup)
-        before, started = room_ticks(server.url, token), time.monotonic()
-        time.sleep(args.seconds)
-        after, elapsed = room_ticks(server.url, token), time.monotonic() - started
+        time.sleep(warmup)
+        before, steps_before, started = room_ticks(server.url, token), agent_steps(server.url), time.monotonic()
+        time.sleep(seconds)
+        after, steps_after, elapsed = room_ticks(server.url, token), agent_steps(server.url), time.monotonic() - started
         with lock:
             sent = sum(started <= t <= started + elapsed for t in updates)
     finally:
         client.disconnect()
         server.stop()
-    turbo = (after["turbo"] - before["turbo"]) / elapsed
-    print(f"turbo room, {args.agents} learning agents: {turbo:,.0f} ticks/s = {turbo * args.agents:,.0f} agent-steps/s")
-    print(f"its updates: {sent / elapsed:.1f} a second; speed-1.0 room beside it: {(after['steady'] - before['steady']) / elapsed:.2f} ticks/s")
+    steady = (after["steady"] - before["steady"]) / elapsed
+    return {
+        "agent_steps": (steps_after - steps_before) / elapsed - steady * agents,
+        "ticks": (after["turbo"] - before["turbo"]) / elapsed,
+        "updates": sent / elapsed,
+        "steady": steady,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--agents", type=int, default=4)
+    parser.add_argument("--worlds", type=int, nargs="+", default=[1, 4, 16, 32])
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--warmup", type=float, default=5.0)
+    args = parser.parse_args()
+    print(f"one turbo room of {args.agents} learning agents beside a speed-1.0 room, {args.seconds:.0f} s each")
+    print(f"{'worlds':>6}  {'agent-steps/s':>13}  {'shown ticks/s':>13}  {'updates/s':>9}  {'speed-1.0 room':>14}")
+    for worlds in args.worlds:
+        row = measure(worlds, args.agents, args.warmup, args.seconds)
+        print(
+            f"{worlds:>6}  {row['agent_steps']:>13,.0f}  {row['ticks']:>13,.0f}  {row['updates']:>9.1f}"
+            f"  {row['steady']:>9.2f} t/s",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ Answer::
                 "members": [user names], "controllers": [user names],
                 "tick_rate": ticks/s measured since the previous request (null on the first),
                 "target_rate": speed x 10 (null in turbo),
+                "worlds": worlds the room trains in (several for a learning room in turbo),
                 "lag_ms": how far the room's next tick is behind its schedule (0 when on time or stopped),
                 "state_bytes": bytes of the room's full Snapshot as JSON,
                 "error": the room_error message that stopped it, or null}],
@@ -79,7 +80,13 @@ def engine_view(engine: Engine, keys: list[str], sizes: dict[str, tuple[float, i
             sizes[key] = (now, size)
         else:
             size = cached[1]
-        out[key] = {"tick": room.tick, "lag_ms": round(lag * 1000.0, 1), "state_bytes": size, "error": room.error}
+        out[key] = {
+            "tick": room.tick,
+            "worlds": room.worlds,
+            "lag_ms": round(lag * 1000.0, 1),
+            "state_bytes": size,
+            "error": room.error,
+        }
     return out
 
 
@@ -109,6 +116,7 @@ def admin_data(svc: Services, figures: AdminFigures) -> dict[str, Any]:
             controllers=sorted((names.get(uid) or _user_name(svc, uid) for uid in room.controllers), key=str.lower),
             tick_rate=rate,
             target_rate=None if speed == "max" else round(float(speed) * 10.0, 2),
+            worlds=seen.get("worlds", 1),
             lag_ms=seen.get("lag_ms", 0.0),
             state_bytes=seen.get("state_bytes"),
             error=seen.get("error"),

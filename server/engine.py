@@ -239,7 +239,33 @@ class Hub(Protocol):
 
     def room_failed(self, key: str, message: str) -> None: ...
 
-    def engine_figures(self, ticks: int, durations: list[float], rooms: list[int], updates: int, nbytes: int) -> None: ...
+    def engine_figures(self, figures: EngineFigures) -> None: ...
+
+
+@dataclass
+class EngineFigures:
+    """What the engine did since it last handed its figures to the event loop."""
+
+    ticks: int = 0
+    """Ticks of all rooms."""
+    agent_steps: int = 0
+    """Agent-steps of all rooms, in every world they train in."""
+    durations: list[float] = field(default_factory=list)
+    """Seconds each cycle spent stepping its due rooms."""
+    cycle_rooms: list[int] = field(default_factory=list)
+    """Rooms each cycle stepped."""
+    updates: int = 0
+    """state_update events encoded."""
+    update_bytes: int = 0
+    """Their bytes."""
+
+    def count_tick(self, room: EngineRoom) -> None:
+        self.ticks += 1
+        self.agent_steps += room.agent_steps_per_tick
+
+    def count_update(self, body: str) -> None:
+        self.updates += 1
+        self.update_bytes += len(body)
 
 
 @dataclass
@@ -262,11 +288,17 @@ class EngineRoom:
     dirty: bool = False
     error: str | None = None
     ticks_this_second: int = 0
+    worlds: int = 1
+    """Worlds the room trains in: several for a learning room in turbo (Settings.turbo_worlds)."""
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def turbo(self) -> bool:
         return self.speed == "max"
+
+    @property
+    def agent_steps_per_tick(self) -> int:
+        return self.worlds * int(self.sim.num_agents)
 
     @property
     def period(self) -> float:
@@ -371,11 +403,7 @@ class Engine:
         self._thread: Any = threading.Thread(target=self._run, name="simrooms-engine", daemon=True)
         self._stopping = False
         self._flush_interval = 1.0 / settings.update_rate
-        self._durations: list[float] = []
-        self._cycle_rooms: list[int] = []
-        self._ticks = 0
-        self._updates = 0
-        self._update_bytes = 0
+        self._figures = EngineFigures()
         self._last_figures = 0.0
         self.thread_ident: int | None = None
 
@@ -437,8 +465,8 @@ class Engine:
         if due:
             started = time.perf_counter()
             self.step_due(due, now)
-            self._durations.append(time.perf_counter() - started)
-            self._cycle_rooms.append(len(due))
+            self._figures.durations.append(time.perf_counter() - started)
+            self._figures.cycle_rooms.append(len(due))
         self._flush(time.monotonic())
         self._hand_figures()
 
@@ -494,7 +522,7 @@ class Engine:
                 continue  # still due: it updates, then steps, on a coming cycle
             try:
                 summary = outcomes[room.key] if room.key in outcomes else room.sim.step()
-                self._ticks += 1
+                self._figures.count_tick(room)
                 room.publish()
                 room.dirty = True
                 if summary is not None:
@@ -587,20 +615,17 @@ class Engine:
         if payload is None:
             return
         body = encode_event("state_update", payload)
-        self._updates += 1
-        self._update_bytes += len(body)
+        self._figures.count_update(body)
         key = room.key
         self.bridge.post(lambda: self.hub.send_room(key, "state_update", body))
 
     def _hand_figures(self) -> None:
         now = time.monotonic()
-        if now - self._last_figures < 0.5 or not (self._ticks or self._durations or self._updates):
+        figures = self._figures
+        if now - self._last_figures < 0.5 or figures == EngineFigures():
             return
-        self._last_figures = now
-        ticks, durations, rooms = self._ticks, self._durations, self._cycle_rooms
-        updates, nbytes = self._updates, self._update_bytes
-        self._ticks, self._durations, self._cycle_rooms, self._updates, self._update_bytes = 0, [], [], 0, 0
-        self.bridge.post(lambda: self.hub.engine_figures(ticks, durations, rooms, updates, nbytes))
+        self._last_figures, self._figures = now, EngineFigures()
+        self.bridge.post(lambda: self.hub.engine_figures(figures))
 
     # --------------------------------------------------------------- commands (engine thread)
 
@@ -633,9 +658,17 @@ class Engine:
         if prefix and name.startswith(prefix):
             sim = FaultyRoom(sim, self.settings.fault_after_ticks)
         room = EngineRoom(key=key, name=name, sim=sim, speed=speed)
+        self._set_worlds(room)
         room.publish()
         self.rooms[key] = room
         return room
+
+    def _set_worlds(self, room: EngineRoom) -> None:
+        """A learning room in turbo trains in `turbo_worlds` copies of its world, else in its own."""
+        set_envs = getattr(room.sim, "set_envs", None)
+        if set_envs is not None:
+            set_envs(self.settings.turbo_worlds if room.turbo else 1)
+        room.worlds = getattr(room.sim, "envs", 1)
 
     def op_delete(self, key: str) -> None:
         room = self.rooms.pop(key, None)
@@ -680,7 +713,7 @@ class Engine:
         except Exception as error:
             self._fail(room, error)
             raise InvalidState(room.error or "The room's step failed.") from None
-        self._ticks += 1
+        self._figures.count_tick(room)
         room.publish()
         room.dirty = True
         if summary is not None:
@@ -701,6 +734,7 @@ class Engine:
         room = self._room(key)
         if room.speed != speed:
             room.speed = speed
+            self._set_worlds(room)
             room.dirty = True
             if room.running:
                 room.next_due = min(room.next_due, first_due(time.monotonic(), room.period))
@@ -725,8 +759,7 @@ class Engine:
         room.members = members
         current = room.last_sent.snapshot(room.name)
         body = encode_event("state_update", dict(current, ts=now_ms(), full=True))
-        self._updates += 1
-        self._update_bytes += len(body)
+        self._figures.count_update(body)
         return _AfterHub(current, lambda: self.hub.join_member(key, sid, body))
 
     def op_set_members(self, key: str, members: int) -> None:

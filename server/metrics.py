@@ -26,6 +26,9 @@ class Metrics:
         self.connections = Gauge("simrooms_connections", "Socket.IO connections to /sim.", registry=r)
         self.rooms = Gauge("simrooms_rooms", "Rooms held, by state.", ["state"], registry=r)
         self.ticks = Counter("simrooms_ticks", "Ticks stepped over all rooms.", registry=r)
+        self.agent_steps = Counter(
+            "simrooms_agent_steps", "Agent-steps over all rooms and every world they train in.", registry=r
+        )
         self.events = Counter(
             "simrooms_events", "Client events handled, by name and outcome (ok or an error code).",
             ["event", "outcome"], registry=r,

@@ -49,7 +49,8 @@ Speed = Annotated[
     SpeedValue | Literal["max"],
     Field(
         description='Ticks per second / 10, from 0.1 to 5.0 (a JSON number), or "max": turbo, as fast '
-        "as the engine allows, shared fairly with the other rooms.",
+        "as the engine allows, shared fairly with the other rooms; a learning room in turbo also trains "
+        "in copies of its world (the server's turbo_worlds), and its members see the first.",
     ),
 ]
 Policy = Literal["learning", "heuristic", "random"]

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from server.engine import Engine, EngineRoom, InvalidState, encode_event
+from server.engine import Engine, EngineFigures, EngineRoom, InvalidState, encode_event
 from server.metrics import Metrics
 from server.protocol import CreateRoom, ProtocolError, Role
 from server.ratelimit import TokenBucket
@@ -405,11 +405,12 @@ class RoomManager:
         self.metrics.room_errors.inc()
         self.room_list_changed()
 
-    def engine_figures(self, ticks: int, durations: list[float], rooms: list[int], updates: int, nbytes: int) -> None:
-        self.metrics.ticks.inc(ticks)
-        for duration in durations:
+    def engine_figures(self, figures: EngineFigures) -> None:
+        self.metrics.ticks.inc(figures.ticks)
+        self.metrics.agent_steps.inc(figures.agent_steps)
+        for duration in figures.durations:
             self.metrics.tick_duration.observe(duration)
-        for count in rooms:
+        for count in figures.cycle_rooms:
             self.metrics.cycle_rooms.observe(count)
-        self.metrics.updates.inc(updates)
-        self.metrics.update_bytes.inc(nbytes)
+        self.metrics.updates.inc(figures.updates)
+        self.metrics.update_bytes.inc(figures.update_bytes)

@@ -65,6 +65,11 @@ class Settings(BaseSettings):
     updates_per_cycle: Annotated[int, Field(ge=1)] = 8
     """Learning updates the engine makes in one cycle at most; rooms whose rollouts fill together
     beyond this wait a cycle or more (their ticks resume on schedule), so no cycle stalls long."""
+    turbo_worlds: Annotated[int, Field(ge=1, le=64)] = 16
+    """Copies of its world a learning room in turbo trains in at once (vectorised PPO: every copy
+    steps each tick on the room's one set of weights, and the room learns from all of them; its
+    members see the first). More copies give more agent-steps a second and fewer ticks of the
+    shown world (bench/turbo.py); 1 trains on the shown world alone."""
     engine_warmup: bool = True
     """Build and step one learning room at start, so that MLX compiles before the first room."""
     login_attempts_per_second: Annotated[float, Field(gt=0)] = 1.0

@@ -418,6 +418,38 @@ def test_a_turbo_room_leaves_other_rooms_their_pace(connect: Callable[..., Clien
     assert fast_ticks > 5 * 10 * seconds, (fast_ticks, seconds)
 
 
+def _agent_steps(server: Server) -> float:
+    text = requests.get(server.url + "/metrics").text
+    return float(re.search(r"^simrooms_agent_steps_total (\S+)$", text, re.M).group(1))  # type: ignore[union-attr]
+
+
+def test_a_learning_room_in_turbo_trains_in_several_worlds(server: Server, connect: Callable[..., Client]) -> None:
+    """In turbo a learning room steps 16 copies of its world a tick (the default turbo_worlds)
+    while its members see one; at an ordinary speed it trains in its own world again."""
+    alice = connect("alice")
+    admin = {"Authorization": f"Bearer {server.token('root')}"}
+    name = make_room(alice, speed="max", policy="learning", agents=2)
+
+    def worlds() -> int:
+        rooms = requests.get(server.url + "/api/admin/rooms", headers=admin).json()["rooms"]
+        return int(next(room["worlds"] for room in rooms if room["name"] == name))
+
+    assert worlds() == 16
+    steps_before = _agent_steps(server)
+    alice.ok("start_game", {"room": name})
+    time.sleep(1.5)
+    ticks = alice.ok("stop_game", {"room": name})["tick"]
+    assert ticks > 20
+    # The engine hands its figures over every half second.
+    alice.wait_for(lambda: _agent_steps(server) - steps_before >= 16 * 2 * ticks, timeout=5)
+    state = alice.ok("get_state", {"room": name})["state"]
+    assert len(state["agents"]) == 2 and len(state["grid"]) == 20 and state["tick"] == ticks
+    assert alice.ok("set_speed", {"room": name, "speed": 1.0})["speed"] == 1.0
+    assert worlds() == 1
+    assert alice.ok("get_state", {"room": name})["state"] == state | {"speed": 1.0}
+    assert alice.ok("step_game", {"room": name})["tick"] == ticks + 1
+
+
 def test_reset_sends_game_ended_and_metrics(connect: Callable[..., Client]) -> None:
     alice = connect("alice")
     name = make_room(alice)

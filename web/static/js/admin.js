@@ -48,7 +48,8 @@ function render(data) {
   } else {
     rooms.replaceChildren(...data.rooms.map((room) => {
       const rate = room.tick_rate === null ? "–" : fmt(room.tick_rate, 1);
-      const target = room.target_rate === null ? "max" : fmt(room.target_rate, 1);
+      const target = room.target_rate !== null ? fmt(room.target_rate, 1)
+        : room.worlds > 1 ? `max (${room.worlds} worlds)` : "max";
       const lagClass = room.lag_ms > 250 ? "lag-bad" : room.lag_ms > 50 ? "lag-warn" : "";
       const state = room.running ? "running" : "stopped";
       return el("tr", { dataset: { room: room.name } },
