@@ -7,6 +7,9 @@ world step and one act call per bucket, and the learning updates of the rooms wh
 filled are batched the same way. Every random draw is the room's own, so a room's run is the
 same alone or beside hundreds of others.
 
+With a BackgroundTrainer, learning updates are computed on the trainer's thread while rooms go
+on stepping here; a room whose rollout is full waits (it is `deferred`) until its update is back.
+
 A learning room may train in several copies of its world at once (`set_envs`; the server does so
 in turbo), as vectorised PPO does: every copy steps each tick, acting on the room's one set of
 weights, and the room learns from all of them. The first copy is the room that people see (its
@@ -26,6 +29,7 @@ import numpy as np
 from agents.learning import LearningConfig, StackedLearner
 from agents.policy import ActOutput, EpisodeFigures, Policy
 from agents.scripted import HeuristicPolicy, RandomPolicy
+from agents.trainer import BackgroundTrainer
 from env import snapshot
 from env.config import NUM_ACTIONS, WorldConfig
 from env.core import BatchedWorld, observation_size
@@ -38,6 +42,9 @@ POLICY_SEED_STREAM = 1
 TRAINING_WORLD_STREAM = 2
 """Episode k of a room's extra world e draws from SeedSequence(s, spawn_key=(2, e, k))."""
 FINISHED_KEPT = 100
+QUEUED_JOBS = 2
+"""Update jobs with the trainer at once (one computing, one ready): more would only make rooms
+wait longer for something else's update before theirs is even prepared."""
 
 
 @dataclass
@@ -136,16 +143,25 @@ class Fleet:
     """Every room of an engine; rooms are named by the int ids `add` hands out."""
 
     def __init__(
-        self, config: WorldConfig | None = None, learning: LearningConfig | None = None, update_budget: int | None = None
+        self,
+        config: WorldConfig | None = None,
+        learning: LearningConfig | None = None,
+        update_budget: int | None = None,
+        trainer: BackgroundTrainer | None = None,
     ) -> None:
-        """`update_budget` caps the learning updates one `step` makes (None: no cap); rooms due
-        to update beyond it are deferred (see `step`), so that rooms whose rollouts fill on the
-        same tick spread their updates over several steps instead of stalling them all."""
+        """`update_budget` caps the learning updates one `step` makes or, with a `trainer`, hands
+        it as one job (None: no cap); rooms due to update beyond it are deferred (see `step`), so
+        that rooms whose rollouts fill on the same tick spread their updates over several steps
+        instead of stalling them all."""
         self.config = config or WorldConfig()
         self.learning = learning or LearningConfig()
         self.update_budget = update_budget
+        self.trainer = trainer
+        self._updating: set[int] = set()
+        """Rooms whose update is with the trainer."""
         self.deferred: list[int] = []
-        """Rooms the last `step` left unstepped, their update put off to a later step."""
+        """Rooms the last `step` left unstepped: their update is put off to a later step, or is
+        with the trainer."""
         self._updates_left = 0
         self._buckets: dict[tuple[int, str, int], _Bucket] = {}
         self._rooms: dict[int, _Room] = {}
@@ -193,6 +209,7 @@ class Fleet:
         The room's world, weights, optimiser and sampling go on unchanged; its rollout starts
         over (what it gathered since its last update is dropped). Rooms of other policies do not
         learn, so they keep their one world."""
+        self._settle(room_id)
         room = self._rooms[room_id]
         old = room.bucket
         if envs < 1:
@@ -215,6 +232,7 @@ class Fleet:
 
     def remove(self, room_id: int) -> None:
         """Forget a room and free its slot."""
+        self._settle(room_id)
         room = self._rooms.pop(room_id)
         room.bucket.release(room.row)
 
@@ -244,19 +262,49 @@ class Fleet:
         """Advance each room by one tick, all of one bucket in one world step and one act call.
 
         Returns the summaries of the episodes that these ticks ended, by room id; those rooms
-        have begun their next episode. Learning rooms due to update beyond `update_budget` do
-        not step: they are listed in `deferred` and update first on a later step (in the order
-        given, so put the longest waiting first). A room's run does not depend on when it steps.
+        have begun their next episode. Learning rooms due to update do not step when the update
+        is beyond `update_budget` or goes to the trainer: they are listed in `deferred` and
+        update first (in the order given, so put the longest waiting first), stepping on a later
+        step once their update is done. A room's run does not depend on when it steps.
         """
-        room_ids = list(room_ids)
+        self._take_finished(wait=False)
+        return self._step(list(room_ids), self.update_budget, background=self.trainer is not None)
+
+    def step_one(self, room_id: int) -> EpisodeSummary | None:
+        """Advance one room by one tick now: an update it is due, or has with the trainer, is
+        made first. Returns the summary of the episode this tick ended, if any."""
+        self._settle(room_id)
+        return self._step([room_id], None, background=False).get(room_id)
+
+    def _step(self, room_ids: list[int], budget: int | None, background: bool) -> dict[int, EpisodeSummary]:
         if len(set(room_ids)) != len(room_ids):
             raise ValueError(f"A room steps once per step; {room_ids} names one twice.")
         ended: dict[int, EpisodeSummary] = {}
         self.deferred = []
-        self._updates_left = self.update_budget if self.update_budget is not None else len(self._rooms)
+        self._updates_left = budget if budget is not None else len(self._rooms)
         for bucket, ids in self._by_bucket(room_ids):
-            ended.update(self._step_bucket(bucket, ids))
+            ended.update(self._step_bucket(bucket, ids, background))
         return ended
+
+    def _take_finished(self, wait: bool) -> None:
+        """Apply the updates the trainer has finished; with `wait`, every one it holds."""
+        if self.trainer is None:
+            return
+        errors = []
+        for rooms, learner, job, result in self.trainer.finished(wait):
+            self._updating.difference_update(rooms)
+            if isinstance(result, BaseException):
+                learner.abandon(job)  # the rooms stay due: their update is tried again, alike
+                errors.append(result)
+            else:
+                learner.apply(result)
+        if errors:
+            raise errors[0]
+
+    def _settle(self, room_id: int) -> None:
+        """Wait for the room's update, if the trainer has it, and apply it."""
+        if room_id in self._updating:
+            self._take_finished(wait=True)
 
     def _by_bucket(self, room_ids: Iterable[int]) -> list[tuple[_Bucket, list[int]]]:
         """`room_ids` grouped by bucket, each group in the order given."""
@@ -266,28 +314,41 @@ class Fleet:
             groups.setdefault(id(bucket), (bucket, []))[1].append(room_id)
         return list(groups.values())
 
-    def _update_within_budget(self, bucket: _Bucket, ids: list[int]) -> list[int]:
+    def _update_within_budget(self, bucket: _Bucket, ids: list[int], background: bool) -> list[int]:
         """Update the rooms of `ids` whose rollouts are full, as many as the step's budget
-        allows; the ids that may step now (the others are deferred)."""
-        assert bucket.learner is not None
+        allows, here or (`background`) by handing them to the trainer; the ids that may step
+        now (the others are deferred)."""
+        learner = bucket.learner
+        assert learner is not None
         rooms = [self._rooms[i] for i in ids]
-        full = bucket.learner.full(np.array([room.row for room in rooms], dtype=np.int64))
+        full = learner.full(np.array([room.row for room in rooms], dtype=np.int64))
         waiting = [i for i, is_full in zip(ids, full, strict=True) if is_full]
         allowed = max(self._updates_left, 0)
-        chosen, deferred = waiting[:allowed], waiting[allowed:]
+        if background:
+            assert self.trainer is not None
+            fresh = [i for i in waiting if i not in self._updating]
+            chosen = fresh[:allowed] if self.trainer.outstanding < QUEUED_JOBS else []
+            deferred = waiting
+        else:
+            chosen, deferred = waiting[:allowed], waiting[allowed:]
         if chosen:
             picked = [self._rooms[i] for i in chosen]
-            bucket.learner.update(
-                np.array([room.row for room in picked], dtype=np.int64), np.stack([room.observations for room in picked])
-            )
+            rows = np.array([room.row for room in picked], dtype=np.int64)
+            next_observations = np.stack([room.observations for room in picked])
+            if background:
+                assert self.trainer is not None
+                self.trainer.submit(chosen, learner, learner.prepare(rows, next_observations))
+                self._updating.update(chosen)
+            else:
+                learner.update(rows, next_observations)
             self._updates_left -= len(chosen)
         self.deferred.extend(deferred)
         skipped = set(deferred)
         return [i for i in ids if i not in skipped]
 
-    def _step_bucket(self, bucket: _Bucket, ids: list[int]) -> dict[int, EpisodeSummary]:
+    def _step_bucket(self, bucket: _Bucket, ids: list[int], background: bool) -> dict[int, EpisodeSummary]:
         if bucket.learner is not None:
-            ids = self._update_within_budget(bucket, ids)
+            ids = self._update_within_budget(bucket, ids, background)
             if not ids:
                 return {}
         rooms = [self._rooms[i] for i in ids]
@@ -334,6 +395,7 @@ class Fleet:
 
     def reset(self, room_id: int) -> EpisodeSummary:
         """End the room's episode now and begin the next one of its seed sequence."""
+        self._settle(room_id)
         room = self._rooms[room_id]
         if room.bucket.learner is not None:
             room.bucket.learner.end_episode(room.row)
@@ -412,6 +474,7 @@ class Fleet:
 
     def state_digest_bytes(self, room_id: int) -> bytes:
         """The room's world and, for learning rooms, its weights: equal bytes, equal states."""
+        self._settle(room_id)
         room = self._rooms[room_id]
         digest = snapshot.state_digest_bytes(room.bucket.world, room.slot)
         learner = room.bucket.learner
@@ -419,5 +482,6 @@ class Fleet:
 
     def learner_of(self, room_id: int) -> tuple[StackedLearner, int] | None:
         """The learner holding a learning room's weights, and the room's row in it."""
+        self._settle(room_id)
         room = self._rooms[room_id]
         return (room.bucket.learner, room.row) if room.bucket.learner is not None else None

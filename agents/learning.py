@@ -13,6 +13,7 @@ of its weights, its seed and how many times it has acted.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -126,6 +127,47 @@ def _make_train_step(config: LearningConfig) -> Any:
         return new_params, new_m1, new_m2, step, figures
 
     return train_step
+
+
+@dataclass
+class UpdateJob:
+    """What an update of some rooms needs, copied out of the learner (see StackedLearner.prepare).
+    Arrays are over the rooms padded to a power of two; `rooms` are the real ones."""
+
+    rooms: np.ndarray
+    rows: np.ndarray
+    """Weight groups of the padded rooms."""
+    params: Params
+    moment1: Params
+    moment2: Params
+    steps: mx.array
+    next_observations: np.ndarray
+    observations: np.ndarray
+    masks: np.ndarray
+    actions: np.ndarray
+    log_probs: np.ndarray
+    values: np.ndarray
+    rewards: np.ndarray
+    dones: np.ndarray
+    orders: list[np.ndarray]
+    """Per epoch, each room's shuffled sample order."""
+    shuffle_states: list[Mapping[str, Any]]
+    """Each room's shuffler state before the orders were drawn."""
+
+
+@dataclass
+class UpdateResult:
+    """A computed update: the new weights of `rows` (the rooms' groups) and the rooms' figures."""
+
+    rooms: np.ndarray
+    rows: np.ndarray
+    params: Params
+    moment1: Params
+    moment2: Params
+    steps: mx.array
+    figures: np.ndarray
+    """(4, rooms): mean policy loss, value loss, entropy and approximate KL."""
+    mean_returns: np.ndarray
 
 
 _ROOM_ARRAYS = (
@@ -384,11 +426,11 @@ class StackedLearner:
 
     # -------------------------------------------------------------- learning
 
-    def _advantages(self, rooms: np.ndarray, next_values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _advantages(self, job: UpdateJob, next_values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Generalised advantage estimates and returns (rooms, ticks, agents), newest tick first."""
         gamma, lam, ticks = self.config.gamma, self.config.gae_lambda, self.config.rollout_ticks
-        rewards, values = self.rewards[rooms], self.values[rooms]
-        carries = np.repeat(~self.dones[rooms], self.num_agents, axis=2).astype(np.float32)
+        rewards, values = job.rewards, job.values
+        carries = np.repeat(~job.dones, self.num_agents, axis=2).astype(np.float32)
         advantages = np.zeros_like(rewards)
         running = np.zeros(rewards[:, 0].shape, dtype=np.float32)
         for t in reversed(range(ticks)):
@@ -415,6 +457,12 @@ class StackedLearner:
     def update(self, rooms: np.ndarray, next_observations: np.ndarray) -> None:
         """One PPO update of each of `rooms` on its full rollout, all in the same MLX calls;
         `next_observations` (rooms, agents, obs) are what each room acts on next."""
+        self.apply(self.compute(self.prepare(rooms, next_observations)))
+
+    def prepare(self, rooms: np.ndarray, next_observations: np.ndarray) -> UpdateJob:
+        """The update of `rooms` (see `update`), taken out of the learner so that `compute` may
+        run on another thread while the learner acts for other rooms. `rooms` must not act, and
+        nothing may change their weights, until `apply` has taken the result."""
         self._settle()
         count = len(rooms)
         pad = np.zeros(_padded(count) - count, dtype=np.int64)
@@ -423,30 +471,58 @@ class StackedLearner:
         params = self._gather(self.params, rows)
         moment1, moment2 = self._gather(self.moment1, rows), self._gather(self.moment2, rows)
         steps = mx.take(self.adam_steps, mx.array(rows))
-        grouped_values = self._values_fn(
-            params, self._grouped(np.concatenate([next_observations, next_observations[pad]]))
+        mx.eval(params, moment1, moment2, steps)
+        samples = self.config.rollout_ticks * (self.agents if self.config.shared else self.envs)
+        shuffle_states = [self._shuffler(room).bit_generator.state for room in rooms]
+        # Each room shuffles with its own generator; a room's groups share its order.
+        orders = [
+            np.stack([self._shuffler(room).permutation(samples) for room in rooms] + [np.arange(samples)] * len(pad))
+            for _ in range(self.config.epochs)
+        ]
+        return UpdateJob(
+            rooms=np.array(rooms, dtype=np.int64),
+            rows=rows,
+            params=params,
+            moment1=moment1,
+            moment2=moment2,
+            steps=steps,
+            next_observations=np.concatenate([next_observations, next_observations[pad]]),
+            observations=self.observations[padded_rooms],
+            masks=self.masks[padded_rooms],
+            actions=self.actions[padded_rooms],
+            log_probs=self.log_probs[padded_rooms],
+            values=self.values[padded_rooms],
+            rewards=self.rewards[padded_rooms],
+            dones=self.dones[padded_rooms],
+            orders=orders,
+            shuffle_states=shuffle_states,
         )
-        advantages, returns = self._advantages(
-            padded_rooms, self._ungrouped(grouped_values, len(padded_rooms))
-        )
+
+    def abandon(self, job: UpdateJob) -> None:
+        """Forget a prepared update that will not be applied: its rooms' shufflers go back to
+        where they were, so that preparing it again gives the same update."""
+        for room, state in zip(job.rooms, job.shuffle_states, strict=True):
+            self._shuffler(room).bit_generator.state = state
+
+    def compute(self, job: UpdateJob) -> UpdateResult:
+        """Run a prepared update: pure, on any one thread at a time."""
+        padded = len(job.next_observations)
+        grouped_values = self._values_fn(job.params, self._grouped(job.next_observations))
+        advantages, returns = self._advantages(job, self._ungrouped(grouped_values, padded))
         data = {
-            "observations": self._by_group(self.observations[padded_rooms]),
-            "masks": self._by_group(self.masks[padded_rooms]),
-            "actions": self._by_group(self.actions[padded_rooms]),
-            "log_probs": self._by_group(self.log_probs[padded_rooms]),
+            "observations": self._by_group(job.observations),
+            "masks": self._by_group(job.masks),
+            "actions": self._by_group(job.actions),
+            "log_probs": self._by_group(job.log_probs),
             "advantages": self._by_group(advantages),
             "returns": self._by_group(returns),
         }
         samples = data["actions"].shape[1]
         size = samples // self.config.minibatches
+        params, moment1, moment2, steps = job.params, job.moment1, job.moment2, job.steps
         figures = []
-        for _ in range(self.config.epochs):
-            # Each room shuffles with its own generator; a room's groups share its order.
-            orders = np.stack(
-                [self._shuffler(room).permutation(samples) for room in rooms]
-                + [np.arange(samples)] * len(pad)
-            )
-            orders = np.repeat(orders, self.groups, axis=0)
+        for epoch_orders in job.orders:
+            orders = np.repeat(epoch_orders, self.groups, axis=0)
             groups = np.arange(len(orders))[:, None]
             for start in range(0, samples, size):
                 index = orders[:, start : start + size]
@@ -456,25 +532,33 @@ class StackedLearner:
                     params, moment1, moment2, steps, batch
                 )
                 figures.append(step_figures)
-        kept = mx.array(rows[: count * self.groups])
-        for tree, new in ((self.params, params), (self.moment1, moment1), (self.moment2, moment2)):
-            for name in tree:
-                tree[name][kept] = new[name][: count * self.groups]
-        self.adam_steps[kept] = steps[: count * self.groups]
-        mx.eval(self.params, self.moment1, self.moment2, self.adam_steps)
+        kept = len(job.rooms) * self.groups
+        params, moment1, moment2 = ({name: value[:kept] for name, value in tree.items()} for tree in (params, moment1, moment2))
+        steps = steps[:kept]
+        mean_figures = mx.stack(figures).mean(axis=0)[:, :kept]
+        mx.eval(params, moment1, moment2, steps, mean_figures)
+        per_room = np.array(mean_figures).reshape(4, len(job.rooms), self.groups).mean(axis=2)
+        return UpdateResult(
+            job.rooms, job.rows[:kept], params, moment1, moment2, steps, per_room, returns[: len(job.rooms)].mean(axis=(1, 2))
+        )
 
-        per_group = np.array(mx.stack(figures).mean(axis=0))[:, : count * self.groups]
-        per_room = per_group.reshape(4, count, self.groups).mean(axis=2)
-        mean_returns = returns[:count].mean(axis=(1, 2))
-        for i, room in enumerate(rooms):
+    def apply(self, result: UpdateResult) -> None:
+        """Take a computed update's weights and figures into the learner."""
+        kept = mx.array(result.rows)
+        for tree, new in ((self.params, result.params), (self.moment1, result.moment1), (self.moment2, result.moment2)):
+            for name in tree:
+                tree[name][kept] = new[name]
+        self.adam_steps[kept] = result.steps
+        mx.eval(self.params, self.moment1, self.moment2, self.adam_steps)
+        for i, room in enumerate(result.rooms):
             room_figures = self.figures[room]
             room_figures.updates += 1
-            room_figures.policy_loss.append(float(per_room[0, i]))
-            room_figures.value_loss.append(float(per_room[1, i]))
-            room_figures.entropy.append(float(per_room[2, i]))
-            room_figures.approx_kl.append(float(per_room[3, i]))
-            room_figures.mean_return.append(float(mean_returns[i]))
-        self.filled[rooms] = 0
+            room_figures.policy_loss.append(float(result.figures[0, i]))
+            room_figures.value_loss.append(float(result.figures[1, i]))
+            room_figures.entropy.append(float(result.figures[2, i]))
+            room_figures.approx_kl.append(float(result.figures[3, i]))
+            room_figures.mean_return.append(float(result.mean_returns[i]))
+        self.filled[result.rooms] = 0
 
     def _shuffler(self, room: int) -> np.random.Generator:
         shuffler = self.shufflers[room]

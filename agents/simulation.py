@@ -101,7 +101,7 @@ class RoomSimulation:
         Returns the summary of the episode that this tick ended, if any; the next episode has
         then already begun.
         """
-        return self.fleet.step([self.room]).get(self.room)
+        return self.fleet.step_one(self.room)
 
     def reset(self) -> EpisodeSummary:
         """End the current episode now and start the next one of the room's seed sequence."""

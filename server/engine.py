@@ -39,8 +39,8 @@ T = TypeVar("T")
 TICKS_PER_SPEED = 10.0
 MAX_BACKLOG_SECONDS = 3.0
 """A room that falls behind its schedule catches up; one further behind than this drops the
-backlog instead. Rooms whose rollouts fill together wait for their learning updates a few per
-cycle (updates_per_cycle): at 500 rooms a wave of 56 left the last of them 1.2 s behind."""
+backlog instead. Rooms whose rollouts fill together wait for their learning updates, computed
+updates_per_cycle rooms at a time on the trainer thread."""
 IDLE_WAKEUP = 0.5
 PHASE_GRID = 0.1
 """A room that starts (or restarts its schedule) takes its first tick at the next multiple of
@@ -290,6 +290,9 @@ class EngineRoom:
     ticks_this_second: int = 0
     worlds: int = 1
     """Worlds the room trains in: several for a learning room in turbo (Settings.turbo_worlds)."""
+    waiting: bool = False
+    """Due, but waiting for its learning update from the trainer thread, which wakes the engine
+    when an update is done: the engine does not wake for it before."""
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -396,6 +399,8 @@ class Engine:
         self._sim_factory = sim_factory
         self._fleet: Any = None
         """The agents.fleet.Fleet holding every room; made on the engine thread, with MLX."""
+        self._trainer: Any = None
+        """The fleet's agents.trainer.BackgroundTrainer: learning updates on an OS thread of their own."""
         threading, queue = real_modules()
         self._commands: Any = queue.SimpleQueue()
         self._empty: type[Exception] = queue.Empty
@@ -416,9 +421,15 @@ class Engine:
 
     def stop(self, timeout: float = 5.0) -> None:
         self._stopping = True
-        self._commands.put((lambda: None, (), None))
+        self._wake()
         if self._thread.is_alive():
             self._thread.join(timeout)
+        if self._trainer is not None:
+            self._trainer.close(timeout)
+
+    def _wake(self) -> None:
+        """Make the engine run a cycle now (from any thread)."""
+        self._commands.put((lambda: None, (), None))
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> Future:
         future = Future(self.bridge)
@@ -489,7 +500,7 @@ class Engine:
         wake = time.monotonic() + IDLE_WAKEUP
         turbo = False
         for room in self.rooms.values():
-            if room.running:
+            if room.running and not room.waiting:
                 wake = min(wake, room.next_due)
                 turbo = turbo or room.turbo
             if room.dirty and room.members:
@@ -518,8 +529,9 @@ class Engine:
             except Exception:
                 log.exception("A batched step of %d rooms raised; stepping them one by one", len(batched))
         for room in due:
-            if room.key in waiting:
-                continue  # still due: it updates, then steps, on a coming cycle
+            room.waiting = room.key in waiting
+            if room.waiting:
+                continue  # still due: it steps once its update is done
             try:
                 summary = outcomes[room.key] if room.key in outcomes else room.sim.step()
                 self._figures.count_tick(room)
@@ -647,9 +659,11 @@ class Engine:
             return self._sim_factory(agents, policy, seed)
         from agents.fleet import Fleet
         from agents.simulation import RoomSimulation
+        from agents.trainer import BackgroundTrainer
 
         if self._fleet is None:
-            self._fleet = Fleet(update_budget=self.settings.updates_per_cycle)
+            self._trainer = BackgroundTrainer(self._wake, *real_modules())
+            self._fleet = Fleet(update_budget=self.settings.updates_per_cycle, trainer=self._trainer)
         return RoomSimulation(agents, policy, seed, fleet=self._fleet)
 
     def op_create(self, key: str, name: str, agents: int, policy: str, seed: int | None, speed: float | str) -> EngineRoom:

@@ -63,8 +63,9 @@ class Settings(BaseSettings):
     ping_interval: Annotated[float, Field(gt=0)] = 25.0
     ping_timeout: Annotated[float, Field(gt=0)] = 20.0
     updates_per_cycle: Annotated[int, Field(ge=1)] = 8
-    """Learning updates the engine makes in one cycle at most; rooms whose rollouts fill together
-    beyond this wait a cycle or more (their ticks resume on schedule), so no cycle stalls long."""
+    """Rooms in one learning update at most (one batched MLX job on the trainer thread, which
+    holds two jobs at a time); rooms whose rollouts fill together beyond this wait for a later
+    job, and rooms waiting for their update do not step (their ticks resume on schedule)."""
     turbo_worlds: Annotated[int, Field(ge=1, le=64)] = 16
     """Copies of its world a learning room in turbo trains in at once (vectorised PPO: every copy
     steps each tick on the room's one set of weights, and the room learns from all of them; its

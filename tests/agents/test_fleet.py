@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 
 from agents.fleet import Fleet
-from agents.learning import LearningConfig
+from agents.learning import LearningConfig, StackedLearner
+from agents.trainer import BackgroundTrainer
 
 FAST_LEARNING = LearningConfig(rollout_ticks=16, minibatches=2)
 
 
-def _run_alone(agents: int, policy: str, seed: int, ticks: int, learning: LearningConfig) -> tuple[bytes, dict]:
+def _run_alone(
+    agents: int, policy: str, seed: int, ticks: int, learning: LearningConfig, envs: int = 1
+) -> tuple[bytes, dict]:
     fleet = Fleet(learning=learning)
     room = fleet.add(agents, policy, seed)
+    fleet.set_envs(room, envs)
     for _ in range(ticks):
         fleet.step([room])
     return fleet.state_digest_bytes(room), fleet.snapshot(room)
@@ -166,3 +172,73 @@ def test_rooms_that_do_not_learn_keep_one_world() -> None:
     assert fleet.envs(room) == 1
     with pytest.raises(ValueError, match="at least one world, not 0"):
         fleet.set_envs(room, 0)
+
+
+def _step_until(fleet: Fleet, rooms: list[int], ticks: int) -> int:
+    """Step the rooms until each has `ticks` ticks; how many times a room was deferred."""
+    deferrals = 0
+    while due := [room for room in rooms if fleet.tick(room) < ticks]:
+        fleet.step(due)
+        deferrals += len(fleet.deferred)
+        if len(fleet.deferred) == len(due):
+            time.sleep(0.001)  # every room waits for the trainer
+    return deferrals
+
+
+def test_updates_on_the_trainer_thread_leave_each_room_as_it_runs_alone() -> None:
+    ticks, seeds, worlds = 40, [31, 32, 33, 34, 35], [2, 1, 1, 3, 1]
+    trainer = BackgroundTrainer()
+    try:
+        fleet = Fleet(learning=FAST_LEARNING, update_budget=2, trainer=trainer)
+        rooms = [fleet.add(4, "learning", seed) for seed in seeds]
+        for room, envs in zip(rooms, worlds, strict=True):
+            fleet.set_envs(room, envs)
+        assert _step_until(fleet, rooms, ticks) > 0, "rooms wait for their updates from the trainer"
+        for room, seed, envs in zip(rooms, seeds, worlds, strict=True):
+            expected = _run_alone(4, "learning", seed, ticks, FAST_LEARNING, envs)
+            assert fleet.state_digest_bytes(room) == expected[0]
+            assert fleet.snapshot(room) == expected[1]
+    finally:
+        trainer.close()
+
+
+def test_a_room_waits_for_its_update_before_it_is_reset_moved_or_removed() -> None:
+    trainer = BackgroundTrainer()
+    try:
+        fleet = Fleet(learning=FAST_LEARNING, trainer=trainer)
+        room, other = fleet.add(2, "learning", 1), fleet.add(2, "learning", 2)
+        _step_until(fleet, [room, other], FAST_LEARNING.rollout_ticks)
+        fleet.step([room, other])
+        assert set(fleet.deferred) == {room, other}, "both rollouts are full: both go to the trainer"
+        fleet.reset(room)
+        learner, row = fleet.learner_of(room) or (None, 0)
+        assert learner is not None and learner.filled[row] == 0 and learner.figures[row].updates == 0
+        assert fleet.totals(room).finished[-1].metrics["updates"] == 1, "the update counts in the episode it ends"
+        assert fleet.step_one(other) is None and fleet.tick(other) == FAST_LEARNING.rollout_ticks + 1
+        fleet.remove(room)
+        assert trainer.outstanding == 0
+    finally:
+        trainer.close()
+
+
+def test_an_update_that_fails_on_the_trainer_raises_here_and_is_tried_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    trainer = BackgroundTrainer()
+    try:
+        fleet = Fleet(learning=FAST_LEARNING, trainer=trainer)
+        room = fleet.add(2, "learning", 1)
+        _step_until(fleet, [room], FAST_LEARNING.rollout_ticks)
+        compute = StackedLearner.compute
+
+        def broken(self: StackedLearner, job: object) -> None:
+            raise RuntimeError("out of memory")
+
+        monkeypatch.setattr(StackedLearner, "compute", broken)
+        fleet.step([room])
+        with pytest.raises(RuntimeError, match="out of memory"):
+            while True:
+                fleet.step([room])
+        monkeypatch.setattr(StackedLearner, "compute", compute)
+        _step_until(fleet, [room], FAST_LEARNING.rollout_ticks + 1)
+        assert fleet.state_digest_bytes(room) == _run_alone(2, "learning", 1, FAST_LEARNING.rollout_ticks + 1, FAST_LEARNING)[0]
+    finally:
+        trainer.close()
