@@ -47,6 +47,10 @@ class LearningConfig:
     """GAE's lambda: the bias-variance trade-off of the advantage estimate."""
     rollout_ticks: int = 128
     """Ticks gathered between two updates."""
+    stagger_rollouts: bool = True
+    """A new room leaves its first 0 to rollout_ticks - 1 ticks (drawn from its seed) out of its
+    rollouts, so that rooms started together fill them, and wait for their updates, on different
+    ticks; else every room updates at multiples of rollout_ticks of its own."""
     epochs: int = 2
     """Passes over a rollout per update."""
     minibatches: int = 4
@@ -181,6 +185,7 @@ _ROOM_ARRAYS = (
     "filled",
     "acted",
     "noise_keys",
+    "unrecorded",
 )
 """The per-room numpy state, each with rooms on its first axis."""
 
@@ -240,6 +245,8 @@ class StackedLearner:
         self.acted = np.zeros(0, dtype=np.int64)
         """How many times each room has acted: the counter its sampling noise is drawn at."""
         self.noise_keys = np.zeros(0, dtype=np.uint64)
+        self.unrecorded = np.zeros(0, dtype=np.int64)
+        """Ticks each room has yet to leave out of its rollouts (see LearningConfig.stagger_rollouts)."""
         self.shufflers: list[np.random.Generator | None] = []
         self.figures: list[EpisodeFigures] = []
         self._act_fn = mx.compile(_act)
@@ -277,7 +284,7 @@ class StackedLearner:
         if not self._free:
             self._grow(max(1, 2 * self.capacity))
         room = self._free.pop()
-        init_seed, shuffle_seed, noise_seed = seed.spawn(3)
+        init_seed, shuffle_seed, noise_seed, phase_seed = seed.spawn(4)
         fresh = init_params(
             np.random.Generator(np.random.PCG64(init_seed)),
             self.groups,
@@ -288,6 +295,8 @@ class StackedLearner:
         self._pending[room] = fresh
         self.shufflers[room] = np.random.Generator(np.random.PCG64(shuffle_seed))
         self.noise_keys[room] = noise_seed.generate_state(1, np.uint64)[0]
+        phase = int(phase_seed.generate_state(1, np.uint64)[0] % np.uint64(self.config.rollout_ticks))
+        self.unrecorded[room] = phase if self.config.stagger_rollouts else 0
         self.acted[room] = 0
         self.filled[room] = 0
         self.figures[room] = EpisodeFigures()
@@ -306,6 +315,7 @@ class StackedLearner:
         self.set_room_arrays(room, other.room_arrays(other_room))
         self.acted[room] = other.acted[other_room]
         self.noise_keys[room] = other.noise_keys[other_room]
+        self.unrecorded[room] = other.unrecorded[other_room]
         self.shufflers[room] = other._shuffler(other_room)
         self.filled[room] = 0
         self.figures[room] = other.figures[other_room]
@@ -413,7 +423,9 @@ class StackedLearner:
         row = self.filled[rooms]
         self.rewards[rooms, row] = rewards
         self.dones[rooms, row] = np.reshape(episode_over, (len(rooms), self.envs))
-        self.filled[rooms] += 1
+        left_out = self.unrecorded[rooms] > 0
+        self.unrecorded[rooms] -= left_out
+        self.filled[rooms] += ~left_out
 
     def end_episode(self, room: int, env: int = 0) -> None:
         """The episode in world `env` of `room` was cut short after its last recorded tick (a reset)."""
@@ -598,6 +610,7 @@ class StackedLearner:
             "num_agents": self.num_agents,
             "acted": int(self.acted[room]),
             "noise_key": str(int(self.noise_keys[room])),
+            "unrecorded": int(self.unrecorded[room]),
             "shuffle_state": self._shuffler(room).bit_generator.state,
         }
 
@@ -606,6 +619,7 @@ class StackedLearner:
         self.set_room_arrays(room, arrays)
         self.acted[room] = int(facts["acted"])
         self.noise_keys[room] = np.uint64(int(facts["noise_key"]))
+        self.unrecorded[room] = int(facts["unrecorded"])
         self._shuffler(room).bit_generator.state = facts["shuffle_state"]
 
     def digest(self, room: int) -> bytes:

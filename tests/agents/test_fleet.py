@@ -12,6 +12,8 @@ from agents.learning import LearningConfig, StackedLearner
 from agents.trainer import BackgroundTrainer
 
 FAST_LEARNING = LearningConfig(rollout_ticks=16, minibatches=2)
+ALIGNED = LearningConfig(rollout_ticks=16, minibatches=2, stagger_rollouts=False)
+"""Every room fills its rollouts at multiples of 16 ticks."""
 
 
 def _run_alone(
@@ -89,7 +91,7 @@ def test_unknown_policy_and_a_room_twice_in_one_step_are_refused() -> None:
 def test_an_update_budget_defers_rooms_without_changing_their_runs() -> None:
     """Rooms whose rollouts fill on one tick update a few per step; the others wait a step."""
     ticks, seeds = 40, [11, 12, 13, 14, 15]
-    fleet = Fleet(learning=FAST_LEARNING, update_budget=2)
+    fleet = Fleet(learning=ALIGNED, update_budget=2)
     rooms = [fleet.add(4, "learning", seed) for seed in seeds]
     deferrals = 0
     while any(fleet.tick(room) < ticks for room in rooms):
@@ -99,7 +101,7 @@ def test_an_update_budget_defers_rooms_without_changing_their_runs() -> None:
         deferrals += len(fleet.deferred)
     assert deferrals > 0, "five rooms filling together with a budget of 2 must wait"
     for room, seed in zip(rooms, seeds, strict=True):
-        assert fleet.state_digest_bytes(room) == _run_alone(4, "learning", seed, ticks, FAST_LEARNING)[0]
+        assert fleet.state_digest_bytes(room) == _run_alone(4, "learning", seed, ticks, ALIGNED)[0]
 
 
 def _weights(fleet: Fleet, room: int) -> bytes:
@@ -109,7 +111,7 @@ def _weights(fleet: Fleet, room: int) -> bytes:
 
 
 def test_a_room_training_in_several_worlds_keeps_its_world_and_weights() -> None:
-    fleet = Fleet(learning=FAST_LEARNING)
+    fleet = Fleet(learning=ALIGNED)
     room = fleet.add(3, "learning", 5)
     for _ in range(20):
         fleet.step([room])
@@ -127,9 +129,9 @@ def test_a_room_training_in_several_worlds_keeps_its_world_and_weights() -> None
     grids = fleet._rooms[room].bucket.world.grid[fleet._rooms[room].slots]
     assert len({grid.tobytes() for grid in grids}) == 4, "each world lays its own episode"
 
-    for _ in range(FAST_LEARNING.rollout_ticks + 1):
+    for _ in range(ALIGNED.rollout_ticks + 1):
         fleet.step([room])
-    assert fleet.tick(room) == 20 + FAST_LEARNING.rollout_ticks + 1
+    assert fleet.tick(room) == 20 + ALIGNED.rollout_ticks + 1
     assert _weights(fleet, room) != weights, "a full rollout of four worlds updates the weights"
     assert learner.figures[row].updates == updates + 1
 
@@ -137,7 +139,7 @@ def test_a_room_training_in_several_worlds_keeps_its_world_and_weights() -> None
     fleet.set_envs(room, 1)
     assert fleet.envs(room) == 1 and fleet.snapshot(room) == shown
     fleet.step([room])
-    assert fleet.tick(room) == 20 + FAST_LEARNING.rollout_ticks + 2
+    assert fleet.tick(room) == 20 + ALIGNED.rollout_ticks + 2
 
 
 def test_a_room_in_several_worlds_runs_the_same_alone_or_among_others() -> None:
@@ -205,16 +207,16 @@ def test_updates_on_the_trainer_thread_leave_each_room_as_it_runs_alone() -> Non
 def test_a_room_waits_for_its_update_before_it_is_reset_moved_or_removed() -> None:
     trainer = BackgroundTrainer()
     try:
-        fleet = Fleet(learning=FAST_LEARNING, trainer=trainer)
+        fleet = Fleet(learning=ALIGNED, trainer=trainer)
         room, other = fleet.add(2, "learning", 1), fleet.add(2, "learning", 2)
-        _step_until(fleet, [room, other], FAST_LEARNING.rollout_ticks)
+        _step_until(fleet, [room, other], ALIGNED.rollout_ticks)
         fleet.step([room, other])
         assert set(fleet.deferred) == {room, other}, "both rollouts are full: both go to the trainer"
         fleet.reset(room)
         learner, row = fleet.learner_of(room) or (None, 0)
         assert learner is not None and learner.filled[row] == 0 and learner.figures[row].updates == 0
         assert fleet.totals(room).finished[-1].metrics["updates"] == 1, "the update counts in the episode it ends"
-        assert fleet.step_one(other) is None and fleet.tick(other) == FAST_LEARNING.rollout_ticks + 1
+        assert fleet.step_one(other) is None and fleet.tick(other) == ALIGNED.rollout_ticks + 1
         fleet.remove(room)
         assert trainer.outstanding == 0
     finally:
@@ -224,9 +226,9 @@ def test_a_room_waits_for_its_update_before_it_is_reset_moved_or_removed() -> No
 def test_an_update_that_fails_on_the_trainer_raises_here_and_is_tried_again(monkeypatch: pytest.MonkeyPatch) -> None:
     trainer = BackgroundTrainer()
     try:
-        fleet = Fleet(learning=FAST_LEARNING, trainer=trainer)
+        fleet = Fleet(learning=ALIGNED, trainer=trainer)
         room = fleet.add(2, "learning", 1)
-        _step_until(fleet, [room], FAST_LEARNING.rollout_ticks)
+        _step_until(fleet, [room], ALIGNED.rollout_ticks)
         compute = StackedLearner.compute
 
         def broken(self: StackedLearner, job: object) -> None:
@@ -238,7 +240,23 @@ def test_an_update_that_fails_on_the_trainer_raises_here_and_is_tried_again(monk
             while True:
                 fleet.step([room])
         monkeypatch.setattr(StackedLearner, "compute", compute)
-        _step_until(fleet, [room], FAST_LEARNING.rollout_ticks + 1)
-        assert fleet.state_digest_bytes(room) == _run_alone(2, "learning", 1, FAST_LEARNING.rollout_ticks + 1, FAST_LEARNING)[0]
+        _step_until(fleet, [room], ALIGNED.rollout_ticks + 1)
+        assert fleet.state_digest_bytes(room) == _run_alone(2, "learning", 1, ALIGNED.rollout_ticks + 1, ALIGNED)[0]
     finally:
         trainer.close()
+
+
+def test_rooms_started_together_fill_their_rollouts_on_different_ticks() -> None:
+    fleet = Fleet(learning=FAST_LEARNING)
+    rooms = [fleet.add(2, "learning", seed) for seed in range(40)]
+    filled_on: dict[int, int] = {}
+    for tick in range(1, 2 * FAST_LEARNING.rollout_ticks):
+        fleet.step([room for room in rooms if room not in filled_on])
+        for room in rooms:
+            learner, row = fleet.learner_of(room) or (None, 0)
+            assert learner is not None
+            if room not in filled_on and learner.full(np.array([row]))[0]:
+                filled_on[room] = tick
+    assert len(filled_on) == len(rooms), "every room fills within two rollouts' worth of ticks"
+    assert min(filled_on.values()) >= FAST_LEARNING.rollout_ticks
+    assert len(set(filled_on.values())) >= 10, sorted(filled_on.values())
