@@ -42,7 +42,7 @@ POLICY_SEED_STREAM = 1
 TRAINING_WORLD_STREAM = 2
 """Episode k of a room's extra world e draws from SeedSequence(s, spawn_key=(2, e, k))."""
 FINISHED_KEPT = 100
-QUEUED_JOBS = 2
+QUEUED_JOBS = 1
 """Update jobs with the trainer at once (one computing, one ready): more would only make rooms
 wait longer for something else's update before theirs is even prepared."""
 

@@ -47,10 +47,11 @@ class LearningConfig:
     """GAE's lambda: the bias-variance trade-off of the advantage estimate."""
     rollout_ticks: int = 128
     """Ticks gathered between two updates."""
-    stagger_rollouts: bool = True
-    """A new room leaves its first 0 to rollout_ticks - 1 ticks (drawn from its seed) out of its
-    rollouts, so that rooms started together fill them, and wait for their updates, on different
-    ticks; else every room updates at multiples of rollout_ticks of its own."""
+    rollout_cohorts: int = 16
+    """A new room leaves its first k * rollout_ticks / rollout_cohorts ticks out of its rollouts,
+    k drawn from its seed: rooms started together then fill their rollouts (and wait for their
+    updates) in this many cohorts spread over a rollout, instead of all on one tick, and each
+    cohort is big enough to update in batches. 1: every room fills on multiples of rollout_ticks."""
     epochs: int = 2
     """Passes over a rollout per update."""
     minibatches: int = 4
@@ -214,6 +215,10 @@ class StackedLearner:
             raise ValueError(
                 f"A rollout of {config.rollout_ticks} ticks does not split into {config.minibatches} minibatches."
             )
+        if config.rollout_cohorts < 1 or config.rollout_ticks % config.rollout_cohorts:
+            raise ValueError(
+                f"A rollout of {config.rollout_ticks} ticks does not split into {config.rollout_cohorts} cohorts."
+            )
         self.config = config
         self.num_agents = num_agents
         self.envs = envs
@@ -246,7 +251,7 @@ class StackedLearner:
         """How many times each room has acted: the counter its sampling noise is drawn at."""
         self.noise_keys = np.zeros(0, dtype=np.uint64)
         self.unrecorded = np.zeros(0, dtype=np.int64)
-        """Ticks each room has yet to leave out of its rollouts (see LearningConfig.stagger_rollouts)."""
+        """Ticks each room has yet to leave out of its rollouts (see LearningConfig.rollout_cohorts)."""
         self.shufflers: list[np.random.Generator | None] = []
         self.figures: list[EpisodeFigures] = []
         self._act_fn = mx.compile(_act)
@@ -295,8 +300,9 @@ class StackedLearner:
         self._pending[room] = fresh
         self.shufflers[room] = np.random.Generator(np.random.PCG64(shuffle_seed))
         self.noise_keys[room] = noise_seed.generate_state(1, np.uint64)[0]
-        phase = int(phase_seed.generate_state(1, np.uint64)[0] % np.uint64(self.config.rollout_ticks))
-        self.unrecorded[room] = phase if self.config.stagger_rollouts else 0
+        cohorts = self.config.rollout_cohorts
+        cohort = int(phase_seed.generate_state(1, np.uint64)[0] % np.uint64(cohorts))
+        self.unrecorded[room] = cohort * (self.config.rollout_ticks // cohorts)
         self.acted[room] = 0
         self.filled[room] = 0
         self.figures[room] = EpisodeFigures()

@@ -12,7 +12,7 @@ from agents.learning import LearningConfig, StackedLearner
 from agents.trainer import BackgroundTrainer
 
 FAST_LEARNING = LearningConfig(rollout_ticks=16, minibatches=2)
-ALIGNED = LearningConfig(rollout_ticks=16, minibatches=2, stagger_rollouts=False)
+ALIGNED = LearningConfig(rollout_ticks=16, minibatches=2, rollout_cohorts=1)
 """Every room fills its rollouts at multiples of 16 ticks."""
 
 
@@ -259,4 +259,7 @@ def test_rooms_started_together_fill_their_rollouts_on_different_ticks() -> None
                 filled_on[room] = tick
     assert len(filled_on) == len(rooms), "every room fills within two rollouts' worth of ticks"
     assert min(filled_on.values()) >= FAST_LEARNING.rollout_ticks
+    # FAST_LEARNING's 16 ticks in 16 cohorts: one tick apart.
     assert len(set(filled_on.values())) >= 10, sorted(filled_on.values())
+    with pytest.raises(ValueError, match="does not split into 3 cohorts"):
+        Fleet(learning=LearningConfig(rollout_ticks=16, rollout_cohorts=3)).add(2, "learning", 1)

@@ -61,7 +61,7 @@ def test_learning_runs_are_deterministic(shared: bool) -> None:
 
 
 def test_update_changes_weights_and_reports_figures() -> None:
-    sim = RoomSimulation(4, "learning", 5, learning=LearningConfig(rollout_ticks=32, stagger_rollouts=False))
+    sim = RoomSimulation(4, "learning", 5, learning=LearningConfig(rollout_ticks=32, rollout_cohorts=1))
     found = sim.fleet.learner_of(sim.room)
     assert found is not None
     learner, row = found
