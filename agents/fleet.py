@@ -43,8 +43,9 @@ TRAINING_WORLD_STREAM = 2
 """Episode k of a room's extra world e draws from SeedSequence(s, spawn_key=(2, e, k))."""
 FINISHED_KEPT = 100
 QUEUED_JOBS = 1
-"""Update jobs with the trainer at once (one computing, one ready): more would only make rooms
-wait longer for something else's update before theirs is even prepared."""
+"""Update jobs with the trainer at once. While one computes, the rooms whose rollouts fill gather
+for the next, which updates them in one batch; a second job queued behind it would take them one
+or two at a time, at ~1.7x the cost per room (10 ms a room in a batch of 8, 17 ms alone)."""
 
 
 @dataclass

@@ -1,5 +1,6 @@
-"""One `Fleet.step` over every room, as the server's engine makes it: R rooms of 4 learning
-agents, at most 8 learning updates a step (the engine's `updates_per_cycle`), no server.
+"""One `Fleet.step` over every room: R rooms of 4 learning agents, at most 8 learning updates a
+step (the engine's `updates_per_cycle`), no server. The updates are made within the step, on
+the same thread; the server computes them on a trainer thread beside it (bench/load.py).
 
 Prints per R: milliseconds per step (one tick of every room), agent-steps per second, and the
 share of the time in learning updates, episode resets and the rest (world step, observations,
