@@ -191,9 +191,14 @@ _ROOM_ARRAYS = (
 """The per-room numpy state, each with rooms on its first axis."""
 
 
+EXACT_BATCHES = 8
+"""Batches of up to this many rooms run at their own size; larger ones are rounded up to a power
+of two, so that mx.compile traces only a few shapes (a trace costs ~30 ms, once)."""
+
+
 def _padded(count: int) -> int:
-    """Batch sizes are rounded up to a power of two, so mx.compile traces only a few shapes."""
-    return 1 << max(0, count - 1).bit_length()
+    """The batch size `count` rooms run at (see EXACT_BATCHES)."""
+    return count if count <= EXACT_BATCHES else 1 << (count - 1).bit_length()
 
 
 class StackedLearner:
