@@ -135,17 +135,25 @@ def _make_train_step(config: LearningConfig) -> Any:
 
 
 @dataclass
-class UpdateJob:
-    """What an update of some rooms needs, copied out of the learner (see StackedLearner.prepare).
-    Arrays are over the rooms padded to a power of two; `rooms` are the real ones."""
+class Optimised:
+    """Weights of some weight groups with Adam's state."""
 
-    rooms: np.ndarray
-    rows: np.ndarray
-    """Weight groups of the padded rooms."""
     params: Params
     moment1: Params
     moment2: Params
     steps: mx.array
+    """Adam's step count of each group."""
+
+
+@dataclass
+class UpdateJob:
+    """What an update of some rooms needs, copied out of the learner (see StackedLearner.prepare).
+    Arrays are over the rooms padded to a batch size (see _padded); `rooms` are the real ones."""
+
+    rooms: np.ndarray
+    rows: np.ndarray
+    """Weight groups of the padded rooms."""
+    weights: Optimised
     next_observations: np.ndarray
     observations: np.ndarray
     masks: np.ndarray
@@ -166,10 +174,7 @@ class UpdateResult:
 
     rooms: np.ndarray
     rows: np.ndarray
-    params: Params
-    moment1: Params
-    moment2: Params
-    steps: mx.array
+    weights: Optimised
     figures: np.ndarray
     """(4, rooms): mean policy loss, value loss, entropy and approximate KL."""
     mean_returns: np.ndarray
@@ -505,10 +510,7 @@ class StackedLearner:
         return UpdateJob(
             rooms=np.array(rooms, dtype=np.int64),
             rows=rows,
-            params=params,
-            moment1=moment1,
-            moment2=moment2,
-            steps=steps,
+            weights=Optimised(params, moment1, moment2, steps),
             next_observations=np.concatenate([next_observations, next_observations[pad]]),
             observations=self.observations[padded_rooms],
             masks=self.masks[padded_rooms],
@@ -530,7 +532,7 @@ class StackedLearner:
     def compute(self, job: UpdateJob) -> UpdateResult:
         """Run a prepared update: pure, on any one thread at a time."""
         padded = len(job.next_observations)
-        grouped_values = self._values_fn(job.params, self._grouped(job.next_observations))
+        grouped_values = self._values_fn(job.weights.params, self._grouped(job.next_observations))
         advantages, returns = self._advantages(job, self._ungrouped(grouped_values, padded))
         data = {
             "observations": self._by_group(job.observations),
@@ -542,7 +544,8 @@ class StackedLearner:
         }
         samples = data["actions"].shape[1]
         size = samples // self.config.minibatches
-        params, moment1, moment2, steps = job.params, job.moment1, job.moment2, job.steps
+        initial = job.weights
+        params, moment1, moment2, steps = initial.params, initial.moment1, initial.moment2, initial.steps
         figures = []
         for epoch_orders in job.orders:
             orders = np.repeat(epoch_orders, self.groups, axis=0)
@@ -561,17 +564,17 @@ class StackedLearner:
         mean_figures = mx.stack(figures).mean(axis=0)[:, :kept]
         mx.eval(params, moment1, moment2, steps, mean_figures)
         per_room = np.array(mean_figures).reshape(4, len(job.rooms), self.groups).mean(axis=2)
-        return UpdateResult(
-            job.rooms, job.rows[:kept], params, moment1, moment2, steps, per_room, returns[: len(job.rooms)].mean(axis=(1, 2))
-        )
+        end = Optimised(params, moment1, moment2, steps)
+        return UpdateResult(job.rooms, job.rows[:kept], end, per_room, returns[: len(job.rooms)].mean(axis=(1, 2)))
 
     def apply(self, result: UpdateResult) -> None:
         """Take a computed update's weights and figures into the learner."""
         kept = mx.array(result.rows)
-        for tree, new in ((self.params, result.params), (self.moment1, result.moment1), (self.moment2, result.moment2)):
+        end = result.weights
+        for tree, new in ((self.params, end.params), (self.moment1, end.moment1), (self.moment2, end.moment2)):
             for name in tree:
                 tree[name][kept] = new[name]
-        self.adam_steps[kept] = result.steps
+        self.adam_steps[kept] = end.steps
         mx.eval(self.params, self.moment1, self.moment2, self.adam_steps)
         for i, room in enumerate(result.rooms):
             room_figures = self.figures[room]

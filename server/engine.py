@@ -705,6 +705,7 @@ class Engine:
         changed = not room.running
         if changed:
             room.running = True
+            room.waiting = False
             room.error = None
             room.next_due = first_due(time.monotonic(), room.period)
             room.dirty = True
