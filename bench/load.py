@@ -113,8 +113,9 @@ def scenario(
         control.connect(server.url, namespaces=["/sim"], auth={"token": token}, transports=["websocket"], wait_timeout=30)
         names = [f"load-{i}" for i in range(rooms)]
         created = time.perf_counter()
-        for name in names:
-            ack = control.call("create_room", {"name": name, "agents": 4, "policy": policy, "speed": 1.0, "seed": 1000 + len(name)}, namespace="/sim", timeout=120)
+        # One seed a room: rooms of one seed are the same experiment, alike even in when they update.
+        for index, name in enumerate(names):
+            ack = control.call("create_room", {"name": name, "agents": 4, "policy": policy, "speed": 1.0, "seed": 1000 + index}, namespace="/sim", timeout=120)
             assert ack["ok"], ack
         create_seconds = time.perf_counter() - created
         for name in names:
