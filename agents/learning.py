@@ -4,11 +4,13 @@ Every room has its own weights, stacked with every other room's on a leading axi
 group per room, or one per agent with per-agent networks). A room may gather experience from
 several copies of its world at once (its `envs`, as in vectorised PPO), all acting on its one set
 of weights. The agents of all rooms that act together do so in one batched call; every
-`rollout_ticks` ticks of its own a room updates on what it gathered (clipped surrogate, value loss, entropy bonus, Adam), in one batched call with
-every other room whose rollout filled at the same time. Nothing crosses between groups: a room's
-weights and actions are the same whether it learns alone or beside hundreds of others. Sampling
-noise comes from the counter-based generator in env.rng, so a room's actions are a pure function
-of its weights, its seed and how many times it has acted.
+`rollout_ticks` ticks of its own a room updates on what it gathered (clipped surrogate, value
+loss, entropy bonus, Adam), in one batched call with every other room whose rollout filled at the
+same time. An update is prepared, computed and applied in three steps, so that the computing
+may run on another thread (agents.trainer). Nothing crosses between groups: a room's weights and
+actions are the same whether it learns alone or beside hundreds of others. Sampling noise comes
+from the counter-based generator in env.rng, so a room's actions are a pure function of its
+weights, its seed and how many times it has acted.
 """
 
 from __future__ import annotations
@@ -213,7 +215,8 @@ class StackedLearner:
     Rooms are rows 0..capacity-1; a room's weights are groups `room * groups` to
     `(room + 1) * groups - 1` of every stacked parameter. A room's agents are listed world by
     world: agent `a` of world `e` is the room's agent `e * num_agents + a`, and with per-agent
-    networks it acts with group `a` in every world. All MLX work stays on the calling thread.
+    networks it acts with group `a` in every world. Every call comes from one thread, except
+    `compute`, which touches no state of the learner's and may run on another.
     """
 
     def __init__(
