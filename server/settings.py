@@ -76,11 +76,13 @@ class Settings(BaseSettings):
     login_attempts_per_second: Annotated[float, Field(gt=0)] = 1.0
     """Password checks (login and token) per second per client address, on average."""
     login_attempts_burst: Annotated[int, Field(ge=1)] = 30
-    gil_switch_interval: Annotated[float, Field(gt=0, le=0.1)] | None = 0.001
+    gil_switch_interval: Annotated[float, Field(gt=0, le=0.1)] | None = 0.0005
     """Python's thread switch interval (``sys.setswitchinterval``), set by ``create_app``: the
-    engine thread and the event loop share the GIL, and Python's default 5 ms lets the engine
-    hold it long enough to delay sends (bench/load.py: 50 rooms x 10 observers held 9.3 ticks/s
-    with p99 142 ms at 5 ms, 10.0 ticks/s with p99 32 ms at 1 ms). None keeps Python's."""
+    engine thread, the trainer thread and the event loop share the GIL, and Python's default 5 ms
+    lets the engine hold it long enough to delay sends (bench/load.py: 50 rooms x 10 observers held
+    9.3 ticks/s with p99 142 ms at 5 ms, 10.0 ticks/s with p99 32 ms at 1 ms; with the trainer
+    thread, 50 x 40 observers p99 112 ms at 1 ms, 65 ms at 0.5 ms; 500 x 1 p99 48-151 ms over four
+    runs at 1 ms, 48-138 over three at 0.5 ms). None keeps Python's."""
     log_level: str = "INFO"
     fault_room_prefix: str | None = None
     """Test hook: rooms whose name starts with this raise from their step at tick
