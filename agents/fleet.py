@@ -268,7 +268,9 @@ class Fleet:
         update first (in the order given, so put the longest waiting first), stepping on a later
         step once their update is done. A room's run does not depend on when it steps.
         """
-        self._take_finished(wait=False)
+        failed = self._take_finished(wait=False)
+        if failed:
+            raise failed[0]
         return self._step(list(room_ids), self.update_budget, background=self.trainer is not None)
 
     def step_one(self, room_id: int) -> EpisodeSummary | None:
@@ -287,23 +289,24 @@ class Fleet:
             ended.update(self._step_bucket(bucket, ids, background))
         return ended
 
-    def _take_finished(self, wait: bool) -> None:
-        """Apply the updates the trainer has finished; with `wait`, every one it holds."""
+    def _take_finished(self, wait: bool) -> list[BaseException]:
+        """Apply the updates the trainer has finished (with `wait`, every one it holds); the
+        errors of those that failed, whose rooms stay due: their update is tried again, alike."""
         if self.trainer is None:
-            return
+            return []
         errors = []
         for rooms, learner, job, result in self.trainer.finished(wait):
             self._updating.difference_update(rooms)
             if isinstance(result, BaseException):
-                learner.abandon(job)  # the rooms stay due: their update is tried again, alike
+                learner.abandon(job)
                 errors.append(result)
             else:
                 learner.apply(result)
-        if errors:
-            raise errors[0]
+        return errors
 
     def _settle(self, room_id: int) -> None:
-        """Wait for the room's update, if the trainer has it, and apply it."""
+        """Wait for the room's update, if the trainer has it, and apply it. Should it fail, the
+        room is as before it was handed over, and the next `step` tries it again."""
         if room_id in self._updating:
             self._take_finished(wait=True)
 

@@ -263,3 +263,22 @@ def test_rooms_started_together_fill_their_rollouts_on_different_ticks() -> None
     assert len(set(filled_on.values())) >= 10, sorted(filled_on.values())
     with pytest.raises(ValueError, match="does not split into 3 cohorts"):
         Fleet(learning=LearningConfig(rollout_ticks=16, rollout_cohorts=3)).add(2, "learning", 1)
+
+
+def test_a_room_whose_update_failed_can_still_be_removed(monkeypatch: pytest.MonkeyPatch) -> None:
+    trainer = BackgroundTrainer()
+    try:
+        fleet = Fleet(learning=ALIGNED, trainer=trainer)
+        room, other = fleet.add(2, "learning", 1), fleet.add(2, "learning", 2)
+        _step_until(fleet, [room, other], ALIGNED.rollout_ticks)
+
+        def broken(self: StackedLearner, job: object) -> None:
+            raise RuntimeError("out of memory")
+
+        monkeypatch.setattr(StackedLearner, "compute", broken)
+        fleet.step([room, other])
+        assert set(fleet.deferred) == {room, other}
+        fleet.remove(room)
+        assert room not in fleet and other in fleet and trainer.outstanding == 0
+    finally:
+        trainer.close()
