@@ -361,8 +361,14 @@ class StackedLearner:
         self._pending.clear()
 
     def _gather(self, tree: Params, rows: np.ndarray) -> Params:
+        """`rows` of every array of `tree`: the arrays themselves when those are all rows in order."""
         if len(rows) == self.capacity * self.groups and (rows == np.arange(len(rows))).all():
             return tree
+        return self._copy_rows(tree, rows)
+
+    @staticmethod
+    def _copy_rows(tree: Params, rows: np.ndarray) -> Params:
+        """`rows` of every array of `tree`, always as new arrays."""
         index = mx.array(rows)
         return {name: mx.take(value, index, axis=0) for name, value in tree.items()}
 
@@ -499,8 +505,10 @@ class StackedLearner:
         pad = np.zeros(_padded(count) - count, dtype=np.int64)
         padded_rooms = np.concatenate([rooms, rooms[pad]])
         rows = self._rows(padded_rooms)
-        params = self._gather(self.params, rows)
-        moment1, moment2 = self._gather(self.moment1, rows), self._gather(self.moment2, rows)
+        # Copies even of every row: the learner writes its own arrays (new rooms, growth) while
+        # another thread computes with these.
+        params = self._copy_rows(self.params, rows)
+        moment1, moment2 = self._copy_rows(self.moment1, rows), self._copy_rows(self.moment2, rows)
         steps = mx.take(self.adam_steps, mx.array(rows))
         mx.eval(params, moment1, moment2, steps)
         samples = self.config.rollout_ticks * (self.agents if self.config.shared else self.envs)

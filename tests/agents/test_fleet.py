@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 import time
 
 import numpy as np
 import pytest
 
 from agents.fleet import Fleet
-from agents.learning import LearningConfig, StackedLearner
+from agents.learning import LearningConfig, StackedLearner, UpdateJob, UpdateResult
 from agents.trainer import BackgroundTrainer
 
 FAST_LEARNING = LearningConfig(rollout_ticks=16, minibatches=2)
@@ -281,4 +282,33 @@ def test_a_room_whose_update_failed_can_still_be_removed(monkeypatch: pytest.Mon
         fleet.remove(room)
         assert room not in fleet and other in fleet and trainer.outstanding == 0
     finally:
+        trainer.close()
+
+
+def test_a_room_added_while_the_trainer_computes_leaves_that_update_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The learner grows and writes new rooms' weights while a job computes with its weights."""
+    go = threading.Event()
+    compute = StackedLearner.compute
+
+    def held(self: StackedLearner, job: UpdateJob) -> UpdateResult:
+        assert go.wait(30)
+        return compute(self, job)
+
+    monkeypatch.setattr(StackedLearner, "compute", held)
+    trainer = BackgroundTrainer()
+    try:
+        fleet = Fleet(learning=ALIGNED, trainer=trainer)
+        first = fleet.add(2, "learning", 1)
+        for _ in range(ALIGNED.rollout_ticks):
+            fleet.step([first])
+        fleet.step([first])
+        assert fleet.deferred == [first], "its update is with the trainer"
+        others = [fleet.add(2, "learning", seed) for seed in (2, 3, 4)]
+        for _ in range(3):
+            fleet.step(others)
+        go.set()
+        _step_until(fleet, [first], ALIGNED.rollout_ticks + 1)
+        assert fleet.state_digest_bytes(first) == _run_alone(2, "learning", 1, ALIGNED.rollout_ticks + 1, ALIGNED)[0]
+    finally:
+        go.set()
         trainer.close()
