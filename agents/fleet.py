@@ -210,11 +210,11 @@ class Fleet:
         The room's world, weights, optimiser and sampling go on unchanged; its rollout starts
         over (what it gathered since its last update is dropped). Rooms of other policies do not
         learn, so they keep their one world."""
+        if envs < 1:
+            raise ValueError(f"A room trains in at least one world, not {envs}.")
         self._settle(room_id)
         room = self._rooms[room_id]
         old = room.bucket
-        if envs < 1:
-            raise ValueError(f"A room trains in at least one world, not {envs}.")
         if old.learner is None or envs == old.envs:
             return
         new = self._bucket(old.num_agents, old.policy, envs)
@@ -328,10 +328,10 @@ class Fleet:
         full = learner.full(np.array([room.row for room in rooms], dtype=np.int64))
         waiting = [i for i, is_full in zip(ids, full, strict=True) if is_full]
         allowed = max(self._updates_left, 0)
-        if background:
-            assert self.trainer is not None
+        trainer = self.trainer if background else None
+        if trainer is not None:
             fresh = [i for i in waiting if i not in self._updating]
-            chosen = fresh[:allowed] if self.trainer.outstanding < QUEUED_JOBS else []
+            chosen = fresh[:allowed] if trainer.outstanding < QUEUED_JOBS else []
             deferred = waiting
         else:
             chosen, deferred = waiting[:allowed], waiting[allowed:]
@@ -339,9 +339,8 @@ class Fleet:
             picked = [self._rooms[i] for i in chosen]
             rows = np.array([room.row for room in picked], dtype=np.int64)
             next_observations = np.stack([room.observations for room in picked])
-            if background:
-                assert self.trainer is not None
-                self.trainer.submit(chosen, learner, learner.prepare(rows, next_observations))
+            if trainer is not None:
+                trainer.submit(chosen, learner, learner.prepare(rows, next_observations))
                 self._updating.update(chosen)
             else:
                 learner.update(rows, next_observations)

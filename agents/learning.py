@@ -452,10 +452,11 @@ class StackedLearner:
         self.unrecorded[rooms] -= left_out
         self.filled[rooms] += ~left_out
 
-    def end_episode(self, room: int, env: int = 0) -> None:
-        """The episode in world `env` of `room` was cut short after its last recorded tick (a reset)."""
+    def end_episode(self, room: int) -> None:
+        """The episode of `room`'s first world (the one people see) was cut short after its last
+        recorded tick (a reset)."""
         if self.filled[room]:
-            self.dones[room, self.filled[room] - 1, env] = True
+            self.dones[room, self.filled[room] - 1, 0] = True
 
     def take_figures(self, room: int) -> EpisodeFigures:
         figures, self.figures[room] = self.figures[room], EpisodeFigures()
