@@ -144,6 +144,10 @@ def scenario(
     elapsed = t1 - t0
     rates = [(ticks1[n] - ticks0[n]) / elapsed for n in names]
     latencies = [v for r in results for v in r["latencies_ms"]]
+    by_second: dict[int, list[float]] = {}
+    for r in results:
+        for sent, latency in zip(r["sent_ms"], r["latencies_ms"], strict=True):
+            by_second.setdefault(sent // 1000, []).append(latency)
     sizes = [v for r in results for v in r["sizes"]]
     probes = lag1.get("count", 0) - lag0.get("count", 0)
     lag_sum = lag1.get("sum", 0) - lag0.get("sum", 0)
@@ -172,6 +176,7 @@ def scenario(
         "loop_lag_over_10ms": over("0.01"),
         "loop_lag_over_50ms": over("0.05"),
         "seconds": round(elapsed, 1),
+        "p99_by_second_ms": [round(percentile(by_second[s], 99)) for s in sorted(by_second)],
     }
     figures["every_room_at_95pct"] = bool(min(rates) >= 0.95 * TICKS_PER_SECOND)
     if any(r["errors"] for r in results):
@@ -190,6 +195,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="also write the figures there")
     parser.add_argument("--p99-limit", type=float, default=100.0, help="ms of p99 latency a run that holds stays under")
     parser.add_argument("--env", nargs="*", default=[], metavar="NAME=VALUE", help="server settings, e.g. SIMROOMS_GIL_SWITCH_INTERVAL=0.001")
+    parser.add_argument("--series", action="store_true", help="also print the p99 latency of each second's updates")
     args = parser.parse_args(argv)
     rows = []
     header = ("rooms", "obs", "ticks/s mean", "min", ">=95%", "p50 ms", "p99 ms", "bytes", "cpu %", "lag ms", "lag>50ms", "holds")
@@ -210,6 +216,8 @@ def main(argv: list[str] | None = None) -> int:
                 ),
                 flush=True,
             )
+            if args.series:
+                print(f"  p99 ms of each second's updates: {row['p99_by_second_ms']}", flush=True)
             if row["client_errors"]:
                 print(f"  client errors: {row['client_errors']} {row.get('client_error_sample')}", flush=True)
     if args.json:

@@ -71,6 +71,8 @@ def frames(observer: Observer) -> list[tuple[int, bytes]]:
 @dataclass
 class Figures:
     latencies_ms: list[float] = field(default_factory=list)
+    sent_ms: list[int] = field(default_factory=list)
+    """The server's ``ts`` of each update in `latencies_ms`."""
     sizes: list[int] = field(default_factory=list)
     updates: int = 0
     other_events: int = 0
@@ -126,6 +128,7 @@ def run_observers(url: str, token: str, rooms: list[str], start: float, end: flo
             observer.ws.close(timeout=1)
     return {
         "latencies_ms": figures.latencies_ms,
+        "sent_ms": figures.sent_ms,
         "sizes": figures.sizes,
         "updates": figures.updates,
         "errors": figures.errors[:20],
@@ -143,7 +146,9 @@ def _handle(observer: Observer, data: bytes, now: float, token: str, figures: Fi
             if start <= now <= end:
                 match = _TS.search(data)
                 if match:
-                    figures.latencies_ms.append(now * 1000.0 - int(match.group(1)))
+                    sent = int(match.group(1))
+                    figures.latencies_ms.append(now * 1000.0 - sent)
+                    figures.sent_ms.append(sent)
                 figures.sizes.append(len(data) - 1)  # the Socket.IO packet, without Engine.IO's "4"
                 figures.updates += 1
         else:
