@@ -31,6 +31,7 @@ from typing import Any, Protocol, TypeVar
 
 from env.delta import same_json
 from env.snapshot import SlotState, changes_many
+from server.collector import FullCollections
 from server.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -410,6 +411,8 @@ class Engine:
         self._flush_interval = 1.0 / settings.update_rate
         self._figures = EngineFigures()
         self._last_figures = 0.0
+        interval = settings.gc_full_collection_seconds
+        self._collections = FullCollections(interval) if interval else None
         self.thread_ident: int | None = None
 
     # --------------------------------------------------------------- control
@@ -417,6 +420,8 @@ class Engine:
     def start(self, warmup: bool = False) -> None:
         if warmup:
             self._commands.put((self._warmup, (), None))
+        if self._collections is not None:
+            self._collections.start(time.monotonic())
         self._thread.start()
 
     def stop(self, timeout: float = 5.0) -> None:
@@ -426,6 +431,8 @@ class Engine:
             self._thread.join(timeout)
         if self._trainer is not None:
             self._trainer.close(timeout)
+        if self._collections is not None:
+            self._collections.stop()
 
     def _wake(self) -> None:
         """Make the engine run a cycle now (from any thread)."""
@@ -480,6 +487,10 @@ class Engine:
             self._figures.cycle_rooms.append(len(due))
         self._flush(time.monotonic())
         self._hand_figures()
+        if self._collections is not None:
+            took = self._collections.run_if_due(time.monotonic())
+            if took is not None:
+                log.debug("A full garbage collection took %.1f ms", 1000 * took)
 
     def _run_command(self, fn: Callable[..., Any], args: tuple[Any, ...], future: Future | None) -> None:
         try:

@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from server.collector import NEVER, FullCollections
+
+
+@pytest.fixture
+def full_collections_seen() -> Iterator[list[int]]:
+    """The generations of the collections that start while the test runs."""
+    seen: list[int] = []
+
+    def record(phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            seen.append(info["generation"])
+
+    gc.callbacks.append(record)
+    try:
+        yield seen
+    finally:
+        gc.callbacks.remove(record)
+
+
+def test_start_turns_automatic_full_collections_off_until_the_last_instance_stops() -> None:
+    before = gc.get_threshold()
+    first, second = FullCollections(60.0), FullCollections(60.0)
+    first.start(0.0)
+    assert gc.get_threshold() == (before[0], before[1], NEVER)
+    second.start(0.0)
+    first.stop()
+    first.stop()  # a second stop of one instance must not count as another's
+    assert gc.get_threshold()[2] == NEVER
+    second.stop()
+    assert gc.get_threshold() == before
+
+
+def test_a_full_collection_runs_once_per_interval(full_collections_seen: list[int]) -> None:
+    collections = FullCollections(10.0)
+    assert collections.run_if_due(100.0) is None  # not started: Python's policy, nothing of ours
+    collections.start(100.0)
+    try:
+        assert collections.run_if_due(109.9) is None
+        took = collections.run_if_due(110.0)
+        assert took is not None and took >= 0.0
+        assert 2 in full_collections_seen
+        full_collections_seen.clear()
+        assert collections.run_if_due(119.0) is None
+        assert 2 not in full_collections_seen
+        assert collections.run_if_due(120.0) is not None
+    finally:
+        collections.stop()
+
+
+def test_the_interval_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="must be positive, not 0"):
+        FullCollections(0)
