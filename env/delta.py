@@ -1,64 +1,78 @@
 """Compact deltas between two Snapshots: ``apply(prev, diff(prev, next)) == next``, always.
 
 A delta is a flat JSON object. Every key is optional; an absent key means "as before", so the
-delta of two equal snapshots is ``{}``. The keys are:
+delta of two equal snapshots is ``{}``. Its own keys are one letter long (``a``, ``g``, ``c``,
+``s``, ``l``, ``n``); a Snapshot field it carries whole keeps its name. The keys are:
 
 ``tick``, ``episode``, ``running``, ``speed``, ``room``, ``width``, ``height``, ``legend``
     Any top-level Snapshot field other than ``grid``, ``agents``, ``stats`` and ``log`` that
     changed, whole, under its own name (``legend`` as a complete object).
 
-``stats``
-    When the stats changed: ``[products_created, efficiency, total_reward]``, the last two in
-    whole ten-thousandths (``efficiency`` 1.7241 is sent as 17241).
+``s`` (stats)
+    When the stats changed: how much each of ``[products_created, efficiency, total_reward]``
+    changed, in whole units of 1, 1/10000 and 1/10000 (``efficiency`` going from 1.7391 to
+    1.7241 is sent as -150).
 
-``cells``
+``c`` (cells)
     When ``width`` and ``height`` are unchanged: the grid cells that changed, as one flat list
     ``[index, value, index, value, ...]`` with ``index = y * width + x``.
 
 ``grid``
     When ``width`` or ``height`` changed: the whole new grid (``grid[y][x]``), replacing the old.
 
-``agents``
+``a`` (agents)
     The agents that changed or are new, as one flat list of rows of what changed: a row is a head,
     ``id * 64 + mask``, then the value of each field whose bit is set in ``mask``, in this order:
     ``x`` (bit value 1), ``y`` (2), ``energy`` (4), ``carrying`` (8), ``reward`` (16), ``action``
-    (32). A new agent's row has every field (mask 63). ``reward`` is in whole
-    thousandths (0.45 is sent as 450). ``action`` is a code: its index in ``ACTIONS`` (``stay``,
-    ``up``, ``down``, ``left``, ``right``, ``pick``, ``drop``, ``out_of_energy``), a string for a
-    name outside that list, or ``null`` when the agent has no ``action`` field.
+    (32). A new agent's row has every field (mask 63). ``reward`` is how much the agent's reward
+    changed, in whole thousandths (0.45 going to 0.5 is sent as 50); a new agent's is its change
+    from 0, its whole reward (0.45 is sent as 450). ``action`` is a code: its index in ``ACTIONS``
+    (``stay``, ``up``, ``down``, ``left``, ``right``, ``pick``, ``drop``, ``out_of_energy``), a
+    string for a name outside that list, or ``null`` when the agent has no ``action`` field.
 
-``gone``
+``g`` (gone)
     The ids of agents that are no longer there, ``[id, ...]``.
 
-``log``, ``log_len``
-    ``log`` is present when the log changed, ``log_len`` beside it when the log's length changed.
-    The log is a bounded window of recent entries, so the new log is the previous log with ``log``
-    appended, cut to its last ``log_len`` entries (none when ``log_len`` is 0; as many as before
-    when ``log_len`` is absent). ``log`` holds the new entries, oldest first, as flat rows
-    ``[tick, agent, action, tick, agent, action, ...]`` (``action`` coded as in ``agents``):
-    those after the largest k for which the previous log's last k entries are the new log's
-    first k (all of them when k is 0).
+``l``, ``n`` (log, its length)
+    ``l`` is present when the log changed, ``n`` beside it when the log's length changed.
+    The log is a bounded window of recent entries, so the new log is the previous log with ``l``
+    appended, cut to its last ``n`` entries (none when ``n`` is 0; as many as before when ``n``
+    is absent). ``l`` holds the new entries, oldest first, as flat rows
+    ``[tick, agent, action, tick, agent, action, ...]`` (``action`` coded as in ``a``): those
+    after the largest k for which the previous log's last k entries are the new log's first k
+    (all of them when k is 0).
 
-Applying a delta: replace each whole field present, set each ``cells`` pair (or take ``grid``),
-replace or add each ``agents`` row and drop each ``gone`` id (agents stay sorted by ``id``),
-then append ``log`` and keep the last ``log_len`` entries (or as many as there were).
+Applying a delta: replace each whole field present, set each ``c`` pair (or take ``grid``),
+replace or add each ``a`` row and drop each ``g`` id (agents stay sorted by ``id``), then append
+``l`` and keep the last ``n`` entries (or as many as there were). A changed figure is worked out
+in whole units, then scaled: ``(units(previous) + change) / scale`` (an int for
+``products_created``, whose scale is 1), where ``units(previous)`` is the previous figure in
+whole units (``round(previous * scale)``; 0 for a new agent's reward).
+Adding the change to the previous float instead would go wrong: 10.55 + 0.05 is not 10.6, while
+(10550 + 50) / 1000 is.
 
 Figures travel as whole numbers because a Snapshot rounds them (rewards to 3 digits, efficiency
-and total reward to 4) and small integers are what a binary format packs tightest. So a delta
-is made only of Snapshots whose figures are floats so rounded (not -0.0) and whose
-``products_created`` is an int; any other raises ValueError.
+and total reward to 4) and small integers are what a binary format packs tightest; the
+accumulating ones (rewards and stats) travel as changes, which stay a few units a tick while the
+totals grow all episode. So a delta is made only of Snapshots whose figures are floats so
+rounded (not -0.0) and whose ``products_created`` is an int; any other raises ValueError, as
+does applying a change that is not an int.
 
 Changes are found by JSON value, not Python equality: ``1``, ``1.0``, ``true`` and ``-0.0``
 versus ``0.0`` all count as changes, so the result encodes to the same JSON as ``next``. Both
 snapshots must have the same top-level fields; they may differ in anything else (size, agents,
 log). A delta applies to the snapshot it was made from and to no other.
 
-A one-tick delta of a 4-agent room (a resource grew at x=13, y=0; agent 0 stepped right to x=4,
-agent 1 down to y=17 and agent 3 up to y=2, each spending one energy and earning shaping reward;
-agent 2 did not change):
+A one-tick delta of a 4-agent room on a 20-wide grid, at tick 16. Agent 0 picked up the
+resource at x=5, y=13 (cell 13 * 20 + 5 = 265 becomes 0, empty): its row's head 60 is
+0 * 64 + 4 + 8 + 16 + 32, then its energy 88, carrying 1, reward change -100 (0.2 to 0.1) and
+action 5 (``pick``). Agents 1, 2 and 3 each stepped left (to x=1, 0 and 8), spending one energy
+and losing 0.05 of reward: heads 117, 181 and 245 are id * 64 + 1 + 4 + 16 + 32. The total
+reward fell by 0.25 (0.8 to 0.55), and the log, empty before, now holds agent 0's pick:
 
-    {"tick": 11, "stats": [0, 0, 4500], "cells": [13, 2],
-     "agents": [21, 4, 93, 100, 86, 17, 91, 100, 214, 2, 94, 300]}
+    {"tick": 16, "s": [0, 0, -2500], "c": [265, 0],
+     "a": [60, 88, 1, -100, 5, 117, 1, 86, -50, 3, 181, 0, 89, -50, 3, 245, 8, 91, -50, 3],
+     "l": [16, 0, 5], "n": 1}
 """
 
 from __future__ import annotations
@@ -72,23 +86,37 @@ from env.config import ACTION_NAMES
 Snapshot = dict[str, Any]
 Delta = dict[str, Any]
 
+AGENTS = "a"
+"""The delta's key for the rows of the agents that changed or are new."""
+GONE = "g"
+"""The delta's key for the ids of the agents that are no longer there."""
+CELLS = "c"
+"""The delta's key for the grid cells that changed."""
+STATS = "s"
+"""The delta's key for the changes of the stats."""
+LOG = "l"
+"""The delta's key for the new log entries."""
+LOG_LEN = "n"
+"""The delta's key for the log's new length."""
 ACTIONS: tuple[str, ...] = (*ACTION_NAMES, "out_of_energy")
-"""Action names by their code in ``agents`` and ``log`` rows."""
+"""Action names by their code in agent and log rows."""
 ACTION_CODES = {name: code for code, name in enumerate(ACTIONS)}
 STATS_FIELDS = ("products_created", "efficiency", "total_reward")
-"""The order of the values of ``stats``."""
+"""The order of the changes in ``s``."""
 STATS_SCALES = (1, 10_000, 10_000)
 """Each stat travels in whole 1/scale units."""
 REWARD_SCALE = 1000
 """An agent's reward travels in whole thousandths."""
 AGENT_FIELDS = ("id", "x", "y", "energy", "carrying", "reward", "action")
 ROW_FIELDS = AGENT_FIELDS[1:]
-"""The fields an ``agents`` row may carry, in order: bit k of its mask stands for ROW_FIELDS[k]."""
+"""The fields an agent row may carry, in order: bit k of its mask stands for ROW_FIELDS[k]."""
+REWARD_AT = ROW_FIELDS.index("reward")
+"""Where the reward is in ROW_FIELDS, and so in `wire_values`."""
 EVERY_FIELD = (1 << len(ROW_FIELDS)) - 1
 ID_SHIFT = 6
 """A row's head is ``id << ID_SHIFT | mask``."""
 _STRUCTURED = frozenset({"grid", "agents", "stats", "log"})
-_DELTA_KEYS = frozenset({"grid", "cells", "agents", "gone", "stats", "log", "log_len"})
+_DELTA_KEYS = frozenset({"grid", CELLS, AGENTS, GONE, STATS, LOG, LOG_LEN})
 
 
 def diff(prev: Snapshot, next: Snapshot) -> Delta:
@@ -98,13 +126,13 @@ def diff(prev: Snapshot, next: Snapshot) -> Delta:
         if key not in _STRUCTURED and not same_json(prev.get(key), value):
             delta[key] = copy.deepcopy(value)
     if not same_json(prev["stats"], next["stats"]):
-        delta["stats"] = encode_stats(next["stats"])
+        delta[STATS] = stats_changes(prev["stats"], next["stats"])
     if (prev["width"], prev["height"]) != (next["width"], next["height"]):
         delta["grid"] = copy.deepcopy(next["grid"])
     else:
         cells = _changed_cells(prev["grid"], next["grid"], next["width"])
         if cells:
-            delta["cells"] = cells
+            delta[CELLS] = cells
     _diff_agents(prev["agents"], next["agents"], delta)
     _diff_log(prev["log"], next["log"], delta)
     return delta
@@ -118,43 +146,56 @@ def apply(prev: Snapshot, delta: Delta) -> Snapshot:
             result[key] = copy.deepcopy(value)
     if "grid" in delta:
         result["grid"] = copy.deepcopy(delta["grid"])
-    if "stats" in delta:
-        values = _rows(delta["stats"], len(STATS_FIELDS), "stats")
-        if len(values) != 1:
-            raise ValueError(f"The delta's 'stats' holds {len(delta['stats'])} values, not {len(STATS_FIELDS)}.")
+    if STATS in delta:
+        changes = delta[STATS]
+        if type(changes) is not list or len(changes) != len(STATS_FIELDS):
+            raise ValueError(f"The delta's {STATS!r} holds {changes!r}, not {len(STATS_FIELDS)} changes.")
         result["stats"] = {
-            field: _unfixed(units, scale) for field, units, scale in zip(STATS_FIELDS, values[0], STATS_SCALES, strict=True)
+            field: _changed(units, change, scale, STATS, field)
+            for field, units, change, scale in zip(
+                STATS_FIELDS, _stats_units(result["stats"]), changes, STATS_SCALES, strict=True
+            )
         }
     width = result["width"]
-    for index, value in _rows(delta.get("cells", []), 2, "cells"):
+    for index, value in _rows(delta.get(CELLS, []), 2, CELLS):
         result["grid"][index // width][index % width] = value
     agents = {agent["id"]: agent for agent in result["agents"]}
-    for agent_id, changed in _agent_rows(delta.get("agents", [])):
-        if agent_id not in agents and len(changed) < len(ROW_FIELDS):
-            raise ValueError(f"The delta's row for new agent {agent_id} lacks some of {', '.join(ROW_FIELDS)}.")
-        agent = {**agents.get(agent_id, {"id": agent_id}), **changed}
+    for agent_id, changed in _agent_rows(delta.get(AGENTS, [])):
+        old = agents.get(agent_id)
+        if old is None and len(changed) < len(ROW_FIELDS):
+            raise ValueError(f"The delta's {AGENTS!r} row for new agent {agent_id} lacks some of {', '.join(ROW_FIELDS)}.")
+        if "reward" in changed:
+            # A new agent's reward is its change from 0.
+            units = 0 if old is None else fixed(old["reward"], REWARD_SCALE, "reward")
+            changed["reward"] = _changed(units, changed["reward"], REWARD_SCALE, AGENTS, f"agent {agent_id}'s reward")
+        agent = {**(old or {"id": agent_id}), **changed}
         agents[agent_id] = {field: agent[field] for field in AGENT_FIELDS if agent.get(field) is not None}
-    for gone in delta.get("gone", []):
+    for gone in delta.get(GONE, []):
         agents.pop(gone, None)
     result["agents"] = [agents[i] for i in sorted(agents)]
-    if "log_len" in delta and "log" not in delta:
-        raise ValueError("A delta carries 'log_len' only beside 'log'.")
-    if "log" in delta:
+    if LOG_LEN in delta and LOG not in delta:
+        raise ValueError(f"A delta carries {LOG_LEN!r} only beside {LOG!r}.")
+    if LOG in delta:
         added = [
             {"tick": tick, "agent": agent, "action": _action_name(action)}
-            for tick, agent, action in _rows(delta["log"], 3, "log")
+            for tick, agent, action in _rows(delta[LOG], 3, LOG)
         ]
-        length = delta.get("log_len", len(result["log"]))
+        length = delta.get(LOG_LEN, len(result["log"]))
         log = result["log"] + added
         if not 0 <= length <= len(log):
-            raise ValueError(f"The delta's log_len {length} is outside 0 to {len(log)}, the entries known.")
-        # Cut from len - length, not from -length: a log_len of 0 would keep the whole log.
+            raise ValueError(f"The delta's {LOG_LEN!r} {length} is outside 0 to {len(log)}, the entries known.")
+        # Cut from len - length, not from -length: a length of 0 would keep the whole log.
         result["log"] = log[len(log) - length :]
     return result
 
 
-def encode_stats(stats: dict[str, Any]) -> list[int]:
-    """The delta's form of a Snapshot's `stats`."""
+def stats_changes(prev: dict[str, Any], next: dict[str, Any]) -> list[int]:
+    """What ``s`` holds for a Snapshot's `stats` going from `prev` to `next`."""
+    return [new - old for old, new in zip(_stats_units(prev), _stats_units(next), strict=True)]
+
+
+def _stats_units(stats: dict[str, Any]) -> list[int]:
+    """A Snapshot's `stats` in whole units, in STATS_FIELDS order."""
     if set(stats) != set(STATS_FIELDS):
         raise ValueError(f"Stats hold {', '.join(STATS_FIELDS)}, not {', '.join(stats)}.")
     return [fixed(stats[field], scale, field) for field, scale in zip(STATS_FIELDS, STATS_SCALES, strict=True)]
@@ -174,10 +215,13 @@ def fixed(value: Any, scale: int, what: str) -> int:
     raise ValueError(f"The {what} {value!r} is not {kind}; a Snapshot's figures always are.")
 
 
-def _unfixed(units: Any, scale: int) -> int | float:
-    if type(units) is not int:
-        raise ValueError(f"The delta's figure {units!r} is not a whole number of units.")
-    return units if scale == 1 else units / scale
+def _changed(units: int, change: Any, scale: int, key: str, what: str) -> int | float:
+    """The figure of `units` 1/`scale`ths moved by the delta's `change`, as a Snapshot holds it.
+    Adding units, not floats, gives the next Snapshot's figure exactly (10.55 + 0.05 is not 10.6)."""
+    if type(change) is not int:
+        whole = "" if scale == 1 else f", a whole number of 1/{scale}ths"
+        raise ValueError(f"The delta's {key!r} change {change!r} to {what} is not an int{whole}.")
+    return units + change if scale == 1 else (units + change) / scale
 
 
 def action_code(name: Any) -> Any:
@@ -235,7 +279,8 @@ def _changed_cells(prev: list[list[int]], next: list[list[int]], width: int) -> 
 
 
 def wire_values(agent: dict[str, Any]) -> list[Any]:
-    """An agent's ROW_FIELDS as a row carries them."""
+    """An agent's ROW_FIELDS as a row carries them, but for the reward: its whole units, which
+    a row carries as their change (see `_diff_agents`)."""
     return [
         agent["x"], agent["y"], agent["energy"], agent["carrying"],
         fixed(agent["reward"], REWARD_SCALE, "reward"), action_code(agent.get("action")),
@@ -243,7 +288,8 @@ def wire_values(agent: dict[str, Any]) -> list[Any]:
 
 
 def agent_row(agent_id: int, values: list[Any], mask: int) -> list[Any]:
-    """The ``agents`` row carrying the fields of `mask` from the ROW_FIELDS `values`."""
+    """The agent row carrying the fields of `mask` from the ROW_FIELDS `values`, as it carries
+    them (the reward as its change)."""
     return [agent_id << ID_SHIFT | mask, *(value for k, value in enumerate(values) if mask >> k & 1)]
 
 
@@ -254,28 +300,30 @@ def _diff_agents(prev: list[dict[str, Any]], next: list[dict[str, Any]], delta: 
         values = wire_values(agent)
         old = before.get(agent["id"])
         if old is None:
-            mask = EVERY_FIELD
+            mask = EVERY_FIELD  # and the reward's change is from 0: its whole units
         else:
-            mask = sum(1 << k for k, (a, b) in enumerate(zip(wire_values(old), values, strict=True)) if not same_json(a, b))
+            was = wire_values(old)
+            mask = sum(1 << k for k, (a, b) in enumerate(zip(was, values, strict=True)) if not same_json(a, b))
+            values[REWARD_AT] -= was[REWARD_AT]
         if mask:
             rows += agent_row(agent["id"], values, mask)
     if rows:
-        delta["agents"] = rows
+        delta[AGENTS] = rows
     now = {agent["id"] for agent in next}
     gone = [agent_id for agent_id in before if agent_id not in now]
     if gone:
-        delta["gone"] = gone
+        delta[GONE] = gone
 
 
 def _diff_log(prev: list[dict[str, Any]], next: list[dict[str, Any]], delta: Delta) -> None:
     if same_json(prev, next):
         return
     overlap = _overlap(prev, next)
-    delta["log"] = [
+    delta[LOG] = [
         value for entry in next[overlap:] for value in (entry["tick"], entry["agent"], action_code(entry["action"]))
     ]
     if len(next) != len(prev):
-        delta["log_len"] = len(next)
+        delta[LOG_LEN] = len(next)
 
 
 def _overlap(prev: list[Any], next: list[Any]) -> int:
@@ -291,21 +339,20 @@ def _overlap(prev: list[Any], next: list[Any]) -> int:
 
 
 def _agent_rows(flat: list[Any]) -> list[tuple[int, dict[str, Any]]]:
-    """The ``agents`` rows of a delta as (id, the fields they set; None for an action to drop)."""
+    """The agent rows of a delta as (id, the fields they set: the reward as its change in whole
+    thousandths, None for an action to drop)."""
     rows = []
     at = 0
     while at < len(flat):
         head = flat[at]
         if type(head) is not int or head < 0:
-            raise ValueError(f"The delta's agents row head {head!r} is not an id * 64 + mask.")
+            raise ValueError(f"The delta's {AGENTS!r} row head {head!r} is not an id * 64 + mask.")
         agent_id, mask = head >> ID_SHIFT, head & EVERY_FIELD
         fields = [field for k, field in enumerate(ROW_FIELDS) if mask >> k & 1]
         values = flat[at + 1 : at + 1 + len(fields)]
         if len(values) < len(fields):
-            raise ValueError(f"The delta's agents row for agent {agent_id} ends before its {len(fields)} values.")
+            raise ValueError(f"The delta's {AGENTS!r} row for agent {agent_id} ends before its {len(fields)} values.")
         changed: dict[str, Any] = dict(zip(fields, values, strict=True))
-        if "reward" in changed:
-            changed["reward"] = _unfixed(changed["reward"], REWARD_SCALE)
         if changed.get("action") is not None:
             changed["action"] = _action_name(changed["action"])
         rows.append((agent_id, changed))

@@ -16,7 +16,22 @@ import numpy as np
 
 from env.config import ACTION_NAMES, CELL_NAMES
 from env.core import BatchedWorld
-from env.delta import ACTION_CODES, EVERY_FIELD, REWARD_SCALE, STATS_FIELDS, Delta, agent_row, encode_stats
+from env.delta import (
+    ACTION_CODES,
+    AGENTS,
+    CELLS,
+    EVERY_FIELD,
+    GONE,
+    LOG,
+    LOG_LEN,
+    REWARD_AT,
+    REWARD_SCALE,
+    STATS,
+    STATS_FIELDS,
+    Delta,
+    agent_row,
+    stats_changes,
+)
 
 LEGEND = {str(k): v for k, v in CELL_NAMES.items()}
 
@@ -90,23 +105,28 @@ class SlotState:
         else:
             changed = np.flatnonzero(self.grid != since.grid)
             if len(changed):
-                delta["cells"] = np.column_stack([changed, self.grid[changed]]).ravel().tolist()
+                delta[CELLS] = np.column_stack([changed, self.grid[changed]]).ravel().tolist()
         known = {i: row for row, i in enumerate(since.agents[:, 0].tolist())}
         values, before = _wire_values(self.agents, self.rewards), _wire_values(since.agents, since.rewards)
         rows: list[Any] = []
         for row, i in enumerate(self.agents[:, 0].tolist()):
-            mask = EVERY_FIELD if i not in known else int(_mask(values[row] != before[known[i]]))
+            if i in known:
+                mask = int(_mask(values[row] != before[known[i]]))
+                values[row, REWARD_AT] -= before[known[i], REWARD_AT]  # rows carry the reward's change
+            else:
+                mask = EVERY_FIELD  # and the reward's change is from 0: its whole units
             if mask:
                 rows += agent_row(i, values[row].tolist(), mask)
         if rows:
-            delta["agents"] = rows
+            delta[AGENTS] = rows
         gone = sorted(set(known) - set(self.agents[:, 0].tolist()))
         if gone:
-            delta["gone"] = gone
+            delta[GONE] = gone
 
 
 def _wire_values(agents: np.ndarray, rewards: np.ndarray) -> np.ndarray:
-    """(..., 6) the ROW_FIELDS of agents as delta rows carry them (reward in thousandths)."""
+    """(..., 6) the ROW_FIELDS of agents as delta rows carry them, but for the reward: its whole
+    thousandths, which rows carry as their change."""
     fixed = np.rint(rewards * REWARD_SCALE).astype(np.int64)[..., None]
     return np.concatenate([agents[..., 1:5], fixed, agents[..., 5:]], axis=-1)
 
@@ -127,12 +147,14 @@ def changes_many(states: Sequence[SlotState], since: Sequence[SlotState]) -> lis
         if now.episode != before.episode:
             delta["episode"] = now.episode
         if now.stats != before.stats:
-            delta["stats"] = encode_stats(dict(zip(STATS_FIELDS, now.stats, strict=True)))
+            delta[STATS] = stats_changes(
+                dict(zip(STATS_FIELDS, before.stats, strict=True)), dict(zip(STATS_FIELDS, now.stats, strict=True))
+            )
         if now.logged != before.logged or now.log != before.log:
             new = min(now.logged - before.logged, len(now.log)) if now.logged > before.logged else len(now.log)
-            delta["log"] = [value for t, a, name in now.log[len(now.log) - new :] for value in (t, a, ACTION_CODES[name])]
+            delta[LOG] = [value for t, a, name in now.log[len(now.log) - new :] for value in (t, a, ACTION_CODES[name])]
             if len(now.log) != len(before.log):
-                delta["log_len"] = len(now.log)
+                delta[LOG_LEN] = len(now.log)
         deltas.append(delta)
     shape = (states[0].grid.shape, states[0].agents.shape) if states else None
     alike = [
@@ -151,10 +173,11 @@ def changes_many(states: Sequence[SlotState], since: Sequence[SlotState]) -> lis
     now_values = _wire_values(np.stack([states[i].agents for i in alike]), np.stack([states[i].rewards for i in alike]))
     before_values = _wire_values(np.stack([since[i].agents for i in alike]), np.stack([since[i].rewards for i in alike]))
     masks = _mask(now_values != before_values).tolist()
+    now_values[..., REWARD_AT] -= before_values[..., REWARD_AT]  # rows carry the reward's change
     start = 0
     for k, i in enumerate(alike):
         if ends[k] > start:
-            deltas[i]["cells"] = cells[2 * start : 2 * ends[k]]
+            deltas[i][CELLS] = cells[2 * start : 2 * ends[k]]
         start = ends[k]
         if any(masks[k]):
             ids = states[i].agents[:, 0].tolist()
@@ -162,7 +185,7 @@ def changes_many(states: Sequence[SlotState], since: Sequence[SlotState]) -> lis
             for agent, mask in enumerate(masks[k]):
                 if mask:
                     rows += agent_row(ids[agent], now_values[k, agent].tolist(), mask)
-            deltas[i]["agents"] = rows
+            deltas[i][AGENTS] = rows
     return deltas
 
 

@@ -260,17 +260,20 @@ class StateUpdateDelta(ServerModel):
     width: int | None = None
     height: int | None = None
     legend: dict[str, str] | None = None
-    stats: list[int] | None = Field(
-        None, description="products_created, then efficiency and total_reward in ten-thousandths."
+    s: list[int] | None = Field(
+        None,
+        description="Stats: the changes of products_created, then of efficiency and total_reward in ten-thousandths.",
     )
-    cells: list[int] | None = Field(None, description="index, value, index, value, ...")
+    c: list[int] | None = Field(None, description="Cells: index, value, index, value, ...")
     grid: list[list[int]] | None = None
-    agents: list[int | str | None] | None = Field(
-        None, description="Rows of id * 64 + mask, then the fields of the mask: x, y, energy, carrying, reward in thousandths, action code."
+    a: list[int | str | None] | None = Field(
+        None,
+        description="Agents: rows of id * 64 + mask, then the fields of the mask: x, y, energy, carrying, "
+        "the reward's change in thousandths, action code.",
     )
-    gone: list[int] | None = None
-    log: list[int | str] | None = Field(None, description="Rows of tick, agent, action code.")
-    log_len: int | None = None
+    g: list[int] | None = Field(None, description="Gone: the ids of the agents no longer there.")
+    l: list[int | str] | None = Field(None, description="Log: rows of tick, agent, action code.")
+    n: int | None = Field(None, description="The log's new length.")
 
 
 class GameStarted(ServerModel):
@@ -507,11 +510,11 @@ SERVER_EVENTS: dict[str, ServerEvent] = {
                 "episode": 1,
                 "ts": 1764444000123,
                 "full": False,
-                "cells": [87, 0],
-                "agents": [62, 4, 80, 2, 1220, 5],
-                "stats": [2, 17241, 26200],
-                "log": [121, 0, 5],
-                "log_len": 3,
+                "s": [0, -150, 1000],
+                "c": [87, 0],
+                "a": [62, 4, 80, 2, 100, 5],
+                "l": [121, 0, 5],
+                "n": 3,
             },
         ),
         ServerEvent("game_started", (GameStarted,), {"room": "Factory 1", "tick": 120, "episode": 1}),

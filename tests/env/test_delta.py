@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import itertools
 import json
+import re
 import statistics
 from typing import Any
 
@@ -13,8 +14,23 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import env.delta
 from env.config import ACTION_NAMES, CELL_NAMES, DROP, PICK, WorldConfig
-from env.delta import EVERY_FIELD, ID_SHIFT, ROW_FIELDS, apply, diff, is_empty
+from env.delta import (
+    ACTIONS,
+    AGENTS,
+    CELLS,
+    EVERY_FIELD,
+    GONE,
+    ID_SHIFT,
+    LOG,
+    LOG_LEN,
+    ROW_FIELDS,
+    STATS,
+    apply,
+    diff,
+    is_empty,
+)
 from env.parallel import ProductionEnv
 
 Snapshot = dict[str, Any]
@@ -103,7 +119,7 @@ def snapshot_pairs(draw: st.DrawFn) -> tuple[Snapshot, Snapshot]:
 
 
 def row_fields(flat: list[int]) -> list[tuple[int, list[str]]]:
-    """Each ``agents`` row of a delta as (agent id, the fields it carries)."""
+    """Each agent row of a delta as (agent id, the fields it carries)."""
     rows, at = [], 0
     while at < len(flat):
         mask = flat[at] & EVERY_FIELD
@@ -139,17 +155,19 @@ def test_apply_of_diff_gives_next(pair: tuple[Snapshot, Snapshot]) -> None:
 def test_delta_holds_only_what_changed(pair: tuple[Snapshot, Snapshot]) -> None:
     prev, next = pair
     delta = round_trip(prev, next)
-    for key in ("room", "tick", "episode", "running", "speed", "width", "height", "legend", "stats"):
+    for key in ("room", "tick", "episode", "running", "speed", "width", "height", "legend"):
         assert (key in delta) == (as_json(prev[key]) != as_json(next[key])), key
+    assert (STATS in delta) == (as_json(prev["stats"]) != as_json(next["stats"]))
+    assert set(delta) <= {*next, CELLS, AGENTS, GONE, STATS, LOG, LOG_LEN} - {"agents", "stats", "log"}
     if (prev["width"], prev["height"]) == (next["width"], next["height"]):
         assert "grid" not in delta
         changed = np.flatnonzero(np.array(prev["grid"]) != np.array(next["grid"]))
-        assert delta.get("cells", [])[::2] == changed.tolist()
+        assert delta.get(CELLS, [])[::2] == changed.tolist()
     else:
-        assert "cells" not in delta and delta["grid"] == next["grid"]
+        assert CELLS not in delta and delta["grid"] == next["grid"]
     before = {a["id"]: a for a in prev["agents"]}
     changed_ids = [a["id"] for a in next["agents"] if as_json(before.get(a["id"])) != as_json(a)]
-    rows = row_fields(delta.get("agents", []))
+    rows = row_fields(delta.get(AGENTS, []))
     assert [agent_id for agent_id, _ in rows] == changed_ids
     for agent_id, fields in rows:
         old, new = before.get(agent_id), next["agents"][[a["id"] for a in next["agents"]].index(agent_id)]
@@ -157,14 +175,14 @@ def test_delta_holds_only_what_changed(pair: tuple[Snapshot, Snapshot]) -> None:
             assert fields == list(ROW_FIELDS)  # a new agent comes whole
         else:
             assert fields == [f for f in ROW_FIELDS if as_json(old.get(f)) != as_json(new.get(f))]
-    assert delta.get("gone", []) == sorted(set(before) - {a["id"] for a in next["agents"]})
+    assert delta.get(GONE, []) == sorted(set(before) - {a["id"] for a in next["agents"]})
     if as_json(prev["log"]) == as_json(next["log"]):
-        assert "log" not in delta and "log_len" not in delta
+        assert LOG not in delta and LOG_LEN not in delta
     else:
         overlap = max(k for k in range(len(next["log"]) + 1) if k <= len(prev["log"]) and prev["log"][len(prev["log"]) - k :] == next["log"][:k])
-        assert len(delta["log"]) == 3 * (len(next["log"]) - overlap)
-        assert delta.get("log_len", len(prev["log"])) == len(next["log"])
-        assert ("log_len" in delta) == (len(prev["log"]) != len(next["log"]))
+        assert len(delta[LOG]) == 3 * (len(next["log"]) - overlap)
+        assert delta.get(LOG_LEN, len(prev["log"])) == len(next["log"])
+        assert (LOG_LEN in delta) == (len(prev["log"]) != len(next["log"]))
 
 
 @given(snapshots())
@@ -181,7 +199,8 @@ def test_changes_python_equality_hides_are_still_sent() -> None:
     next["speed"] = 1  # 1 == 1.0 in Python, but not in JSON
     next["agents"][0]["reward"] = 0.125
     delta = round_trip(prev, next)
-    assert delta == {"speed": 1, "agents": [16, 125]}  # agent 0, only its reward (bit 4) changed
+    assert prev["agents"][0]["reward"] == 0.0
+    assert delta == {"speed": 1, "a": [16, 125]}  # agent 0, only its reward (bit 4) changed, by 0.125
     assert not is_empty(delta)
 
 
@@ -203,7 +222,62 @@ def test_a_log_len_of_zero_empties_the_log() -> None:
     prev = real_snapshots(1)[0]
     prev["log"] = [{"tick": 1, "agent": 0, "action": "pick"}]
     next = {**prev, "log": []}
-    assert round_trip(prev, next) == {"log": [], "log_len": 0}
+    assert round_trip(prev, next) == {"l": [], "n": 0}
+
+
+def test_changes_add_in_whole_units_not_floats() -> None:
+    assert 10.55 + 0.05 != 10.6  # why apply adds units: the float sum is 10.600000000000001
+    prev = real_snapshots(1)[0]
+    prev["agents"][0]["reward"] = 10.55
+    prev["stats"]["total_reward"] = 10.55
+    next = copy.deepcopy(prev)
+    next["agents"][0]["reward"] = 10.6
+    next["stats"]["total_reward"] = 10.6
+    assert round_trip(prev, next) == {"s": [0, 0, 500], "a": [16, 50]}
+    result = apply(prev, {"s": [0, 0, 500], "a": [16, 50]})
+    assert result["agents"][0]["reward"] == 10.6 and result["stats"]["total_reward"] == 10.6
+
+
+def test_rewards_and_stats_travel_as_changes() -> None:
+    prev = real_snapshots(1)[0]
+    prev["agents"] = prev["agents"][:2]
+    prev["agents"][0]["reward"] = 2.5
+    prev["stats"] = {"products_created": 3, "efficiency": 1.7391, "total_reward": 2.52}
+    next = copy.deepcopy(prev)
+    next["agents"][0]["reward"] = 2.499
+    next["agents"][1] = {**next["agents"][1], "id": 5, "reward": -0.45}  # agent 1 left, agent 5 came
+    next["stats"] = {"products_created": 4, "efficiency": 1.7241, "total_reward": 2.62}
+    delta = round_trip(prev, next)
+    new = next["agents"][1]
+    assert delta == {
+        "s": [1, -150, 1000],
+        "a": [16, -1, 5 * 64 + EVERY_FIELD, new["x"], new["y"], new["energy"], new["carrying"], -450, ACTIONS.index(new["action"])],
+        "g": [1],
+    }  # a new agent's reward is its change from 0
+
+
+def test_the_docstring_example_is_a_real_delta() -> None:
+    found = re.search(r"\n    (\{\"tick\".*?\})\n", env.delta.__doc__ or "", re.S)
+    assert found, "env.delta's docstring has no example delta"
+    run = real_snapshots(17)
+    assert json.loads(found.group(1)) == diff(run[15], run[16])
+
+
+@pytest.mark.parametrize(
+    ("delta", "message"),
+    [
+        ({"s": [0, 0.5, 0]}, "The delta's 's' change 0.5 to efficiency is not an int, a whole number of 1/10000ths."),
+        ({"s": [1.0, 0, 0]}, "The delta's 's' change 1.0 to products_created is not an int."),
+        ({"s": [0, 0, "9"]}, "The delta's 's' change '9' to total_reward is not an int"),
+        ({"s": 5}, "The delta's 's' holds 5, not 3 changes."),
+        ({"a": [16, 0.5]}, "The delta's 'a' change 0.5 to agent 0's reward is not an int, a whole number of 1/1000ths."),
+        ({"n": 0}, "A delta carries 'n' only beside 'l'."),
+        ({"l": [], "n": 9}, "The delta's 'n' 9 is outside 0 to 0"),
+    ],
+)
+def test_refusals_name_the_bad_value_and_its_key(delta: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)):
+        apply(real_snapshots(1)[0], delta)
 
 
 def test_the_result_shares_nothing_with_its_inputs() -> None:
@@ -212,7 +286,7 @@ def test_the_result_shares_nothing_with_its_inputs() -> None:
     next["stats"]["total_reward"] = 7.0
     delta = diff(prev, next)
     next["stats"]["total_reward"] = 8.0
-    assert delta["stats"] == [prev["stats"]["products_created"], round(prev["stats"]["efficiency"] * 10_000), 70_000]
+    assert delta[STATS] == [0, 0, 70_000 - round(prev["stats"]["total_reward"] * 10_000)]
     result = apply(prev, delta)
     result["grid"][0][0] = 99
     result["agents"][0]["x"] = 99
@@ -223,15 +297,18 @@ def test_the_result_shares_nothing_with_its_inputs() -> None:
 @pytest.mark.parametrize(
     "delta",
     [
-        {"cells": [1, 2, 3]},
-        {"agents": [1]},  # agent 0's x announced, not given
-        {"agents": [-1]},
-        {"agents": [9 * 64 + 1, 3]},  # a new agent 9 with its x alone
-        {"agents": [16, 0.5]},  # a reward not in whole thousandths
-        {"agents": [32, 99]},  # no such action code
-        {"log": [1, 0]},
-        {"log": [], "log_len": 9},
-        {"log_len": 0},
+        {"c": [1, 2, 3]},
+        {"a": [1]},  # agent 0's x announced, not given
+        {"a": [-1]},
+        {"a": [9 * 64 + 1, 3]},  # a new agent 9 with its x alone
+        {"a": [16, 0.5]},  # a reward change not in whole thousandths
+        {"a": [16, 50.0]},  # nor as a float, even a whole one
+        {"a": [32, 99]},  # no such action code
+        {"s": [0, 0]},
+        {"s": [0, 0.5, 0]},
+        {"l": [1, 0]},
+        {"l": [], "n": 9},
+        {"n": 0},
     ],
 )
 def test_malformed_deltas_are_refused(delta: dict[str, Any]) -> None:
@@ -275,6 +352,7 @@ def test_one_tick_deltas_are_small() -> None:
     run = real_snapshots(300)
     sizes = [len(json.dumps(diff(a, b), separators=(",", ":"))) for a, b in itertools.pairwise(run)]
     full = len(json.dumps(run[-1], separators=(",", ":")))
-    # Four agents that mostly all move each tick: about 25 bytes an agent, plus tick and stats
-    # (about 180 in all); whole agent objects or a resent grid would take twice that or more.
-    assert statistics.median(sizes) <= 220 < full / 5
+    # Four agents that mostly all move each tick: a head and three or four small numbers an
+    # agent, plus tick and stats (82 bytes in all; 93 when rewards and stats travelled whole, with
+    # longer keys); whole agent objects or a resent grid would take many times that.
+    assert statistics.median(sizes) <= 90 < full / 20

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from env.config import DROP, PICK, WorldConfig
-from env.delta import apply, diff
+from env.delta import AGENTS, CELLS, GONE, LOG, LOG_LEN, STATS, apply, diff
 from env.parallel import ProductionEnv
 from env.snapshot import SlotState, capture, capture_many, changes_many
 
@@ -48,7 +48,7 @@ def test_changes_equal_diff_of_the_snapshots(fold: int) -> None:
         assert same_json(client, state.snapshot("lab", True, 1.0))
         kinds.update(delta)
         sent = state
-    assert {"tick", "cells", "agents", "stats", "log", "log_len"} <= kinds
+    assert {"tick", CELLS, AGENTS, STATS, LOG, LOG_LEN} <= kinds
     if fold == 40:
         assert "episode" in kinds
 
@@ -60,7 +60,7 @@ def test_changes_between_rooms_of_other_sizes_and_agents() -> None:
         delta = b.changes(a)
         assert same_json(delta, diff(a.snapshot(), b.snapshot()))
         assert same_json(apply(a.snapshot(), delta), b.snapshot())
-    assert "gone" in small.changes(large) and "grid" in small.changes(large)
+    assert GONE in small.changes(large) and "grid" in small.changes(large)
 
 
 def test_equal_states_change_nothing_and_share_no_arrays() -> None:
@@ -71,7 +71,22 @@ def test_equal_states_change_nothing_and_share_no_arrays() -> None:
     env.world.grid[0, 0, 0] = 9
     env.world.energy[0, 0] = 1
     assert state.changes(capture(env.world, 0)) != {}
-    assert capture(env.world, 0).changes(state)["cells"][:2] == [0, 9]
+    assert capture(env.world, 0).changes(state)[CELLS][:2] == [0, 9]
+
+
+def test_rewards_and_stats_change_by_whole_units() -> None:
+    env = ProductionEnv(4, WorldConfig())
+    env.reset_arrays(seed=1)
+    env.world.agent_reward[0, 1] = env.world.episode_reward[0] = 10.55
+    before = capture(env.world, 0)
+    env.world.agent_reward[0, 1] = env.world.episode_reward[0] = 10.6
+    now = capture(env.world, 0)
+    delta = now.changes(before)
+    assert delta == {STATS: [0, 0, 500], AGENTS: [1 * 64 + 16, 50]}  # agent 1's reward (bit 16), +0.05
+    env.world.active[0, 3] = False  # other agents: the rows are found one by one
+    assert capture(env.world, 0).changes(before) == {**delta, GONE: [3]}
+    result = apply(before.snapshot(), delta)
+    assert result["agents"][1]["reward"] == 10.6 and result["stats"]["total_reward"] == 10.6
 
 
 def test_snapshot_has_no_negative_zero() -> None:
@@ -93,7 +108,7 @@ def test_changes_many_equals_changes_pair_by_pair() -> None:
     many = changes_many(states, since)
     for (now, before), delta in zip(pairs, many, strict=True):
         assert same_json(delta, diff(before.snapshot(), now.snapshot()))
-    assert any("cells" in d for d in many) and any("agents" in d for d in many) and {} in many
+    assert any(CELLS in d for d in many) and any(AGENTS in d for d in many) and {} in many
 
 
 def test_capture_many_equals_capture_slot_by_slot() -> None:

@@ -15,7 +15,7 @@ import requests
 import socketio
 import websocket
 
-from env.delta import apply
+from env.delta import AGENTS, STATS, apply
 from tests.server.conftest import start_server
 from tests.server.helpers import NS, PASSWORD, Client, Server, login_session, replay, wait_synced, world
 
@@ -343,6 +343,8 @@ def test_reconnecting_client_gets_a_full_snapshot_then_clean_deltas(server: Serv
         assert {k: v for k, v in updates[0].items() if k not in ("ts", "full")}["tick"] >= joined["state"]["tick"]
         states = list(replay(updates))
         assert states[-1] == final
+        keys = {key for update in updates[1:] for key in update}
+        assert {AGENTS, STATS} <= keys and not keys & {"agents", "stats", "cells", "gone", "log", "log_len"}
         assert all(isinstance(u["ts"], int) and abs(u["ts"] / 1000 - time.time()) < 60 for u in updates)
     finally:
         again.close()
@@ -517,6 +519,7 @@ def test_delta_example_in_docs_applies() -> None:
     Snapshot.model_validate(state)
     assert state["tick"] == 121 and state["grid"][4][7] == 0 and state["log"][-1] == {"tick": 121, "agent": 0, "action": "pick"}
     assert state["stats"] == {"products_created": 2, "efficiency": 1.7241, "total_reward": 2.62}
+    assert state["agents"][0] == {"id": 0, "x": 7, "y": 4, "energy": 80, "carrying": 2, "reward": 1.22, "action": "pick"}
 
 
 def test_threading_mode_serves_too(tmp_path: Path) -> None:

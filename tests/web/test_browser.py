@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 import requests
+import socketio
 
 from tests.web.conftest import PHONE, TcpProxy, WebServer
 
@@ -39,6 +40,22 @@ def wait_connected(page: Any) -> None:
 
 def canvas_pixels(page: Any) -> str:
     return str(page.evaluate("document.getElementById('board').toDataURL()"))
+
+
+def server_world(server: WebServer, name: str, serializer: str = "default") -> dict[str, Any]:
+    """The room's state as the server has it (get_state on a socket of our own), without the
+    fields a page sets itself (room, running, speed)."""
+    client = socketio.Client(reconnection=False, serializer=serializer)
+    client.connect(server.url, namespaces=["/sim"], auth={"token": server.token("root")}, transports=["websocket"], wait_timeout=10)
+    try:
+        ack = client.call("get_state", {"room": name}, namespace="/sim", timeout=30)
+    finally:
+        client.disconnect()
+    return world_of(ack["state"])
+
+
+def world_of(state: dict[str, Any]) -> dict[str, Any]:
+    return {key: state[key] for key in ("tick", "episode", "width", "height", "grid", "agents", "stats", "log")}
 
 
 def create_room_in_lobby(page: Any, name: str, policy: str = "heuristic", speed: str = "1") -> None:
@@ -100,6 +117,8 @@ def test_login_create_start_tick_advances_and_canvas_changes(pages: Any) -> None
     page.wait_for_selector("#run-state:text('stopped')")
     page.wait_for_timeout(300)
     assert tick(page) == pages.server.room_info(name)["tick"]
+    # The page rebuilt the state from deltas (rewards and stats as changes) to the very figures.
+    assert world_of(page.evaluate("window.simrooms.view.state")) == server_world(pages.server, name)
     # The action log is newest first and bounded.
     log_ticks = page.eval_on_selector_all("#log li span:nth-child(2)", "els => els.map(e => Number(e.textContent.slice(2)))")
     assert log_ticks == sorted(log_ticks, reverse=True) and 0 < len(log_ticks) <= 120
@@ -371,3 +390,4 @@ def test_the_page_speaks_msgpack_when_the_server_does(msgpack_pages: Any) -> Non
     page.wait_for_selector("#run-state:text('stopped')")
     page.wait_for_timeout(300)
     assert tick(page) == msgpack_pages.server.room_info(name)["tick"]
+    assert world_of(page.evaluate("window.simrooms.view.state")) == server_world(msgpack_pages.server, name, "msgpack")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -82,6 +83,8 @@ def evolve(rng: random.Random, prev: dict[str, Any]) -> dict[str, Any]:
             agent["x"] = rng.randrange(nxt["width"])
             agent["energy"] = max(0, agent["energy"] - 1)
             agent["action"] = rng.choice(ACTIONS)
+        if rng.random() < 0.5:
+            agent["reward"] = round(agent["reward"] + rng.choice([0.05, -0.05, 0.1, -0.001, 1.3]), 3) + 0.0
     if nxt["agents"] and rng.random() < 0.2:
         nxt["agents"].pop(rng.randrange(len(nxt["agents"])))
     if rng.random() < 0.2:
@@ -94,6 +97,9 @@ def evolve(rng: random.Random, prev: dict[str, Any]) -> dict[str, Any]:
         nxt["log"] = nxt["log"][-rng.randint(0, 6):] if rng.random() < 0.9 else []
     if rng.random() < 0.3:
         nxt["stats"]["products_created"] += 1
+    if rng.random() < 0.5:
+        nxt["stats"]["efficiency"] = round(nxt["stats"]["efficiency"] + rng.choice([0.0015, -0.0001, 0.05]), 4) + 0.0
+        nxt["stats"]["total_reward"] = round(nxt["stats"]["total_reward"] + rng.choice([0.05, -0.15, 1.3]), 4) + 0.0
     return nxt
 
 
@@ -122,17 +128,41 @@ def test_js_apply_refuses_malformed_deltas(tmp_path: Path) -> None:
     rng = random.Random(7)
     prev = snapshot(rng, 4, 4, 100)
     bad: list[dict[str, Any]] = [
-        {"log": [101, 0]},  # not rows of three
-        {"log_len": 0},
-        {"log": [], "log_len": len(prev["log"]) + 1},
-        {"cells": [1, 2, 3]},
-        {"agents": [63, 1, 1, 50, 0, 0]},  # a whole row one value short
-        {"agents": [9 * 64 + 1, 3]},  # a new agent 9 with its x alone
-        {"agents": [16, 0.5]},  # a reward not in whole thousandths
-        {"agents": [-3]},
+        {"l": [101, 0]},  # not rows of three
+        {"n": 0},
+        {"l": [], "n": len(prev["log"]) + 1},
+        {"c": [1, 2, 3]},
+        {"a": [63, 1, 1, 50, 0, 0]},  # a whole row one value short
+        {"a": [9 * 64 + 1, 3]},  # a new agent 9 with its x alone
+        {"a": [prev["agents"][0]["id"] * 64 + 16, 0.5]},  # a reward change not in whole thousandths
+        {"a": [-3]},
+        {"s": [0, 0]},
+        {"s": [0, 0.5, 0]},  # an efficiency change not in whole ten-thousandths
     ]
     results = run_node(tmp_path, [{"prev": prev, "delta": delta} for delta in bad])
     for delta, result in zip(bad, results, strict=True):
         assert "error" in result, delta
         with pytest.raises(ValueError):
             apply(prev, delta)
+
+
+def test_js_changes_add_in_whole_units(tmp_path: Path) -> None:
+    prev = snapshot(random.Random(3), 4, 4, 100)
+    assert prev["agents"], "the case needs an agent"
+    first = prev["agents"][0]
+    first["reward"] = prev["stats"]["total_reward"] = 10.55
+    delta = {"s": [0, 0, 500], "a": [first["id"] * 64 + 16, 50]}
+    expected = apply(prev, delta)
+    assert expected["agents"][0]["reward"] == expected["stats"]["total_reward"] == 10.6
+    [result] = run_node(tmp_path, [{"prev": prev, "delta": delta}])
+    assert result["state"] == expected  # not 10.600000000000001, which adding 0.05 gives
+
+
+def test_js_refuses_a_stats_change_that_is_not_an_int(tmp_path: Path) -> None:
+    prev = snapshot(random.Random(3), 4, 4, 100)
+    delta = {"s": [0, 0.5, 0]}
+    [result] = run_node(tmp_path, [{"prev": prev, "delta": delta}])
+    message = "The delta's 's' change 0.5 to efficiency is not an int, a whole number of 1/10000ths."
+    assert result == {"error": message}
+    with pytest.raises(ValueError, match=re.escape(message)):
+        apply(prev, delta)

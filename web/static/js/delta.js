@@ -1,13 +1,21 @@
-// Applying the compact deltas of state_update, exactly as env/delta.py's apply() does:
-// replace each whole field present, take `stats` (a list in STATS_FIELDS order, in whole
-// 1/STATS_SCALES units),
-// set each `cells` pair (or take `grid`), replace or add each `agents` row and drop each `gone`
-// id (agents stay sorted by id), then append `log` and keep the last `log_len` entries (as many
-// as before when it is absent). Actions
-// come as codes (their index in ACTIONS) or names, rewards in whole thousandths. A malformed
-// delta throws: the page then
-// resyncs from a full snapshot.
+// Applying the compact deltas of state_update, exactly as env/delta.py's apply() does (its
+// docstring specifies the form). A delta's own keys are one letter long (AGENTS, GONE, CELLS,
+// STATS, LOG, LOG_LEN below); any other key is a Snapshot field, taken whole. Replace each whole
+// field present, set each `c` pair (or take `grid`), replace or add each `a` row and drop each
+// `g` id (agents stay sorted by id), then append `l` and keep the last `n` entries (as many as
+// before when it is absent). Actions come as codes (their index in ACTIONS) or names. Rewards
+// and stats come as changes in whole 1/REWARD_SCALE and 1/STATS_SCALES units (a new agent's
+// reward as its change from 0), added to the previous figure's units before scaling: adding
+// floats would not give the next Snapshot exactly (10.55 + 0.05 !== 10.6). A malformed delta
+// throws: the page then resyncs from a full snapshot.
 
+const AGENTS = "a";
+const GONE = "g";
+const CELLS = "c";
+const STATS = "s";
+const LOG = "l";
+const LOG_LEN = "n";
+const DELTA_KEYS = new Set(["grid", CELLS, AGENTS, GONE, STATS, LOG, LOG_LEN]);
 const AGENT_FIELDS = ["id", "x", "y", "energy", "carrying", "reward", "action"];
 const ROW_FIELDS = AGENT_FIELDS.slice(1); // bit k of a row's mask stands for ROW_FIELDS[k]
 const EVERY_FIELD = (1 << ROW_FIELDS.length) - 1;
@@ -17,11 +25,15 @@ const STATS_FIELDS = ["products_created", "efficiency", "total_reward"];
 const STATS_SCALES = [1, 10000, 10000];
 const REWARD_SCALE = 1000;
 
-function unfixed(units, scale) {
-  if (!Number.isInteger(units)) throw new Error(`The delta's figure ${JSON.stringify(units)} is not a whole number of units.`);
-  return scale === 1 ? units : units / scale;
+// The figure `previous` (a Snapshot's: a whole number of 1/scale) moved by the delta's `change`
+// of whole 1/scale units.
+function changed(previous, change, scale, key, what) {
+  if (!Number.isInteger(change)) {
+    const whole = scale === 1 ? "" : `, a whole number of 1/${scale}ths`;
+    throw new Error(`The delta's '${key}' change ${JSON.stringify(change)} to ${what} is not an int${whole}.`);
+  }
+  return (Math.round(previous * scale) + change) / scale;
 }
-const DELTA_KEYS = new Set(["grid", "cells", "agents", "gone", "stats", "log", "log_len"]);
 
 function actionName(code) {
   if (typeof code === "string") return code;
@@ -29,28 +41,28 @@ function actionName(code) {
   throw new Error(`The delta's action ${JSON.stringify(code)} is not a name nor a code 0 to ${ACTIONS.length - 1}.`);
 }
 
-// The `agents` rows: [id, {field: value}] for the fields each row sets (action null: dropped).
+// The agent rows: [id, {field: value}] for the fields each row sets (the reward as its change,
+// action null: dropped).
 function agentRows(flat) {
-  if (!Array.isArray(flat)) throw new Error("The delta's 'agents' is not a list.");
+  if (!Array.isArray(flat)) throw new Error(`The delta's '${AGENTS}' is not a list.`);
   const out = [];
   let at = 0;
   while (at < flat.length) {
     const head = flat[at];
-    if (!Number.isInteger(head) || head < 0) throw new Error(`The delta's agents row head ${JSON.stringify(head)} is not an id * 64 + mask.`);
+    if (!Number.isInteger(head) || head < 0) throw new Error(`The delta's '${AGENTS}' row head ${JSON.stringify(head)} is not an id * 64 + mask.`);
     const id = Math.floor(head / 2 ** ID_SHIFT);
     const mask = head & EVERY_FIELD;
     const fields = ROW_FIELDS.filter((_, k) => (mask >> k) & 1);
     if (at + 1 + fields.length > flat.length) {
-      throw new Error(`The delta's agents row for agent ${id} ends before its ${fields.length} values.`);
+      throw new Error(`The delta's '${AGENTS}' row for agent ${id} ends before its ${fields.length} values.`);
     }
-    const changed = {};
+    const values = {};
     fields.forEach((field, j) => {
       const value = flat[at + 1 + j];
-      if (field === "reward") changed.reward = unfixed(value, REWARD_SCALE);
-      else if (field === "action") changed.action = value === null ? null : actionName(value);
-      else changed[field] = value;
+      if (field === "action") values.action = value === null ? null : actionName(value);
+      else values[field] = value;
     });
-    out.push([id, changed]);
+    out.push([id, values]);
     at += 1 + fields.length;
   }
   return out;
@@ -71,49 +83,56 @@ function rows(flat, width, name) {
  * oldest first (what the action log shows). Equal to env.delta.apply(state, delta).
  */
 export function applyDelta(state, delta) {
-  if ("log_len" in delta && !("log" in delta)) {
-    throw new Error("A delta carries 'log_len' only beside 'log'.");
+  if (LOG_LEN in delta && !(LOG in delta)) {
+    throw new Error(`A delta carries '${LOG_LEN}' only beside '${LOG}'.`);
   }
   for (const [key, value] of Object.entries(delta)) {
     if (!DELTA_KEYS.has(key)) state[key] = structuredClone(value);
   }
-  if ("stats" in delta) {
-    const stats = delta.stats;
-    if (!Array.isArray(stats) || stats.length !== STATS_FIELDS.length) {
-      throw new Error(`The delta's 'stats' holds ${JSON.stringify(stats)}, not ${STATS_FIELDS.length} values.`);
+  if (STATS in delta) {
+    const changes = delta[STATS];
+    if (!Array.isArray(changes) || changes.length !== STATS_FIELDS.length) {
+      throw new Error(`The delta's '${STATS}' holds ${JSON.stringify(changes)}, not ${STATS_FIELDS.length} changes.`);
     }
-    state.stats = Object.fromEntries(STATS_FIELDS.map((field, i) => [field, unfixed(stats[i], STATS_SCALES[i])]));
+    state.stats = Object.fromEntries(
+      STATS_FIELDS.map((field, i) => [field, changed(state.stats[field], changes[i], STATS_SCALES[i], STATS, field)]),
+    );
   }
   if ("grid" in delta) state.grid = structuredClone(delta.grid);
   const width = state.width;
-  for (const [index, value] of rows(delta.cells || [], 2, "cells")) {
+  for (const [index, value] of rows(delta[CELLS] || [], 2, CELLS)) {
     const row = state.grid[Math.floor(index / width)];
     if (!row || index < 0) throw new Error(`The delta's cell ${index} is off the grid.`);
     row[index % width] = value;
   }
-  if ("agents" in delta || "gone" in delta) {
+  if (AGENTS in delta || GONE in delta) {
     const agents = new Map(state.agents.map((agent) => [agent.id, agent]));
-    for (const [id, changed] of agentRows(delta.agents || [])) {
-      if (!agents.has(id) && Object.keys(changed).length < ROW_FIELDS.length) {
-        throw new Error(`The delta's row for new agent ${id} lacks some of ${ROW_FIELDS.join(", ")}.`);
+    for (const [id, fields] of agentRows(delta[AGENTS] || [])) {
+      const old = agents.get(id);
+      if (!old && Object.keys(fields).length < ROW_FIELDS.length) {
+        throw new Error(`The delta's '${AGENTS}' row for new agent ${id} lacks some of ${ROW_FIELDS.join(", ")}.`);
       }
-      const merged = { ...(agents.get(id) || { id }), ...changed };
+      // A new agent's reward is its change from 0.
+      if ("reward" in fields) {
+        fields.reward = changed(old ? old.reward : 0, fields.reward, REWARD_SCALE, AGENTS, `agent ${id}'s reward`);
+      }
+      const merged = { ...(old || { id }), ...fields };
       const agent = {};
       for (const field of AGENT_FIELDS) if (merged[field] !== undefined && merged[field] !== null) agent[field] = merged[field];
       agents.set(id, agent);
     }
-    for (const id of delta.gone || []) agents.delete(id);
+    for (const id of delta[GONE] || []) agents.delete(id);
     state.agents = [...agents.keys()].sort((a, b) => a - b).map((id) => agents.get(id));
   }
   let added = [];
-  if ("log" in delta) {
-    added = rows(delta.log, 3, "log").map(([tick, agent, action]) => ({ tick, agent, action: actionName(action) }));
-    const length = "log_len" in delta ? delta.log_len : state.log.length;
+  if (LOG in delta) {
+    added = rows(delta[LOG], 3, LOG).map(([tick, agent, action]) => ({ tick, agent, action: actionName(action) }));
+    const length = LOG_LEN in delta ? delta[LOG_LEN] : state.log.length;
     const log = state.log.concat(added);
     if (!Number.isInteger(length) || length < 0 || length > log.length) {
-      throw new Error(`The delta's log_len ${length} is outside 0 to ${log.length}, the entries known.`);
+      throw new Error(`The delta's '${LOG_LEN}' ${length} is outside 0 to ${log.length}, the entries known.`);
     }
-    // Cut from len - length, not from -length: a log_len of 0 keeps nothing.
+    // Cut from len - length, not from -length: a length of 0 keeps nothing.
     state.log = log.slice(log.length - length);
     if (added.length > length) added = added.slice(added.length - length);
   }
