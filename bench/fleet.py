@@ -22,6 +22,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from agents import fleet as fleet_module  # noqa: E402
 from agents.fleet import Fleet  # noqa: E402
 from agents.learning import StackedLearner  # noqa: E402
 from env.core import BatchedWorld  # noqa: E402
@@ -49,9 +50,10 @@ def measure(rooms: int, steps: int, warmup: int) -> dict[str, float]:
         fleet.step(order)
         order = fleet.deferred + [i for i in ids if i not in set(fleet.deferred)]
     spent: Counter[str] = Counter()
-    learner_update, reset_slot = StackedLearner.update, BatchedWorld.reset_slot
+    learner_update, reset_slot, lay_out = StackedLearner.update, BatchedWorld.reset_slot, fleet_module.lay_out
     StackedLearner.update = timed(spent, "updates", learner_update)  # type: ignore[method-assign]
     BatchedWorld.reset_slot = timed(spent, "resets", reset_slot)  # type: ignore[method-assign]
+    fleet_module.lay_out = timed(spent, "resets", lay_out)  # laying episodes out, ahead or at reset
     try:
         ticks = 0
         started = time.perf_counter()
@@ -63,6 +65,7 @@ def measure(rooms: int, steps: int, warmup: int) -> dict[str, float]:
         elapsed = time.perf_counter() - started
     finally:
         StackedLearner.update, BatchedWorld.reset_slot = learner_update, reset_slot  # type: ignore[method-assign]
+        fleet_module.lay_out = lay_out
     return {
         "ms_per_step": 1000 * elapsed / steps,
         "agent_steps_per_second": 4 * ticks / elapsed,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from env.config import ACTION_NAMES, CELL_NAMES, MAX_AGENTS, NUM_ACTIONS, WorldConfig
 from env.core import BatchedWorld, StepResult, observation_size
 from env.delta import apply, diff, is_empty
+from env.layout import Layout, lay_out
 from env.parallel import ProductionEnv
 
 __all__ = [
@@ -18,11 +19,13 @@ __all__ = [
     "MAX_AGENTS",
     "NUM_ACTIONS",
     "BatchedWorld",
+    "Layout",
     "ProductionEnv",
     "StepResult",
     "WorldConfig",
     "apply",
     "diff",
     "is_empty",
+    "lay_out",
     "observation_size",
 ]

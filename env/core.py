@@ -32,7 +32,7 @@ from env.config import (
     WorldConfig,
 )
 from env.distance import UNREACHABLE, all_pairs, neighbour_table
-from env.layout import generate
+from env.layout import Layout
 
 LOG_LENGTH = 50
 """Entries of the action log kept per room."""
@@ -196,16 +196,16 @@ class BatchedWorld:
 
     # ------------------------------------------------------------------ reset
 
-    def reset_slot(self, slot: int, seed: np.random.SeedSequence, num_agents: int, new_episode: bool) -> None:
-        """Lay a fresh episode in `slot` from `seed`; the slot's tick clock goes on."""
+    def reset_slot(self, slot: int, layout: Layout, new_episode: bool) -> None:
+        """Begin an episode laid out as `layout` (`env.layout.lay_out`) in `slot`; the slot's
+        tick clock goes on."""
+        num_agents = len(layout.starts)
         if not 1 <= num_agents <= self.max_agents:
             raise ValueError(f"num_agents must be 1 to {self.max_agents}, not {num_agents}.")
-        generator = np.random.Generator(np.random.PCG64(seed))
-        grid, starts = generate(self.config, generator, num_agents)
-        self.key[slot] = seed.generate_state(1, np.uint64)[0]
-        self.lay_grid(slot, grid)
+        self.key[slot] = layout.key
+        self._lay(slot, layout.grid, layout.dist, layout.neighbours)
         self.pos[slot] = 0
-        self.pos[slot, :num_agents] = starts
+        self.pos[slot, :num_agents] = layout.starts
         self.active[slot] = False
         self.active[slot, :num_agents] = True
         self.energy[slot] = np.where(self.active[slot], self.config.max_energy, 0)
@@ -229,12 +229,15 @@ class BatchedWorld:
         return pos[..., 0] * self.config.width + pos[..., 1]
 
     def lay_grid(self, slot: int, grid: np.ndarray) -> None:
-        """Put the (H, W) `grid` in `slot` with the tables derived from it; reset lays drawn
-        grids this way, and tests lay hand-drawn ones."""
-        self.grid[slot] = grid
+        """Put the (H, W) `grid` in `slot` with the tables derived from it (tests lay
+        hand-drawn grids this way)."""
         passable = grid != WALL
-        self.dist[slot] = all_pairs(passable)
-        self.neighbours[slot] = neighbour_table(passable)
+        self._lay(slot, grid, all_pairs(passable), neighbour_table(passable))
+
+    def _lay(self, slot: int, grid: np.ndarray, dist: np.ndarray, neighbours: np.ndarray) -> None:
+        self.grid[slot] = grid
+        self.dist[slot] = dist
+        self.neighbours[slot] = neighbours
         for target in range(len(_TARGETS)):
             self._redraw_field(slot, target)
 

@@ -10,6 +10,7 @@ import numpy as np
 from env import snapshot
 from env.config import ACTION_NAMES, NUM_ACTIONS, WorldConfig
 from env.core import BatchedWorld, StepResult, observation_size
+from env.layout import lay_out
 from env.seeding import EpisodeSeeds
 
 _ONLY_SLOT = np.zeros(1, dtype=np.int64)
@@ -91,7 +92,7 @@ class ProductionEnv:
         """Start an episode; (agents, obs) float32 observations and (agents, actions) masks."""
         if seed is not None or self.seeds is None:
             self.seeds = EpisodeSeeds(seed)
-        self.world.reset_slot(0, self.seeds.next(), self.num_agents, new_episode=True)
+        self.world.reset_slot(0, lay_out(self.world.config, self.seeds.next(), self.num_agents), new_episode=True)
         self.agents = list(self.possible_agents)
         return self.observe_arrays()
 

@@ -21,9 +21,13 @@ class EpisodeSeeds:
         self.handed_out = 0
 
     def next(self) -> np.random.SeedSequence:
-        sequence = np.random.SeedSequence(self.entropy, spawn_key=(*self.stream, self.handed_out))
+        sequence = self.peek()
         self.handed_out += 1
         return sequence
+
+    def peek(self) -> np.random.SeedSequence:
+        """The sequence `next` hands out next, without handing it out."""
+        return np.random.SeedSequence(self.entropy, spawn_key=(*self.stream, self.handed_out))
 
     def spawn(self, stream: int) -> np.random.SeedSequence:
         """A sequence for another user of this seed (stream must not be EPISODE_SEED_STREAM)."""

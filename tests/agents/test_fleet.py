@@ -312,3 +312,36 @@ def test_a_room_added_while_the_trainer_computes_leaves_that_update_alone(monkey
     finally:
         go.set()
         trainer.close()
+
+
+def test_rooms_that_end_episodes_together_lay_the_next_ones_ahead_a_few_a_step(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rooms started together end every episode on one tick; their next layouts are laid on the
+    ticks before, at most ceil(rooms / ticks left) a step, and the runs are those laid at reset."""
+    from agents import fleet as fleet_module
+    from env.config import WorldConfig
+
+    config = WorldConfig(max_ticks=12)
+    rooms, ticks = 8, 40
+
+    def run(lay_ahead_ticks: int) -> tuple[list[bytes], list[int]]:
+        monkeypatch.setattr(fleet_module, "LAY_AHEAD_TICKS", lay_ahead_ticks)
+        laid = [0]  # layouts laid: when the rooms are added, then on each step
+        real = fleet_module.lay_out
+
+        def counted(*args: object) -> object:
+            laid[-1] += 1
+            return real(*args)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(fleet_module, "lay_out", counted)
+        fleet = Fleet(config=config, learning=FAST_LEARNING)
+        ids = [fleet.add(3, "heuristic", 70 + i) for i in range(rooms)]
+        for _ in range(ticks):
+            laid.append(0)
+            fleet.step(ids)
+        return [fleet.state_digest_bytes(room) for room in ids], laid[1:]
+
+    ahead, laid_ahead = run(fleet_module.LAY_AHEAD_TICKS)
+    at_reset, laid_at_reset = run(-1)
+    assert ahead == at_reset
+    assert max(laid_at_reset) == rooms  # every room lays its next episode on the tick it ends
+    assert max(laid_ahead) == 1

@@ -25,6 +25,7 @@ from env.config import (
 )
 from env.conformance import check_invariants
 from env.core import BatchedWorld, StepResult
+from env.layout import lay_out
 
 # Map characters; a digit is that agent standing on an empty cell.
 CELLS = {".": EMPTY, "#": WALL, "r": RESOURCE, "F": FACTORY, "C": CHARGER}
@@ -52,7 +53,7 @@ def build(
     config = WorldConfig(**{**QUIET, "width": len(rows[0]), "height": len(rows), **overrides})
     starts = sorted((int(c), y, x) for y, row in enumerate(rows) for x, c in enumerate(row) if c.isdigit())
     world = BatchedWorld(config, slots=1, max_agents=len(starts))
-    world.reset_slot(0, np.random.SeedSequence(0), len(starts), new_episode=True)
+    world.reset_slot(0, lay_out(config, np.random.SeedSequence(0), len(starts)), new_episode=True)
     grid = np.array([[CELLS.get(c, EMPTY) for c in row] for row in rows], dtype=np.int8)
     for agent, cell in (under or {}).items():
         _, y, x = starts[agent]
@@ -321,8 +322,9 @@ def test_a_slot_steps_the_same_alone_or_batched_with_others() -> None:
     batch = BatchedWorld(config, slots=3, max_agents=4)
     alone = [BatchedWorld(config, slots=1, max_agents=4) for _ in range(3)]
     for slot in range(3):
-        batch.reset_slot(slot, seeds[slot], agents[slot], new_episode=True)
-        alone[slot].reset_slot(0, seeds[slot], agents[slot], new_episode=True)
+        layout = lay_out(config, seeds[slot], agents[slot])
+        batch.reset_slot(slot, layout, new_episode=True)
+        alone[slot].reset_slot(0, layout, new_episode=True)
     rng = np.random.default_rng(5)
     only = np.zeros(1, dtype=np.int64)
     for tick in range(80):
@@ -337,9 +339,9 @@ def test_a_slot_steps_the_same_alone_or_batched_with_others() -> None:
             np.testing.assert_array_equal(batched.rewards[row], single.rewards[0])
             assert (batched.terminated[row], batched.truncated[row]) == (single.terminated[0], single.truncated[0])
             if single.terminated[0] or single.truncated[0]:
-                fresh = seeds[slot].spawn(1)[0]
-                batch.reset_slot(int(slot), fresh, agents[slot], new_episode=True)
-                alone[slot].reset_slot(0, fresh, agents[slot], new_episode=True)
+                fresh = lay_out(config, seeds[slot].spawn(1)[0], agents[slot])
+                batch.reset_slot(int(slot), fresh, new_episode=True)
+                alone[slot].reset_slot(0, fresh, new_episode=True)
         check_invariants(batch)
         for slot in range(3):
             assert world_state(batch, slot) == world_state(alone[slot], 0), f"slot {slot} differs at tick {tick}."

@@ -9,6 +9,7 @@ import pytest
 
 from env.config import DROP, PICK, WorldConfig
 from env.delta import AGENTS, CELLS, GONE, LOG, LOG_LEN, STATS, apply, diff
+from env.layout import lay_out
 from env.parallel import ProductionEnv
 from env.snapshot import SlotState, capture, capture_many, changes_many
 
@@ -117,7 +118,7 @@ def test_capture_many_equals_capture_slot_by_slot() -> None:
     world = env.world
     world.grow(3)
     for slot in (1, 2):
-        world.reset_slot(slot, np.random.SeedSequence(slot), 3, new_episode=True)
+        world.reset_slot(slot, lay_out(world.config, np.random.SeedSequence(slot), 3), new_episode=True)
     world.active[2, 1] = False
     together = capture_many(world, np.array([2, 0, 1]))
     for state, slot in zip(together, (2, 0, 1), strict=True):
