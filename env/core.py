@@ -239,16 +239,18 @@ class BatchedWorld:
         self.dist[slot] = dist
         self.neighbours[slot] = neighbours
         for target in range(len(_TARGETS)):
-            self._redraw_field(slot, target)
+            self._redraw_fields(np.array([slot]), target)
 
-    def _redraw_field(self, slot: int, target: int) -> None:
-        """Recompute one column of `fields` for `slot` from its grid and distance table."""
+    def _redraw_fields(self, slots: np.ndarray, target: int) -> None:
+        """Recompute column `target` of `fields` for `slots` from their grids and distance tables."""
         cells = self.config.height * self.config.width
-        where = np.flatnonzero(self.grid[slot].reshape(-1) == _TARGETS[target])
-        if len(where):
-            self.fields[slot, :cells, target] = self.dist[slot, :cells][:, where].min(axis=1)
-        else:
-            self.fields[slot, :cells, target] = UNREACHABLE
+        found = self.grid[slots].reshape(len(slots), cells) == _TARGETS[target]
+        most = max(1, int(found.sum(axis=1).max(initial=0)))
+        # Each slot's target cells first, then the sentinel cell H*W, whose row is all UNREACHABLE.
+        # Rows serve as columns: distances are symmetric.
+        where = np.argsort(~found, axis=1, kind="stable")[:, :most]
+        where = np.where(np.take_along_axis(found, where, axis=1), where, cells)
+        self.fields[slots, :cells, target] = self.dist[slots[:, None], where, :cells].min(axis=1)
 
     def target_distances(self, slots: np.ndarray, query_cells: np.ndarray) -> np.ndarray:
         """(slots, ..., 3) distance from each query cell (slots, ...) of its slot to the nearest
@@ -433,8 +435,9 @@ class BatchedWorld:
         self.carrying[slots] = carrying
         self.grid[slots] = grid.reshape(b, cfg.height, width)
         grown = self._respawn(slots, occupancy)
-        for row in np.flatnonzero(grown | picks.any(axis=1)):
-            self._redraw_field(int(slots[row]), 0)
+        changed = slots[grown | picks.any(axis=1)]
+        if len(changed):
+            self._redraw_fields(changed, 0)
 
         # Progress shaping: distance gained towards the agent's goal, only on ticks that keep the
         # goal, so picking, dropping and charging (which switch goals without moving) earn none of
