@@ -83,10 +83,10 @@ class Settings(BaseSettings):
     9.3 ticks/s with p99 142 ms at 5 ms, 10.0 ticks/s with p99 32 ms at 1 ms; with the trainer
     thread, 50 x 40 observers p99 112 ms at 1 ms, 65 ms at 0.5 ms; 500 x 1 p99 48-151 ms over four
     runs at 1 ms, 48-138 over three at 0.5 ms). None keeps Python's."""
-    gc_full_collection_seconds: Annotated[float, Field(gt=0)] | None = 60.0
+    gc_full_collection_seconds: Annotated[float, Field(ge=0)] = 60.0
     """While the engine runs, Python's automatic full garbage collections are off and the engine
     runs one every this many seconds (server/collector.py): Python's own came every 2-4 s with
-    500 rooms and stopped every thread for 90-190 ms each, freeing nothing. None keeps Python's."""
+    500 rooms and stopped every thread for 90-190 ms each, freeing nothing. 0 keeps Python's."""
     log_level: str = "INFO"
     fault_room_prefix: str | None = None
     """Test hook: rooms whose name starts with this raise from their step at tick

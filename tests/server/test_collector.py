@@ -2,11 +2,14 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from server.collector import NEVER, FullCollections
+from server.engine import Bridge, Engine
+from server.settings import Settings
 
 
 @pytest.fixture
@@ -58,3 +61,15 @@ def test_a_full_collection_runs_once_per_interval(full_collections_seen: list[in
 def test_the_interval_must_be_positive() -> None:
     with pytest.raises(ValueError, match="must be positive, not 0"):
         FullCollections(0)
+
+
+@pytest.mark.parametrize("interval", [60.0, 0.0])
+def test_the_engine_takes_over_full_collections_while_it_runs_unless_told_not_to(tmp_path: Path, interval: float) -> None:
+    before = gc.get_threshold()
+    engine = Engine(Settings(data_dir=tmp_path, gc_full_collection_seconds=interval), Bridge(green=False), hub=None)  # type: ignore[arg-type]
+    engine.start()
+    try:
+        assert gc.get_threshold() == ((before[0], before[1], NEVER) if interval else before)
+    finally:
+        engine.stop()
+    assert gc.get_threshold() == before
