@@ -10,8 +10,8 @@ delta of two equal snapshots is ``{}``. Its own keys are one letter long (``a``,
 
 ``s`` (stats)
     When the stats changed: how much each of ``[products_created, efficiency, total_reward]``
-    changed, in whole units of 1, 1/10000 and 1/10000 (``efficiency`` going from 1.7391 to
-    1.7241 is sent as -150).
+    changed, in whole units of 1, 1/100 and 1/1000 (``efficiency`` going from 1.74 to 1.72 is
+    sent as -2, ``total_reward`` going from 2.52 to 2.62 as 100).
 
 ``c`` (cells)
     When ``width`` and ``height`` are unchanged: the grid cells that changed, as one flat list
@@ -51,8 +51,8 @@ whole units (``round(previous * scale)``; 0 for a new agent's reward).
 Adding the change to the previous float instead would go wrong: 10.55 + 0.05 is not 10.6, while
 (10550 + 50) / 1000 is.
 
-Figures travel as whole numbers because a Snapshot rounds them (rewards to 3 digits, efficiency
-and total reward to 4) and small integers are what a binary format packs tightest; the
+Figures travel as whole numbers because a Snapshot rounds them (rewards, the total too, to 3
+digits, efficiency to 2) and small integers are what a binary format packs tightest; the
 accumulating ones (rewards and stats) travel as changes, which stay a few units a tick while the
 totals grow all episode. So a delta is made only of Snapshots whose figures are floats so
 rounded (not -0.0) and whose ``products_created`` is an int; any other raises ValueError, as
@@ -70,7 +70,7 @@ action 5 (``pick``). Agents 1, 2 and 3 each stepped left (to x=1, 0 and 8), spen
 and losing 0.05 of reward: heads 117, 181 and 245 are id * 64 + 1 + 4 + 16 + 32. The total
 reward fell by 0.25 (0.8 to 0.55), and the log, empty before, now holds agent 0's pick:
 
-    {"tick": 16, "s": [0, 0, -2500], "c": [265, 0],
+    {"tick": 16, "s": [0, 0, -250], "c": [265, 0],
      "a": [60, 88, 1, -100, 5, 117, 1, 86, -50, 3, 181, 0, 89, -50, 3, 245, 8, 91, -50, 3],
      "l": [16, 0, 5], "n": 1}
 """
@@ -103,9 +103,13 @@ ACTIONS: tuple[str, ...] = (*ACTION_NAMES, "out_of_energy")
 ACTION_CODES = {name: code for code, name in enumerate(ACTIONS)}
 STATS_FIELDS = ("products_created", "efficiency", "total_reward")
 """The order of the changes in ``s``."""
-STATS_SCALES = (1, 10_000, 10_000)
+REWARD_DIGITS = 3
+"""Decimals to which a Snapshot rounds rewards: each agent's and the total."""
+EFFICIENCY_DIGITS = 2
+"""Decimals to which a Snapshot rounds its efficiency (products per 100 energy: 5.84)."""
+STATS_SCALES = (1, 10**EFFICIENCY_DIGITS, 10**REWARD_DIGITS)
 """Each stat travels in whole 1/scale units."""
-REWARD_SCALE = 1000
+REWARD_SCALE = 10**REWARD_DIGITS
 """An agent's reward travels in whole thousandths."""
 AGENT_FIELDS = ("id", "x", "y", "energy", "carrying", "reward", "action")
 ROW_FIELDS = AGENT_FIELDS[1:]

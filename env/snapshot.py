@@ -20,11 +20,13 @@ from env.delta import (
     ACTION_CODES,
     AGENTS,
     CELLS,
+    EFFICIENCY_DIGITS,
     EVERY_FIELD,
     GONE,
     LOG,
     LOG_LEN,
     REWARD_AT,
+    REWARD_DIGITS,
     REWARD_SCALE,
     STATS,
     STATS_FIELDS,
@@ -54,7 +56,7 @@ class SlotState:
     agents: np.ndarray
     """(active agents, 6) int64 rows: id, x, y, energy, carrying, action code."""
     rewards: np.ndarray
-    """(active agents,) float64 reward of each agent this episode, rounded to 3 digits."""
+    """(active agents,) float64 reward of each agent this episode, rounded to REWARD_DIGITS."""
     stats: tuple[int, float, float]
     """products_created, efficiency, total_reward."""
     log: tuple[tuple[int, int, str], ...]
@@ -205,7 +207,7 @@ def capture_many(world: BatchedWorld, slots: np.ndarray) -> list[SlotState]:
     agents[..., 3] = world.energy[slots]
     agents[..., 4] = world.carrying[slots]
     agents[..., 5] = world.last_action[slots]
-    rewards = _rounded(world.agent_reward[slots], 3)
+    rewards = _rounded(world.agent_reward[slots], REWARD_DIGITS)
     active = world.active[slots]
     grids = world.grid[slots].reshape(len(slots), -1)
     stats = _stats_many(world, slots)
@@ -239,8 +241,8 @@ def capture_many(world: BatchedWorld, slots: np.ndarray) -> list[SlotState]:
 def _stats_many(world: BatchedWorld, slots: np.ndarray) -> list[tuple[int, float, float]]:
     """products_created, efficiency, total_reward of each of `slots`, rounded as Snapshots show them."""
     products, spent = world.products[slots], world.energy_spent[slots]
-    efficiency = np.where(spent > 0, _rounded(100.0 * products / np.maximum(spent, 1), 4), 0.0)
-    total = _rounded(world.episode_reward[slots], 4)
+    efficiency = np.where(spent > 0, _rounded(100.0 * products / np.maximum(spent, 1), EFFICIENCY_DIGITS), 0.0)
+    total = _rounded(world.episode_reward[slots], REWARD_DIGITS)
     return list(zip(products.tolist(), efficiency.tolist(), total.tolist(), strict=True))
 
 

@@ -262,7 +262,7 @@ class StateUpdateDelta(ServerModel):
     legend: dict[str, str] | None = None
     s: list[int] | None = Field(
         None,
-        description="Stats: the changes of products_created, then of efficiency and total_reward in ten-thousandths.",
+        description="Stats: the changes of products_created, of efficiency in hundredths and of total_reward in thousandths.",
     )
     c: list[int] | None = Field(None, description="Cells: index, value, index, value, ...")
     grid: list[list[int]] | None = None
@@ -439,7 +439,7 @@ def _example_snapshot() -> dict[str, Any]:
             {"id": 0, "x": 7, "y": 5, "energy": 81, "carrying": 1, "reward": 1.12, "action": "up"},
             {"id": 1, "x": 2, "y": 9, "energy": 64, "carrying": 0, "reward": 0.4, "action": "left"},
         ],
-        "stats": {"products_created": 2, "efficiency": 1.7391, "total_reward": 2.52},
+        "stats": {"products_created": 2, "efficiency": 1.74, "total_reward": 2.52},
         "log": [{"tick": 119, "agent": 0, "action": "pick"}, {"tick": 120, "agent": 1, "action": "drop"}],
     }
 
@@ -510,7 +510,7 @@ SERVER_EVENTS: dict[str, ServerEvent] = {
                 "episode": 1,
                 "ts": 1764444000123,
                 "full": False,
-                "s": [0, -150, 1000],
+                "s": [0, -2, 100],
                 "c": [87, 0],
                 "a": [62, 4, 80, 2, 100, 5],
                 "l": [121, 0, 5],

@@ -20,11 +20,13 @@ from env.delta import (
     ACTIONS,
     AGENTS,
     CELLS,
+    EFFICIENCY_DIGITS,
     EVERY_FIELD,
     GONE,
     ID_SHIFT,
     LOG,
     LOG_LEN,
+    REWARD_DIGITS,
     ROW_FIELDS,
     STATS,
     apply,
@@ -39,11 +41,15 @@ Snapshot = dict[str, Any]
 log_entries = st.fixed_dictionaries(
     {"tick": st.integers(0, 3), "agent": st.integers(0, 1), "action": st.sampled_from(["pick", "drop"])}
 )
-# A Snapshot's figures: floats rounded to 3 digits, never -0.0 (see env.delta).
-figures = st.one_of(
-    st.sampled_from([0.0, 1.0, 0.1, 1e-3]),
-    st.floats(-1000, 1000, allow_nan=False).map(lambda f: round(f, 3) + 0.0),
-)
+
+
+def figures(digits: int) -> st.SearchStrategy[float]:
+    """A Snapshot's figures: floats rounded to `digits`, never -0.0 (see env.delta)."""
+    return st.one_of(
+        st.sampled_from([0.0, 1.0, 0.1, 10.0**-digits]),
+        st.floats(-1000, 1000, allow_nan=False).map(lambda f: round(f, digits) + 0.0),
+    )
+
 
 
 @st.composite
@@ -54,7 +60,7 @@ def agents(draw: st.DrawFn, agent_id: int, width: int, height: int) -> dict[str,
         "y": draw(st.integers(0, height - 1)),
         "energy": draw(st.integers(0, 100)),
         "carrying": draw(st.integers(0, 2)),
-        "reward": draw(figures),
+        "reward": draw(figures(REWARD_DIGITS)),
     }
     if draw(st.booleans()):
         agent["action"] = draw(st.sampled_from(ACTION_NAMES))
@@ -80,7 +86,7 @@ def snapshots(draw: st.DrawFn, size: tuple[int, int] | None = None) -> Snapshot:
         "grid": cells.tolist(),
         "legend": legend,
         "agents": [draw(agents(i, width, height)) for i in ids],
-        "stats": {"products_created": draw(st.integers(0, 9)), "efficiency": draw(figures), "total_reward": draw(figures)},
+        "stats": {"products_created": draw(st.integers(0, 9)), "efficiency": draw(figures(EFFICIENCY_DIGITS)), "total_reward": draw(figures(REWARD_DIGITS))},
         "log": draw(st.lists(log_entries, max_size=12)),
     }
 
@@ -233,8 +239,8 @@ def test_changes_add_in_whole_units_not_floats() -> None:
     next = copy.deepcopy(prev)
     next["agents"][0]["reward"] = 10.6
     next["stats"]["total_reward"] = 10.6
-    assert round_trip(prev, next) == {"s": [0, 0, 500], "a": [16, 50]}
-    result = apply(prev, {"s": [0, 0, 500], "a": [16, 50]})
+    assert round_trip(prev, next) == {"s": [0, 0, 50], "a": [16, 50]}
+    result = apply(prev, {"s": [0, 0, 50], "a": [16, 50]})
     assert result["agents"][0]["reward"] == 10.6 and result["stats"]["total_reward"] == 10.6
 
 
@@ -242,15 +248,15 @@ def test_rewards_and_stats_travel_as_changes() -> None:
     prev = real_snapshots(1)[0]
     prev["agents"] = prev["agents"][:2]
     prev["agents"][0]["reward"] = 2.5
-    prev["stats"] = {"products_created": 3, "efficiency": 1.7391, "total_reward": 2.52}
+    prev["stats"] = {"products_created": 3, "efficiency": 1.74, "total_reward": 2.52}
     next = copy.deepcopy(prev)
     next["agents"][0]["reward"] = 2.499
     next["agents"][1] = {**next["agents"][1], "id": 5, "reward": -0.45}  # agent 1 left, agent 5 came
-    next["stats"] = {"products_created": 4, "efficiency": 1.7241, "total_reward": 2.62}
+    next["stats"] = {"products_created": 4, "efficiency": 1.72, "total_reward": 2.62}
     delta = round_trip(prev, next)
     new = next["agents"][1]
     assert delta == {
-        "s": [1, -150, 1000],
+        "s": [1, -2, 100],
         "a": [16, -1, 5 * 64 + EVERY_FIELD, new["x"], new["y"], new["energy"], new["carrying"], -450, ACTIONS.index(new["action"])],
         "g": [1],
     }  # a new agent's reward is its change from 0
@@ -266,7 +272,7 @@ def test_the_docstring_example_is_a_real_delta() -> None:
 @pytest.mark.parametrize(
     ("delta", "message"),
     [
-        ({"s": [0, 0.5, 0]}, "The delta's 's' change 0.5 to efficiency is not an int, a whole number of 1/10000ths."),
+        ({"s": [0, 0.5, 0]}, "The delta's 's' change 0.5 to efficiency is not an int, a whole number of 1/100ths."),
         ({"s": [1.0, 0, 0]}, "The delta's 's' change 1.0 to products_created is not an int."),
         ({"s": [0, 0, "9"]}, "The delta's 's' change '9' to total_reward is not an int"),
         ({"s": 5}, "The delta's 's' holds 5, not 3 changes."),
@@ -286,7 +292,7 @@ def test_the_result_shares_nothing_with_its_inputs() -> None:
     next["stats"]["total_reward"] = 7.0
     delta = diff(prev, next)
     next["stats"]["total_reward"] = 8.0
-    assert delta[STATS] == [0, 0, 70_000 - round(prev["stats"]["total_reward"] * 10_000)]
+    assert delta[STATS] == [0, 0, 7_000 - round(prev["stats"]["total_reward"] * 1_000)]
     result = apply(prev, delta)
     result["grid"][0][0] = 99
     result["agents"][0]["x"] = 99

@@ -83,7 +83,7 @@ def test_rewards_and_stats_change_by_whole_units() -> None:
     env.world.agent_reward[0, 1] = env.world.episode_reward[0] = 10.6
     now = capture(env.world, 0)
     delta = now.changes(before)
-    assert delta == {STATS: [0, 0, 500], AGENTS: [1 * 64 + 16, 50]}  # agent 1's reward (bit 16), +0.05
+    assert delta == {STATS: [0, 0, 50], AGENTS: [1 * 64 + 16, 50]}  # agent 1's reward (bit 16), +0.05
     env.world.active[0, 3] = False  # other agents: the rows are found one by one
     assert capture(env.world, 0).changes(before) == {**delta, GONE: [3]}
     result = apply(before.snapshot(), delta)

@@ -65,7 +65,7 @@ def snapshot(rng: random.Random, width: int, height: int, tick: int) -> dict[str
         "grid": [[rng.choice([0, 0, 0, 1, 2, 3, 4]) for _ in range(width)] for _ in range(height)],
         "legend": {"0": "empty", "1": "wall", "2": "resource", "3": "factory", "4": "charger"},
         "agents": agents,
-        "stats": {"products_created": rng.randint(0, 9), "efficiency": round(rng.random(), 4), "total_reward": round(rng.random() * 9, 2)},
+        "stats": {"products_created": rng.randint(0, 9), "efficiency": round(rng.random(), 2), "total_reward": round(rng.random() * 9, 2)},
         "log": log,
     }
 
@@ -98,8 +98,8 @@ def evolve(rng: random.Random, prev: dict[str, Any]) -> dict[str, Any]:
     if rng.random() < 0.3:
         nxt["stats"]["products_created"] += 1
     if rng.random() < 0.5:
-        nxt["stats"]["efficiency"] = round(nxt["stats"]["efficiency"] + rng.choice([0.0015, -0.0001, 0.05]), 4) + 0.0
-        nxt["stats"]["total_reward"] = round(nxt["stats"]["total_reward"] + rng.choice([0.05, -0.15, 1.3]), 4) + 0.0
+        nxt["stats"]["efficiency"] = round(nxt["stats"]["efficiency"] + rng.choice([0.15, -0.01, 0.05]), 2) + 0.0
+        nxt["stats"]["total_reward"] = round(nxt["stats"]["total_reward"] + rng.choice([0.05, -0.15, 1.3]), 3) + 0.0
     return nxt
 
 
@@ -137,7 +137,7 @@ def test_js_apply_refuses_malformed_deltas(tmp_path: Path) -> None:
         {"a": [prev["agents"][0]["id"] * 64 + 16, 0.5]},  # a reward change not in whole thousandths
         {"a": [-3]},
         {"s": [0, 0]},
-        {"s": [0, 0.5, 0]},  # an efficiency change not in whole ten-thousandths
+        {"s": [0, 0.5, 0]},  # an efficiency change not in whole hundredths
     ]
     results = run_node(tmp_path, [{"prev": prev, "delta": delta} for delta in bad])
     for delta, result in zip(bad, results, strict=True):
@@ -151,7 +151,7 @@ def test_js_changes_add_in_whole_units(tmp_path: Path) -> None:
     assert prev["agents"], "the case needs an agent"
     first = prev["agents"][0]
     first["reward"] = prev["stats"]["total_reward"] = 10.55
-    delta = {"s": [0, 0, 500], "a": [first["id"] * 64 + 16, 50]}
+    delta = {"s": [0, 0, 50], "a": [first["id"] * 64 + 16, 50]}
     expected = apply(prev, delta)
     assert expected["agents"][0]["reward"] == expected["stats"]["total_reward"] == 10.6
     [result] = run_node(tmp_path, [{"prev": prev, "delta": delta}])
@@ -162,7 +162,7 @@ def test_js_refuses_a_stats_change_that_is_not_an_int(tmp_path: Path) -> None:
     prev = snapshot(random.Random(3), 4, 4, 100)
     delta = {"s": [0, 0.5, 0]}
     [result] = run_node(tmp_path, [{"prev": prev, "delta": delta}])
-    message = "The delta's 's' change 0.5 to efficiency is not an int, a whole number of 1/10000ths."
+    message = "The delta's 's' change 0.5 to efficiency is not an int, a whole number of 1/100ths."
     assert result == {"error": message}
     with pytest.raises(ValueError, match=re.escape(message)):
         apply(prev, delta)

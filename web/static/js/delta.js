@@ -22,7 +22,7 @@ const EVERY_FIELD = (1 << ROW_FIELDS.length) - 1;
 const ID_SHIFT = 6; // a row's head is id * 2 ** ID_SHIFT + mask
 const ACTIONS = ["stay", "up", "down", "left", "right", "pick", "drop", "out_of_energy"];
 const STATS_FIELDS = ["products_created", "efficiency", "total_reward"];
-const STATS_SCALES = [1, 10000, 10000];
+const STATS_SCALES = [1, 100, 1000];
 const REWARD_SCALE = 1000;
 
 // The figure `previous` (a Snapshot's: a whole number of 1/scale) moved by the delta's `change`
