@@ -9,9 +9,13 @@ delta of two equal snapshots is ``{}``. Its own keys are one letter long (``a``,
     changed, whole, under its own name (``legend`` as a complete object).
 
 ``s`` (stats)
-    When the stats changed: how much each of ``[products_created, efficiency, total_reward]``
-    changed, in whole units of 1, 1/100 and 1/1000 (``efficiency`` going from 1.74 to 1.72 is
-    sent as -2, ``total_reward`` going from 2.52 to 2.62 as 100).
+    When the stats changed: how much each of ``[efficiency, total_reward, products_created]``
+    changed, in whole units of 1/100, 1/1000 and 1 (``efficiency`` going from 1.74 to 1.72 is
+    sent as -2, ``total_reward`` going from 2.52 to 2.62 as 100), without the zero changes at
+    its end (those left out are 0): those two changes and no product made are ``[-2, 100]``, a
+    change of the total alone ``[0, 50]``, a product made and nothing else ``[0, 0, 1]``. The
+    figures that change on most ticks come first, as products are made on few ticks. ``s`` is
+    never empty: it is absent when nothing changed.
 
 ``c`` (cells)
     When ``width`` and ``height`` are unchanged: the grid cells that changed, as one flat list
@@ -67,10 +71,12 @@ A one-tick delta of a 4-agent room on a 20-wide grid, at tick 16. Agent 0 picked
 resource at x=5, y=13 (cell 13 * 20 + 5 = 265 becomes 0, empty): its row's head 60 is
 0 * 64 + 4 + 8 + 16 + 32, then its energy 88, carrying 1, reward change -100 (0.2 to 0.1) and
 action 5 (``pick``). Agents 1, 2 and 3 each stepped left (to x=1, 0 and 8), spending one energy
-and losing 0.05 of reward: heads 117, 181 and 245 are id * 64 + 1 + 4 + 16 + 32. The total
-reward fell by 0.25 (0.8 to 0.55), and the log, empty before, now holds agent 0's pick:
+and losing 0.05 of reward: heads 117, 181 and 245 are id * 64 + 1 + 4 + 16 + 32. The
+efficiency stayed as it was and the total reward fell by 0.25 (0.8 to 0.55), no product was
+made (a zero change at the end of ``s``, left out), and the log, empty before, now holds agent
+0's pick:
 
-    {"tick": 16, "s": [0, 0, -250], "c": [265, 0],
+    {"tick": 16, "s": [0, -250], "c": [265, 0],
      "a": [60, 88, 1, -100, 5, 117, 1, 86, -50, 3, 181, 0, 89, -50, 3, 245, 8, 91, -50, 3],
      "l": [16, 0, 5], "n": 1}
 """
@@ -78,6 +84,7 @@ reward fell by 0.25 (0.8 to 0.55), and the log, empty before, now holds agent 0'
 from __future__ import annotations
 
 import copy
+import itertools
 import math
 from typing import Any
 
@@ -102,12 +109,15 @@ ACTIONS: tuple[str, ...] = (*ACTION_NAMES, "out_of_energy")
 """Action names by their code in agent and log rows."""
 ACTION_CODES = {name: code for code, name in enumerate(ACTIONS)}
 STATS_FIELDS = ("products_created", "efficiency", "total_reward")
-"""The order of the changes in ``s``."""
+"""The order of a Snapshot's stats."""
+CHANGED_STATS = ("efficiency", "total_reward", "products_created")
+"""The order of the changes in ``s``: the stats that change on most ticks first, as the zero
+changes at its end are left out (products are made on few ticks)."""
 REWARD_DIGITS = 3
 """Decimals to which a Snapshot rounds rewards: each agent's and the total."""
 EFFICIENCY_DIGITS = 2
 """Decimals to which a Snapshot rounds its efficiency (products per 100 energy: 5.84)."""
-STATS_SCALES = (1, 10**EFFICIENCY_DIGITS, 10**REWARD_DIGITS)
+STATS_SCALES = {"products_created": 1, "efficiency": 10**EFFICIENCY_DIGITS, "total_reward": 10**REWARD_DIGITS}
 """Each stat travels in whole 1/scale units."""
 REWARD_SCALE = 10**REWARD_DIGITS
 """An agent's reward travels in whole thousandths."""
@@ -152,13 +162,12 @@ def apply(prev: Snapshot, delta: Delta) -> Snapshot:
         result["grid"] = copy.deepcopy(delta["grid"])
     if STATS in delta:
         changes = delta[STATS]
-        if type(changes) is not list or len(changes) != len(STATS_FIELDS):
-            raise ValueError(f"The delta's {STATS!r} holds {changes!r}, not {len(STATS_FIELDS)} changes.")
+        if type(changes) is not list or not 1 <= len(changes) <= len(CHANGED_STATS):
+            raise ValueError(f"The delta's {STATS!r} holds {changes!r}, not 1 to {len(CHANGED_STATS)} changes.")
+        moved = dict(itertools.zip_longest(CHANGED_STATS, changes, fillvalue=0))  # those left out are 0
+        stats_units = _stats_units(result["stats"])
         result["stats"] = {
-            field: _changed(units, change, scale, STATS, field)
-            for field, units, change, scale in zip(
-                STATS_FIELDS, _stats_units(result["stats"]), changes, STATS_SCALES, strict=True
-            )
+            field: _changed(stats_units[field], moved[field], STATS_SCALES[field], STATS, field) for field in STATS_FIELDS
         }
     width = result["width"]
     for index, value in _rows(delta.get(CELLS, []), 2, CELLS):
@@ -194,15 +203,20 @@ def apply(prev: Snapshot, delta: Delta) -> Snapshot:
 
 
 def stats_changes(prev: dict[str, Any], next: dict[str, Any]) -> list[int]:
-    """What ``s`` holds for a Snapshot's `stats` going from `prev` to `next`."""
-    return [new - old for old, new in zip(_stats_units(prev), _stats_units(next), strict=True)]
+    """What ``s`` holds for a Snapshot's `stats` going from `prev` to `next`: their changes in
+    CHANGED_STATS order, without the zeros at the end (empty only for equal stats)."""
+    old, new = _stats_units(prev), _stats_units(next)
+    changes = [new[field] - old[field] for field in CHANGED_STATS]
+    while changes and not changes[-1]:
+        changes.pop()
+    return changes
 
 
-def _stats_units(stats: dict[str, Any]) -> list[int]:
-    """A Snapshot's `stats` in whole units, in STATS_FIELDS order."""
+def _stats_units(stats: dict[str, Any]) -> dict[str, int]:
+    """A Snapshot's `stats` in whole units, by field."""
     if set(stats) != set(STATS_FIELDS):
         raise ValueError(f"Stats hold {', '.join(STATS_FIELDS)}, not {', '.join(stats)}.")
-    return [fixed(stats[field], scale, field) for field, scale in zip(STATS_FIELDS, STATS_SCALES, strict=True)]
+    return {field: fixed(stats[field], STATS_SCALES[field], field) for field in STATS_FIELDS}
 
 
 def fixed(value: Any, scale: int, what: str) -> int:

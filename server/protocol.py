@@ -262,7 +262,8 @@ class StateUpdateDelta(ServerModel):
     legend: dict[str, str] | None = None
     s: list[int] | None = Field(
         None,
-        description="Stats: the changes of products_created, of efficiency in hundredths and of total_reward in thousandths.",
+        description="Stats: the changes of efficiency in hundredths, of total_reward in thousandths and of "
+        "products_created, without the zero changes at the end (1 to 3 values).",
     )
     c: list[int] | None = Field(None, description="Cells: index, value, index, value, ...")
     grid: list[list[int]] | None = None
@@ -510,7 +511,7 @@ SERVER_EVENTS: dict[str, ServerEvent] = {
                 "episode": 1,
                 "ts": 1764444000123,
                 "full": False,
-                "s": [0, -2, 100],
+                "s": [-2, 100],
                 "c": [87, 0],
                 "a": [62, 4, 80, 2, 100, 5],
                 "l": [121, 0, 5],

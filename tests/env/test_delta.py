@@ -164,6 +164,8 @@ def test_delta_holds_only_what_changed(pair: tuple[Snapshot, Snapshot]) -> None:
     for key in ("room", "tick", "episode", "running", "speed", "width", "height", "legend"):
         assert (key in delta) == (as_json(prev[key]) != as_json(next[key])), key
     assert (STATS in delta) == (as_json(prev["stats"]) != as_json(next["stats"]))
+    if STATS in delta:
+        assert delta[STATS][-1] != 0  # the zero changes at its end are left out, so it is never empty
     assert set(delta) <= {*next, CELLS, AGENTS, GONE, STATS, LOG, LOG_LEN} - {"agents", "stats", "log"}
     if (prev["width"], prev["height"]) == (next["width"], next["height"]):
         assert "grid" not in delta
@@ -239,8 +241,8 @@ def test_changes_add_in_whole_units_not_floats() -> None:
     next = copy.deepcopy(prev)
     next["agents"][0]["reward"] = 10.6
     next["stats"]["total_reward"] = 10.6
-    assert round_trip(prev, next) == {"s": [0, 0, 50], "a": [16, 50]}
-    result = apply(prev, {"s": [0, 0, 50], "a": [16, 50]})
+    assert round_trip(prev, next) == {"s": [0, 50], "a": [16, 50]}
+    result = apply(prev, {"s": [0, 50], "a": [16, 50]})
     assert result["agents"][0]["reward"] == 10.6 and result["stats"]["total_reward"] == 10.6
 
 
@@ -256,10 +258,37 @@ def test_rewards_and_stats_travel_as_changes() -> None:
     delta = round_trip(prev, next)
     new = next["agents"][1]
     assert delta == {
-        "s": [1, -2, 100],
+        "s": [-2, 100, 1],  # efficiency, total_reward, products_created
         "a": [16, -1, 5 * 64 + EVERY_FIELD, new["x"], new["y"], new["energy"], new["carrying"], -450, ACTIONS.index(new["action"])],
         "g": [1],
     }  # a new agent's reward is its change from 0
+
+
+@pytest.mark.parametrize(
+    ("changed", "expected"),
+    [
+        ({"total_reward": 2.57}, [0, 50]),
+        ({"products_created": 4}, [0, 0, 1]),
+        ({"efficiency": 1.72}, [-2]),
+        ({"efficiency": 1.72, "total_reward": 2.62}, [-2, 100]),
+        ({"products_created": 4, "efficiency": 1.72, "total_reward": 2.62}, [-2, 100, 1]),
+        ({"products_created": 2, "efficiency": 1.75}, [1, 0, -1]),
+    ],
+)
+def test_stats_changes_come_most_frequent_first_without_zeros_at_the_end(changed: dict[str, Any], expected: list[int]) -> None:
+    prev = real_snapshots(1)[0]
+    prev["stats"] = {"products_created": 3, "efficiency": 1.74, "total_reward": 2.52}
+    next = copy.deepcopy(prev)
+    next["stats"].update(changed)
+    assert round_trip(prev, next) == {STATS: expected}
+
+
+def test_apply_takes_zeros_at_the_end_of_s_too() -> None:
+    prev = real_snapshots(1)[0]
+    prev["stats"] = {"products_created": 3, "efficiency": 1.74, "total_reward": 2.52}
+    expected = {"products_created": 3, "efficiency": 1.74, "total_reward": 2.57}
+    for changes in ([0, 50], [0, 50, 0]):
+        assert apply(prev, {STATS: changes})["stats"] == expected
 
 
 def test_the_docstring_example_is_a_real_delta() -> None:
@@ -272,10 +301,12 @@ def test_the_docstring_example_is_a_real_delta() -> None:
 @pytest.mark.parametrize(
     ("delta", "message"),
     [
-        ({"s": [0, 0.5, 0]}, "The delta's 's' change 0.5 to efficiency is not an int, a whole number of 1/100ths."),
-        ({"s": [1.0, 0, 0]}, "The delta's 's' change 1.0 to products_created is not an int."),
-        ({"s": [0, 0, "9"]}, "The delta's 's' change '9' to total_reward is not an int"),
-        ({"s": 5}, "The delta's 's' holds 5, not 3 changes."),
+        ({"s": [0.5, 0]}, "The delta's 's' change 0.5 to efficiency is not an int, a whole number of 1/100ths."),
+        ({"s": [0, 0, 1.0]}, "The delta's 's' change 1.0 to products_created is not an int."),
+        ({"s": [0, "9"]}, "The delta's 's' change '9' to total_reward is not an int"),
+        ({"s": 5}, "The delta's 's' holds 5, not 1 to 3 changes."),
+        ({"s": []}, "The delta's 's' holds [], not 1 to 3 changes."),
+        ({"s": [0, 0, 0, 1]}, "The delta's 's' holds [0, 0, 0, 1], not 1 to 3 changes."),
         ({"a": [16, 0.5]}, "The delta's 'a' change 0.5 to agent 0's reward is not an int, a whole number of 1/1000ths."),
         ({"n": 0}, "A delta carries 'n' only beside 'l'."),
         ({"l": [], "n": 9}, "The delta's 'n' 9 is outside 0 to 0"),
@@ -292,7 +323,7 @@ def test_the_result_shares_nothing_with_its_inputs() -> None:
     next["stats"]["total_reward"] = 7.0
     delta = diff(prev, next)
     next["stats"]["total_reward"] = 8.0
-    assert delta[STATS] == [0, 0, 7_000 - round(prev["stats"]["total_reward"] * 1_000)]
+    assert delta[STATS] == [0, 7_000 - round(prev["stats"]["total_reward"] * 1_000)]
     result = apply(prev, delta)
     result["grid"][0][0] = 99
     result["agents"][0]["x"] = 99
@@ -310,8 +341,9 @@ def test_the_result_shares_nothing_with_its_inputs() -> None:
         {"a": [16, 0.5]},  # a reward change not in whole thousandths
         {"a": [16, 50.0]},  # nor as a float, even a whole one
         {"a": [32, 99]},  # no such action code
-        {"s": [0, 0]},
-        {"s": [0, 0.5, 0]},
+        {"s": []},
+        {"s": [0, 0, 0, 0]},
+        {"s": [0.5]},
         {"l": [1, 0]},
         {"l": [], "n": 9},
         {"n": 0},
@@ -359,6 +391,7 @@ def test_one_tick_deltas_are_small() -> None:
     sizes = [len(json.dumps(diff(a, b), separators=(",", ":"))) for a, b in itertools.pairwise(run)]
     full = len(json.dumps(run[-1], separators=(",", ":")))
     # Four agents that mostly all move each tick: a head and three or four small numbers an
-    # agent, plus tick and stats (82 bytes in all; 93 when rewards and stats travelled whole, with
-    # longer keys); whole agent objects or a resent grid would take many times that.
+    # agent, plus tick and stats (79 bytes in all; 81 when s began with the products' change,
+    # nearly always 0; 93 when rewards and stats travelled whole, with longer keys); whole agent
+    # objects or a resent grid would take many times that.
     assert statistics.median(sizes) <= 90 < full / 20

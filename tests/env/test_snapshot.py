@@ -83,11 +83,21 @@ def test_rewards_and_stats_change_by_whole_units() -> None:
     env.world.agent_reward[0, 1] = env.world.episode_reward[0] = 10.6
     now = capture(env.world, 0)
     delta = now.changes(before)
-    assert delta == {STATS: [0, 0, 50], AGENTS: [1 * 64 + 16, 50]}  # agent 1's reward (bit 16), +0.05
+    assert delta == {STATS: [0, 50], AGENTS: [1 * 64 + 16, 50]}  # agent 1's reward (bit 16), +0.05
     env.world.active[0, 3] = False  # other agents: the rows are found one by one
     assert capture(env.world, 0).changes(before) == {**delta, GONE: [3]}
     result = apply(before.snapshot(), delta)
     assert result["agents"][1]["reward"] == 10.6 and result["stats"]["total_reward"] == 10.6
+
+
+def test_a_product_alone_changes_the_last_stat() -> None:
+    env = ProductionEnv(4, WorldConfig())
+    env.reset_arrays(seed=1)
+    env.world.energy_spent[0] = 0  # so the efficiency stays 0.0
+    before = capture(env.world, 0)
+    env.world.products[0] += 1
+    now = capture(env.world, 0)
+    assert now.changes(before) == {STATS: [0, 0, 1]} == diff(before.snapshot(), now.snapshot())
 
 
 def test_snapshot_has_no_negative_zero() -> None:

@@ -136,8 +136,9 @@ def test_js_apply_refuses_malformed_deltas(tmp_path: Path) -> None:
         {"a": [9 * 64 + 1, 3]},  # a new agent 9 with its x alone
         {"a": [prev["agents"][0]["id"] * 64 + 16, 0.5]},  # a reward change not in whole thousandths
         {"a": [-3]},
-        {"s": [0, 0]},
-        {"s": [0, 0.5, 0]},  # an efficiency change not in whole hundredths
+        {"s": []},  # empty: s is absent when no stat changed
+        {"s": [0, 0, 0, 0]},  # four changes of three stats
+        {"s": [0.5]},  # an efficiency change not in whole hundredths
     ]
     results = run_node(tmp_path, [{"prev": prev, "delta": delta} for delta in bad])
     for delta, result in zip(bad, results, strict=True):
@@ -151,7 +152,7 @@ def test_js_changes_add_in_whole_units(tmp_path: Path) -> None:
     assert prev["agents"], "the case needs an agent"
     first = prev["agents"][0]
     first["reward"] = prev["stats"]["total_reward"] = 10.55
-    delta = {"s": [0, 0, 50], "a": [first["id"] * 64 + 16, 50]}
+    delta = {"s": [0, 50], "a": [first["id"] * 64 + 16, 50]}
     expected = apply(prev, delta)
     assert expected["agents"][0]["reward"] == expected["stats"]["total_reward"] == 10.6
     [result] = run_node(tmp_path, [{"prev": prev, "delta": delta}])
@@ -160,9 +161,33 @@ def test_js_changes_add_in_whole_units(tmp_path: Path) -> None:
 
 def test_js_refuses_a_stats_change_that_is_not_an_int(tmp_path: Path) -> None:
     prev = snapshot(random.Random(3), 4, 4, 100)
-    delta = {"s": [0, 0.5, 0]}
+    delta = {"s": [0.5, 0]}
     [result] = run_node(tmp_path, [{"prev": prev, "delta": delta}])
     message = "The delta's 's' change 0.5 to efficiency is not an int, a whole number of 1/100ths."
     assert result == {"error": message}
     with pytest.raises(ValueError, match=re.escape(message)):
         apply(prev, delta)
+
+
+def test_js_takes_the_stats_changes_in_their_order_with_zeros_at_the_end_left_out(tmp_path: Path) -> None:
+    prev = snapshot(random.Random(3), 4, 4, 100)
+    prev["stats"] = {"products_created": 3, "efficiency": 1.74, "total_reward": 2.52}
+    deltas = [{"s": [-2, 100, 1]}, {"s": [0, 50]}, {"s": [0, 50, 0]}, {"s": [0, 0, 1]}]
+    expected = [
+        {"products_created": 4, "efficiency": 1.72, "total_reward": 2.62},
+        {"products_created": 3, "efficiency": 1.74, "total_reward": 2.57},
+        {"products_created": 3, "efficiency": 1.74, "total_reward": 2.57},
+        {"products_created": 4, "efficiency": 1.74, "total_reward": 2.52},
+    ]
+    results = run_node(tmp_path, [{"prev": prev, "delta": delta} for delta in deltas])
+    for delta, result, stats in zip(deltas, results, expected, strict=True):
+        assert result["state"]["stats"] == apply(prev, delta)["stats"] == stats, delta
+
+
+@pytest.mark.parametrize(("changes", "shown"), [([], "[]"), ([0, 0, 0, 1], "[0,0,0,1]")])
+def test_js_refuses_an_empty_or_too_long_s(tmp_path: Path, changes: list[int], shown: str) -> None:
+    prev = snapshot(random.Random(3), 4, 4, 100)
+    [result] = run_node(tmp_path, [{"prev": prev, "delta": {"s": changes}}])
+    assert result == {"error": f"The delta's 's' holds {shown}, not 1 to 3 changes."}
+    with pytest.raises(ValueError, match=re.escape(f"The delta's 's' holds {changes!r}, not 1 to 3 changes.")):
+        apply(prev, {"s": changes})

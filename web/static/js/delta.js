@@ -6,8 +6,9 @@
 // before when it is absent). Actions come as codes (their index in ACTIONS) or names. Rewards
 // and stats come as changes in whole 1/REWARD_SCALE and 1/STATS_SCALES units (a new agent's
 // reward as its change from 0), added to the previous figure's units before scaling: adding
-// floats would not give the next Snapshot exactly (10.55 + 0.05 !== 10.6). A malformed delta
-// throws: the page then resyncs from a full snapshot.
+// floats would not give the next Snapshot exactly (10.55 + 0.05 !== 10.6). `s` holds 1 to 3
+// stats changes in CHANGED_STATS order; those it leaves out at its end are 0 (`[0, 50]`: the
+// total alone changed). A malformed delta throws: the page then resyncs from a full snapshot.
 
 const AGENTS = "a";
 const GONE = "g";
@@ -21,8 +22,11 @@ const ROW_FIELDS = AGENT_FIELDS.slice(1); // bit k of a row's mask stands for RO
 const EVERY_FIELD = (1 << ROW_FIELDS.length) - 1;
 const ID_SHIFT = 6; // a row's head is id * 2 ** ID_SHIFT + mask
 const ACTIONS = ["stay", "up", "down", "left", "right", "pick", "drop", "out_of_energy"];
-const STATS_FIELDS = ["products_created", "efficiency", "total_reward"];
-const STATS_SCALES = [1, 100, 1000];
+const STATS_FIELDS = ["products_created", "efficiency", "total_reward"]; // a Snapshot's order
+// The order of the changes in `s`: the stats that change on most ticks first, as the zero
+// changes at its end are left out (products are made on few ticks).
+const CHANGED_STATS = ["efficiency", "total_reward", "products_created"];
+const STATS_SCALES = { products_created: 1, efficiency: 100, total_reward: 1000 };
 const REWARD_SCALE = 1000;
 
 // The figure `previous` (a Snapshot's: a whole number of 1/scale) moved by the delta's `change`
@@ -91,11 +95,13 @@ export function applyDelta(state, delta) {
   }
   if (STATS in delta) {
     const changes = delta[STATS];
-    if (!Array.isArray(changes) || changes.length !== STATS_FIELDS.length) {
-      throw new Error(`The delta's '${STATS}' holds ${JSON.stringify(changes)}, not ${STATS_FIELDS.length} changes.`);
+    if (!Array.isArray(changes) || changes.length < 1 || changes.length > CHANGED_STATS.length) {
+      throw new Error(`The delta's '${STATS}' holds ${JSON.stringify(changes)}, not 1 to ${CHANGED_STATS.length} changes.`);
     }
+    // The changes left out at the end are 0.
+    const moved = Object.fromEntries(CHANGED_STATS.map((field, i) => [field, i < changes.length ? changes[i] : 0]));
     state.stats = Object.fromEntries(
-      STATS_FIELDS.map((field, i) => [field, changed(state.stats[field], changes[i], STATS_SCALES[i], STATS, field)]),
+      STATS_FIELDS.map((field) => [field, changed(state.stats[field], moved[field], STATS_SCALES[field], STATS, field)]),
     );
   }
   if ("grid" in delta) state.grid = structuredClone(delta.grid);
