@@ -46,7 +46,7 @@ FINISHED_KEPT = 100
 LAY_AHEAD_TICKS = 200
 """A world this many ticks or fewer from the end of its episode gets the layout of its next episode
 laid ahead, a few worlds a step (laying one costs ~3 ms). Rooms started together end their
-episodes on one tick: 500 of them laying theirs there held the engine for 1.5 s."""
+episodes on one tick: 500 heuristic rooms laying theirs on it took 1.3 s, against 43 ms a step."""
 QUEUED_JOBS = 1
 """Update jobs with the trainer at once. While one computes, the rooms whose rollouts fill gather
 for the next, which updates them in one batch; a second job queued behind it would take them one

@@ -201,7 +201,7 @@ class BatchedWorld:
         tick clock goes on."""
         num_agents = len(layout.starts)
         if not 1 <= num_agents <= self.max_agents:
-            raise ValueError(f"num_agents must be 1 to {self.max_agents}, not {num_agents}.")
+            raise ValueError(f"A slot holds 1 to {self.max_agents} agents, not the layout's {num_agents}.")
         self.key[slot] = layout.key
         self._lay(slot, layout.grid, layout.dist, layout.neighbours)
         self.pos[slot] = 0

@@ -364,3 +364,10 @@ def test_no_walk_back_to_its_start_earns_shaping() -> None:
     assert returns >= 5
     world = build(["r.0...F", ".......", ".......", ".......", "......."], carrying={0: 1}, shaping_scale=0.05)
     assert sum(float(step(world, (RIGHT, LEFT)[t % 2]).rewards[0, 0]) for t in range(20)) <= 1e-6
+
+
+def test_a_slot_refuses_a_layout_of_more_agents_than_it_holds() -> None:
+    config = WorldConfig()
+    world = BatchedWorld(config, slots=1, max_agents=2)
+    with pytest.raises(ValueError, match="A slot holds 1 to 2 agents, not the layout's 3"):
+        world.reset_slot(0, lay_out(config, np.random.SeedSequence(1), 3), new_episode=True)
