@@ -33,12 +33,13 @@ def test_start_turns_automatic_full_collections_off_until_the_last_instance_stop
     first, second = FullCollections(60.0), FullCollections(60.0)
     first.start(0.0)
     assert gc.get_threshold() == (before[0], before[1], NEVER)
+    assert gc.get_freeze_count() > 10_000  # the modules' objects, out of every walk
     second.start(0.0)
     first.stop()
     first.stop()  # a second stop of one instance must not count as another's
-    assert gc.get_threshold()[2] == NEVER
+    assert gc.get_threshold()[2] == NEVER and gc.get_freeze_count() > 0
     second.stop()
-    assert gc.get_threshold() == before
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
 
 
 def test_a_full_collection_runs_once_per_interval(full_collections_seen: list[int]) -> None:
