@@ -14,8 +14,7 @@ objects, 1 to 20 ms). The objects that exist when the first engine starts (modul
 the app: ~100,000 of them, there for the life of the process) are frozen out of every walk
 (``gc.freeze``, after a collection so that no garbage is frozen with them): with 500 rooms a full
 collection then takes 40-85 ms instead of 140-160 (bench/load.py, one every 15 s, timed in the
-engine's debug log). Python 3.14's incremental collector makes its full collections small steps
-of their own; this changes nothing there but the pace of explicit ones.
+engine's debug log).
 """
 
 from __future__ import annotations
