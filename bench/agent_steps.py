@@ -83,7 +83,7 @@ def _per_group_training(policy: object) -> None:
 def worker(agents: int, mode: str, layout: str, ticks: int) -> dict[str, object]:
     from agents.learning import LearningConfig
     from agents.simulation import RoomSimulation
-    from server.blas import blas_status
+    from server.cli.blas import blas_status
 
     sim = RoomSimulation(agents, "learning", seed=1, learning=LearningConfig(shared=layout == "shared"))
     found = sim.fleet.learner_of(sim.room)
@@ -123,7 +123,7 @@ def main() -> None:
         print(json.dumps(worker(int(args.worker[0]), args.worker[1], args.worker[2], args.ticks)))
         return
 
-    from server.blas import find_openblas
+    from server.cli.blas import find_openblas
 
     openblas = find_openblas()
     blases = [("openblas", openblas), ("reference", None)] if openblas else [("reference", None)]

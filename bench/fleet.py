@@ -26,7 +26,7 @@ from agents import fleet as fleet_module  # noqa: E402
 from agents.fleet import Fleet  # noqa: E402
 from agents.learning import StackedLearner  # noqa: E402
 from env.core import BatchedWorld  # noqa: E402
-from server.blas import blas_status  # noqa: E402
+from server.cli.blas import blas_status  # noqa: E402
 
 UPDATES_PER_STEP = 8
 

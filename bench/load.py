@@ -80,9 +80,9 @@ def room_ticks(url: str, token: str) -> dict[str, int]:
 
 
 def add_user(data_dir: Path) -> None:
-    from server.auth import hash_password
+    from server.http.auth import hash_password
     from server.settings import Settings
-    from server.storage import Storage
+    from server.storage.database import Storage
 
     storage = Storage(Settings(data_dir=data_dir).resolved_database_url())
     storage.create_all()

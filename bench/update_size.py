@@ -23,8 +23,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from agents.simulation import RoomSimulation  # noqa: E402
-from server.engine import Sent, encode_event, update_payload  # noqa: E402
-from server.transport import Transport  # noqa: E402
+from server.engine.updates import Sent, encode_event, update_payload  # noqa: E402
+from server.realtime.transport import Transport  # noqa: E402
 
 
 def sizes(policy: str, ticks: int, warmup: int, name: str, seed: int) -> dict[str, float]:

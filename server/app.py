@@ -1,99 +1,41 @@
 """The app factory: ``create_app(settings) -> (app, socketio)``.
 
 It wires storage, auth, metrics, the room manager, the engine thread and the bridge that carries
-the engine's results to the event loop. ``Services`` (``app.extensions["simrooms"]``) holds them.
+the engine's results to the event loop, keeps them as the app's ``Services`` (server.services),
+and registers the HTTP routes, the pages and the socket handlers.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import sys
-import time
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from importlib.resources import as_file, files
 
 from flask import Flask
 from flask_socketio import SocketIO
 
-from server.auth import Auth
-from server.engine import Bridge, Engine
-from server.metrics import LAG_PROBE_INTERVAL, Metrics
+from server.engine.engine import Engine
+from server.engine.handoff import Bridge
+from server.http import admin, api, pages
+from server.http.auth import Auth
+from server.metrics import Metrics
 from server.ratelimit import KeyedLimiter
-from server.rooms import RoomManager
+from server.realtime import inspector, sockets
+from server.realtime.rooms import RoomManager
+from server.realtime.transport import Transport
+from server.services import Services, install
 from server.settings import Settings
-from server.storage import Storage
-from server.transport import Transport
-
-log = logging.getLogger(__name__)
+from server.storage.database import Storage
 
 
-@dataclass
-class Services:
-    settings: Settings
-    storage: Storage
-    auth: Auth
-    metrics: Metrics
-    rooms: RoomManager
-    engine: Engine
-    bridge: Bridge
-    transport: Transport
-    socketio: SocketIO
-    login_limiter: KeyedLimiter
-    running: bool = True
-
-    def disconnect_user(self, user_id: int) -> None:
-        """Close every socket of the user (at logout)."""
-        for sid in self.rooms.sids_of(user_id):
-            try:
-                self.transport.disconnect(sid)
-            except Exception:
-                log.exception("Disconnecting %s failed", sid)
-
-    def lag_probe(self) -> None:
-        """A green timer: how late does a sleep of the event loop wake up?"""
-        while self.running:
-            started = time.monotonic()
-            self.socketio.sleep(LAG_PROBE_INTERVAL)
-            self.metrics.loop_lag.observe(max(0.0, time.monotonic() - started - LAG_PROBE_INTERVAL))
-
-    def close_connections(self) -> None:
-        """Close every client connection (at shutdown)."""
-        try:
-            self.socketio.server.eio.disconnect()
-        except Exception:
-            log.exception("Closing the connections failed")
-
-    def shutdown(self) -> None:
-        self.running = False
-        self.engine.stop()
-        self.bridge.close()
-        self.storage.dispose()
-
-
-def create_app(settings: Settings | None = None, sim_factory: Any = None, warmup: bool | None = None) -> tuple[Flask, SocketIO]:
-    """Build the Flask app and its Socket.IO server, and start the engine thread.
-
-    `sim_factory(agents, policy, seed)` replaces RoomSimulation (tests only). The engine warms MLX
-    up with one learning room unless `warmup` is False (default: settings.engine_warmup).
-    """
+def create_app(settings: Settings | None = None) -> tuple[Flask, SocketIO]:
+    """Build the Flask app and its Socket.IO server, and start the engine thread (which warms
+    MLX up with one learning room first unless ``settings.engine_warmup`` is off)."""
     settings = settings or Settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     if settings.gil_switch_interval:
         sys.setswitchinterval(settings.gil_switch_interval)
-    web = Path(__file__).resolve().parent.parent / "web"
-    app = Flask(
-        "simrooms", template_folder=str(web / "templates"), static_folder=str(web / "static"), static_url_path="/static"
-    )
-    app.config.update(
-        SECRET_KEY=settings.resolved_secret_key(),
-        SESSION_COOKIE_HTTPONLY=True,
-        SESSION_COOKIE_SAMESITE="Lax",
-        REMEMBER_COOKIE_SAMESITE="Lax",
-        PERMANENT_SESSION_LIFETIME=dt.timedelta(days=7),
-        MAX_CONTENT_LENGTH=settings.max_message_bytes,
-    )
+    app = _flask_app(settings)
     storage = Storage(settings.resolved_database_url())
     storage.create_all()
     auth = Auth(storage, app.config["SECRET_KEY"], settings.token_lifetime_seconds)
@@ -119,7 +61,7 @@ def create_app(settings: Settings | None = None, sim_factory: Any = None, warmup
     )
     rooms = RoomManager(settings, storage, transport, metrics, socketio.start_background_task, socketio.sleep)
     bridge = Bridge(green=settings.async_mode == "eventlet")
-    engine = Engine(settings, bridge, rooms, sim_factory=sim_factory)
+    engine = Engine(settings, bridge, rooms)
     rooms.engine = engine
     svc = Services(
         settings=settings,
@@ -133,16 +75,35 @@ def create_app(settings: Settings | None = None, sim_factory: Any = None, warmup
         socketio=socketio,
         login_limiter=KeyedLimiter(settings.login_attempts_per_second, settings.login_attempts_burst),
     )
-    app.extensions["simrooms"] = svc
+    install(app, svc)
 
-    from server import inspector, pages, sockets
-    from server.http import bp
-
-    app.register_blueprint(bp)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(admin.bp)
     sockets.register(socketio, svc, inspector.register(socketio, svc).handlers())
-    pages.init_app(app)  # the web client: pages and the admin API
 
-    engine.start(warmup=settings.engine_warmup if warmup is None else warmup)
+    engine.start()
     socketio.start_background_task(bridge.run)
     socketio.start_background_task(svc.lag_probe)
     return app, socketio
+
+
+def _flask_app(settings: Settings) -> Flask:
+    """The Flask app serving the `web` package's templates and static files (package data, so an
+    installed simrooms serves them as a checkout does)."""
+    with as_file(files("web")) as web:
+        app = Flask(
+            "simrooms",
+            template_folder=str(web / "templates"),
+            static_folder=str(web / "static"),
+            static_url_path="/static",
+        )
+    app.config.update(
+        SECRET_KEY=settings.resolved_secret_key(),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=dt.timedelta(days=7),
+        MAX_CONTENT_LENGTH=settings.max_message_bytes,
+    )
+    return app

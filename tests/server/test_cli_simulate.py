@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from server.blas import DEFAULT_THREADS, OPT_OUT, THREADS, find_openblas, preload_environment
+from server.cli.blas import DEFAULT_THREADS, OPT_OUT, THREADS, find_openblas, preload_environment
 
 REPO = Path(__file__).resolve().parents[2]
 CONSOLE_SCRIPT = Path(sys.executable).with_name("simrooms")

@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
-from server.collector import NEVER, FullCollections
-from server.engine import Bridge, Engine
+from server.engine.collector import NEVER, FullCollections
+from server.engine.engine import Engine
+from server.engine.handoff import Bridge
 from server.settings import Settings
 
 

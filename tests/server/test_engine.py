@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from server.engine import PHASE_GRID, first_due
+from server.engine.room import PHASE_GRID, first_due
 
 
 @pytest.mark.parametrize("period", [1.0, 0.1, 0.05, 0.02, 1 / 30])

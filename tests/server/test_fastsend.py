@@ -1,4 +1,4 @@
-"""server.fastsend over a real socket pair and eventlet's real websocket: frames written directly
+"""server.realtime.fastsend over a real socket pair and eventlet's real websocket: frames written directly
 and frames sent through the connection's queue arrive whole and in order, even when the reader
 lags and the socket takes only part of a frame."""
 
@@ -14,7 +14,7 @@ from engineio import packet as eio_packet
 from eventlet.green import socket as green_socket
 from eventlet.websocket import RFC6455WebSocket
 
-from server import fastsend
+from server.realtime import fastsend
 
 
 class Connection:
@@ -25,7 +25,7 @@ class Connection:
         self.closed = False
         self.upgrading = False
         self.queue: eventlet.queue.Queue = eventlet.queue.Queue()
-        setattr(self, fastsend._WS_ATTRIBUTE, ws)
+        setattr(self, fastsend.WS_ATTRIBUTE, ws)
         self.writer = eventlet.spawn(self._write, ws)
 
     def _write(self, ws: RFC6455WebSocket) -> None:

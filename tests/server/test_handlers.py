@@ -12,11 +12,10 @@ from flask import Flask
 from flask_socketio import SocketIO, SocketIOTestClient
 
 from server.app import Services, create_app
-from server.auth import hash_password
-from server.protocol import (
-    CLIENT_EVENTS,
+from server.http.auth import hash_password
+from server.realtime.events import CLIENT_EVENTS, SERVER_EVENTS
+from server.realtime.protocol import (
     ERROR_CODES,
-    SERVER_EVENTS,
     GameEnded,
     Presence,
     RoomInfo,
@@ -206,9 +205,9 @@ def test_user_create_command(tmp_path: Path) -> None:
     assert taken.returncode != 0 and len(taken.stderr.strip().splitlines()) == 1 and "taken" in taken.stderr
     short = create("eve", "short\n")
     assert short.returncode != 0 and len(short.stderr.strip().splitlines()) == 1
-    from server.auth import Auth
+    from server.http.auth import Auth
     from server.settings import Settings
-    from server.storage import Storage
+    from server.storage.database import Storage
 
     storage = Storage(Settings(data_dir=tmp_path).resolved_database_url())
     auth = Auth(storage, "k", 60)
@@ -219,14 +218,14 @@ def test_user_create_command(tmp_path: Path) -> None:
 
 
 def test_protocol_docs_are_current() -> None:
-    from server.protocol_docs import DOC_PATH, markdown
+    from server.realtime.protocol_docs import DOC_PATH, markdown
 
-    assert DOC_PATH.read_text() == markdown(), "docs/protocol.md is stale: run python -m server.protocol_docs"
+    assert DOC_PATH.read_text() == markdown(), "docs/protocol.md is stale: run python -m server.realtime.protocol_docs"
 
 
 def test_tokens_expire(tmp_path: Path) -> None:
-    from server.auth import Auth
-    from server.storage import Storage
+    from server.http.auth import Auth
+    from server.storage.database import Storage
 
     storage = Storage(Settings(data_dir=tmp_path).resolved_database_url())
     storage.create_all()
@@ -258,7 +257,7 @@ def test_tokens_expire(tmp_path: Path) -> None:
     ],
 )
 def test_create_room_bounds(payload: dict[str, Any], ok: bool) -> None:
-    from server.protocol import ProtocolError, parse
+    from server.realtime.validation import ProtocolError, parse
 
     if ok:
         parse("create_room", (payload,))

@@ -508,13 +508,14 @@ def test_sigterm_stops_cleanly(tmp_path: Path) -> None:
 
 
 def test_delta_example_in_docs_applies() -> None:
-    from server.protocol import SERVER_EVENTS
+    from server.realtime.events import SERVER_EVENTS
 
     example = SERVER_EVENTS["state_update"].example
-    from server.protocol import Snapshot, StateUpdateDelta, _example_snapshot
+    from server.realtime.events import example_snapshot
+    from server.realtime.protocol import Snapshot, StateUpdateDelta
 
     StateUpdateDelta.model_validate(example)
-    before = _example_snapshot()
+    before = example_snapshot()
     state = apply(before, {k: v for k, v in example.items() if k not in ("ts", "full")})
     Snapshot.model_validate(state)
     assert state["tick"] == 121 and state["grid"][4][7] == 0 and state["log"][-1] == {"tick": 121, "agent": 0, "action": "pick"}

@@ -1,4 +1,4 @@
-"""The inspector's events (server.inspector) with real python-socketio clients and `simrooms serve`."""
+"""The inspector's events (server.realtime.inspector) with real python-socketio clients and `simrooms serve`."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""server.pages over Flask's test client: redirects, the login template, sign-up, admin access."""
+"""server.http.pages over Flask's test client: redirects, the login template, sign-up, admin access."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from server.app import Services, create_app
-from server.auth import hash_password
+from server.http.auth import hash_password
 from server.settings import Settings
 
 PASSWORD = "password123"

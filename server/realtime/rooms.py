@@ -1,7 +1,7 @@
 """The room manager: every room's lifecycle, roles, limits, membership and presence.
 
 It runs on the event loop's side. Everything about a room's simulation is a command to the engine
-(server.engine); everything about who may do what, who is in the room and what the clients hear
+(server.engine.engine); everything about who may do what, who is in the room and what the clients hear
 about rooms is here. It is also the engine's ``Hub``: the engine's results reach the clients
 through it.
 """
@@ -15,13 +15,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from server.engine import Engine, EngineFigures, EngineRoom, InvalidState, encode_event
+from server.engine.engine import Engine, InvalidState
+from server.engine.room import EngineRoom
+from server.engine.updates import EngineFigures, encode_event
 from server.metrics import Metrics
-from server.protocol import CreateRoom, ProtocolError, Role
 from server.ratelimit import TokenBucket
+from server.realtime.protocol import CreateRoom, Role
+from server.realtime.transport import Transport
+from server.realtime.validation import ProtocolError
 from server.settings import Settings
-from server.storage import Storage, User
-from server.transport import Transport
+from server.storage.database import Storage, User
 
 log = logging.getLogger(__name__)
 ROOM_LIST_DELAY = 0.05
@@ -49,13 +52,14 @@ class Room:
     policy: str
     public: bool
     seed: int | None
-    sim: EngineRoom
+    live: EngineRoom
+    """The engine's side of the room; the event loop reads its published fields only."""
     controllers: set[int] = field(default_factory=set)
     members: dict[str, User] = field(default_factory=dict)
 
     @property
     def channel(self) -> str:
-        return f"room:{self.key}"
+        return channel(self.key)
 
 
 def channel(key: str) -> str:
@@ -87,9 +91,9 @@ class RoomManager:
         self._room_list_pending = False
         metrics.connections.set_function(lambda: len(self.connections))
         metrics.direct_frames.set_function(lambda: transport.direct_sends)
-        metrics.rooms.labels("running").set_function(lambda: sum(r.sim.running for r in list(self.rooms.values())))
+        metrics.rooms.labels("running").set_function(lambda: sum(r.live.running for r in list(self.rooms.values())))
         metrics.rooms.labels("stopped").set_function(
-            lambda: sum(not r.sim.running for r in list(self.rooms.values()))
+            lambda: sum(not r.live.running for r in list(self.rooms.values()))
         )
 
     # --------------------------------------------------------------- connections
@@ -169,17 +173,17 @@ class RoomManager:
     # --------------------------------------------------------------- views
 
     def info(self, room: Room) -> dict[str, Any]:
-        sim = room.sim
+        live = room.live
         return {
             "name": room.name,
             "owner": room.owner,
             "agents": room.agents,
             "policy": room.policy,
             "public": room.public,
-            "running": sim.running,
-            "tick": sim.tick,
-            "episode": sim.episode,
-            "speed": sim.speed,
+            "running": live.running,
+            "tick": live.tick,
+            "episode": live.episode,
+            "speed": live.speed,
             "observers": len(room.members),
         }
 
@@ -218,7 +222,7 @@ class RoomManager:
                 policy=request.policy,
                 public=request.public,
                 seed=request.seed,
-                sim=engine_room,
+                live=engine_room,
             )
             with self._lock:
                 self.rooms[key] = room

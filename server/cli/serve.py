@@ -67,7 +67,7 @@ def run_serve(args: argparse.Namespace) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     from server.app import create_app
-    from server.blas import blas_status
+    from server.cli.blas import blas_status
 
     app, socketio = create_app(settings)
     svc = app.extensions["simrooms"]
@@ -184,8 +184,8 @@ def read_password(stream: Any) -> str:
 
 
 def run_user_create(args: argparse.Namespace) -> int:
-    from server.auth import hash_password, password_problem, valid_user_name
-    from server.storage import NameTaken, Storage
+    from server.http.auth import hash_password, password_problem, valid_user_name
+    from server.storage.database import NameTaken, Storage
 
     def fail(message: str) -> int:
         print(f"simrooms user create: error: {message}", file=sys.stderr)

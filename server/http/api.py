@@ -3,32 +3,23 @@
 from __future__ import annotations
 
 from html import escape
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from flask import (
     Blueprint,
     Response,
-    current_app,
     jsonify,
     redirect,
     request,
 )
 from flask_login import current_user, login_user, logout_user  # type: ignore[import-untyped]
 
-from server.auth import SessionUser, csrf_token, csrf_valid, login_post_trusted
+from server.http.auth import SessionUser, csrf_token, csrf_valid, login_post_trusted
+from server.http.pages import render_login, safe_next
 from server.metrics import CONTENT_TYPE
-from server.pages import render_login, safe_next
-
-if TYPE_CHECKING:
-    from server.app import Services
+from server.services import services
 
 bp = Blueprint("http", __name__)
-WEB_DIR = Path(__file__).resolve().parent.parent / "web"
-
-
-def services() -> Services:
-    return current_app.extensions["simrooms"]  # type: ignore[no-any-return,unused-ignore]
 
 
 def _client_key() -> str:
@@ -53,7 +44,7 @@ LOGOUT_PAGE = """<!doctype html>
 
 
 def _login_page(message: str = "", status: int = 200) -> tuple[str, int, dict[str, str]]:
-    return render_login(message, status)  # web/templates/login.html (server.pages)
+    return render_login(message, status)  # web/templates/login.html (server.http.pages)
 
 
 @bp.get("/login")
@@ -120,7 +111,7 @@ def rooms() -> Any:
 
 @bp.get("/api/schema")
 def schema() -> Any:
-    from server.protocol_docs import schema as build
+    from server.realtime.protocol_docs import schema as build
 
     return jsonify(build())
 

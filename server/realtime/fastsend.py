@@ -22,7 +22,7 @@ from typing import Any
 import engineio.socket
 from engineio import packet as eio_packet
 
-_WS_ATTRIBUTE = "_simrooms_websocket"
+WS_ATTRIBUTE = "_simrooms_websocket"
 _installed = False
 
 
@@ -37,11 +37,11 @@ def install() -> None:
 
     def websocket_handler(self: engineio.socket.Socket, ws: Any) -> Any:
         if isinstance(ws, RFC6455WebSocket):
-            setattr(self, _WS_ATTRIBUTE, ws)
+            setattr(self, WS_ATTRIBUTE, ws)
         try:
             return handler(self, ws)
         finally:
-            setattr(self, _WS_ATTRIBUTE, None)
+            setattr(self, WS_ATTRIBUTE, None)
 
     engineio.socket.Socket._websocket_handler = websocket_handler
     _installed = True
@@ -67,7 +67,7 @@ def frame(pkt: eio_packet.Packet) -> bytes:
 def send(socket: engineio.socket.Socket, data: bytes) -> bool:
     """Write the frame `data` to `socket`'s websocket now if that keeps the connection's order;
     False when it must go through the connection's queue instead."""
-    ws = getattr(socket, _WS_ATTRIBUTE, None)
+    ws = getattr(socket, WS_ATTRIBUTE, None)
     if ws is None or socket.closed or socket.upgrading or not socket.queue.empty():
         return False
     if ws.extensions.get("permessage-deflate") or ws.websocket_closed:

@@ -1,7 +1,7 @@
 """Socket.IO handlers of namespace /sim: authenticate, validate, call the room manager, ack.
 
 Handlers are thin. Every client event is rate limited per connection, validated by its pydantic
-model (server.protocol) and answered ``{"ok": true, ...}`` or ``{"ok": false, "error": {...}}``;
+model (server.realtime.protocol) and answered ``{"ok": true, ...}`` or ``{"ok": false, "error": {...}}``;
 no exception escapes to the client as a dropped connection.
 """
 
@@ -15,19 +15,21 @@ from flask import request
 from flask_login import current_user  # type: ignore[import-untyped]
 from flask_socketio import ConnectionRefusedError, SocketIO
 
-from server import protocol as p
-from server.protocol import NAMESPACE, ProtocolError, error_ack
+from server.realtime import protocol as p
+from server.realtime.events import CLIENT_EVENTS
+from server.realtime.protocol import NAMESPACE
+from server.realtime.validation import ProtocolError, error_ack, parse
 
 if TYPE_CHECKING:
-    from server.app import Services
-    from server.rooms import Connection
+    from server.realtime.rooms import Connection
+    from server.services import Services
 
 log = logging.getLogger(__name__)
 Handler = Callable[["Connection", Any], dict[str, Any]]
 
 
 def register(socketio: SocketIO, svc: Services, more: dict[str, Handler] | None = None) -> None:
-    """Answer every client event of server.protocol on namespace /sim; `more` holds the
+    """Answer every client event of server.realtime.protocol on namespace /sim; `more` holds the
     handlers of events that other modules own (the agent inspector's)."""
     rooms = svc.rooms
     metrics = svc.metrics
@@ -114,7 +116,7 @@ def register(socketio: SocketIO, svc: Services, more: dict[str, Handler] | None 
         "delete_room": delete_room,
         **(more or {}),
     }
-    missing = set(p.CLIENT_EVENTS) ^ set(handlers)
+    missing = set(CLIENT_EVENTS) ^ set(handlers)
     if missing:
         raise RuntimeError(f"Client events without handler or model: {sorted(missing)}")
 
@@ -138,7 +140,7 @@ def _wrap(svc: Services, event: str, handler: Handler) -> Callable[..., dict[str
             )
         else:
             try:
-                ack = {"ok": True, **handler(conn, p.parse(event, args))}
+                ack = {"ok": True, **handler(conn, parse(event, args))}
             except ProtocolError as error:
                 ack = error.ack()
             except TimeoutError:

@@ -3,7 +3,7 @@
 Each subcommand is a (name, help, register) entry of COMMANDS: `register` adds the subcommand's
 arguments to its parser and sets ``run`` to the function that carries it out. This module's own
 imports must stay free of numpy and mlx: main() may still re-execute the process to preload
-OpenBLAS (server.blas), so every subcommand imports its heavy parts when it runs.
+OpenBLAS (server.cli.blas), so every subcommand imports its heavy parts when it runs.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from server.blas import blas_status, ensure_fast_blas
-from server.commands import register_serve, register_user
+from server.cli.blas import blas_status, ensure_fast_blas
+from server.cli.serve import register_serve, register_user
 
 if TYPE_CHECKING:
     from agents.simulation import RoomSimulation
@@ -233,6 +233,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     return code
 
-
-if __name__ == "__main__":
-    sys.exit(main())

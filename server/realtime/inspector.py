@@ -31,14 +31,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from server.protocol import NAMESPACE, InspectAgent, MetricsHistory, ProtocolError
+from env.config import ACTION_NAMES
+from server.realtime.protocol import NAMESPACE, InspectAgent, MetricsHistory
+from server.realtime.validation import ProtocolError
 
 if TYPE_CHECKING:
     from flask_socketio import SocketIO
 
-    from server.app import Services
-    from server.engine import Engine
-    from server.rooms import Connection
+    from server.engine.engine import Engine
+    from server.realtime.rooms import Connection
+    from server.services import Services
 
 log = logging.getLogger(__name__)
 INSPECT_RATE = 10.0
@@ -63,47 +65,44 @@ def _finite(value: Any) -> float | None:
 
 def read_agents(engine: Engine, wanted: dict[str, set[int]]) -> dict[str, dict[str, Any]]:
     """On the engine thread: the inspector's figures of the agents `wanted` per room key."""
-    from env.config import ACTION_NAMES
-
+    fleet = engine.fleet
     out: dict[str, dict[str, Any]] = {}
     for key, agents in wanted.items():
         room = engine.rooms.get(key)
-        sim = getattr(room, "sim", None)
-        if room is None or sim is None:
+        if room is None:
             continue
-        radius = sim.config.view_radius
-        act = sim.last_act
-        probabilities = getattr(act, "probabilities", None)
-        values = getattr(act, "values", None)
-        actions = getattr(act, "actions", None)
-        positions = sim.positions()
+        act = fleet.last_act(room.fleet_id)
+        positions = fleet.positions(room.fleet_id)
         figures: dict[int, dict[str, Any]] = {}
         for agent in agents:
-            if agent >= sim.num_agents:
+            if agent >= room.agents:
                 continue
             x, y = (int(v) for v in positions[agent])
             entry: dict[str, Any] = {"x": x, "y": y, "action": None, "probabilities": None, "value": None}
-            if actions is not None:
-                entry["action"] = ACTION_NAMES[int(actions[agent])]
-            if probabilities is not None:
-                entry["probabilities"] = {name: _finite(probabilities[agent][i]) or 0.0 for i, name in enumerate(ACTION_NAMES)}
-            if values is not None:
-                entry["value"] = _finite(values[agent])
+            if act is not None:
+                entry["action"] = ACTION_NAMES[int(act.actions[agent])]
+                if act.probabilities is not None:
+                    odds = act.probabilities[agent]
+                    entry["probabilities"] = {name: _finite(odds[i]) or 0.0 for i, name in enumerate(ACTION_NAMES)}
+                if act.values is not None:
+                    entry["value"] = _finite(act.values[agent])
             figures[agent] = entry
-        out[key] = {"tick": int(room.tick), "episode": int(room.episode), "view_radius": radius, "agents": figures}
+        out[key] = {
+            "tick": room.tick,
+            "episode": room.episode,
+            "view_radius": fleet.config.view_radius,
+            "agents": figures,
+        }
     return out
 
 
 def read_history(engine: Engine, key: str) -> list[dict[str, Any]]:
     """On the engine thread: the metrics figures of the room's recent finished episodes."""
-    room = engine.rooms.get(key)
-    sim = getattr(room, "sim", None)
-    if room is None or sim is None:
-        raise KeyError(key)
+    room = engine.room(key)
     episodes: list[dict[str, Any]] = []
-    for summary in list(getattr(sim, "finished", []))[-HISTORY_KEPT:]:
+    for summary in engine.fleet.totals(room.fleet_id).finished[-HISTORY_KEPT:]:
         figures: dict[str, Any] = {"room": room.name, "episode": int(summary.episode)}
-        figures.update({k: v for k, v in dict(summary.metrics).items() if k not in figures})
+        figures.update({k: v for k, v in summary.metrics.items() if k not in figures})
         episodes.append(figures)
     return episodes
 
@@ -116,12 +115,12 @@ class Inspector:
         self.svc = svc
         self.watches: dict[tuple[str, str], Watch] = {}
         self._looping = False
-        self.interval = 1.0 / min(INSPECT_RATE, float(getattr(svc.settings, "update_rate", INSPECT_RATE)))
+        self.interval = 1.0 / min(INSPECT_RATE, svc.settings.update_rate)
 
     # --------------------------------------------------------------- events
 
     def handlers(self) -> dict[str, Callable[[Connection, Any], dict[str, Any]]]:
-        """The client events this inspector answers, for server.sockets.register."""
+        """The client events this inspector answers, for server.realtime.sockets.register."""
         return {"inspect_agent": self.inspect, "metrics_history": self.history}
 
     def inspect(self, conn: Connection, m: InspectAgent) -> dict[str, Any]:
@@ -188,7 +187,7 @@ class Inspector:
 
     def _loop(self) -> None:
         try:
-            while self.watches and getattr(self.svc, "running", True):
+            while self.watches and self.svc.running:
                 self.socketio.sleep(self.interval)
                 self.send_once()
         finally:
@@ -220,5 +219,5 @@ class Inspector:
 
 
 def register(socketio: SocketIO, svc: Services) -> Inspector:
-    """The inspector of this app; its ``handlers`` go to server.sockets.register."""
+    """The inspector of this app; its ``handlers`` go to server.realtime.sockets.register."""
     return Inspector(socketio, svc)

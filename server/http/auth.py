@@ -24,8 +24,8 @@ from flask import Request, session
 from flask_login import LoginManager, UserMixin  # type: ignore[import-untyped]
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from server.protocol import USER_NAME_PATTERN
-from server.storage import Storage, User
+from server.realtime.protocol import USER_NAME_PATTERN
+from server.storage.database import Storage, User
 
 T = TypeVar("T")
 MIN_PASSWORD_LENGTH = 8
@@ -38,9 +38,9 @@ _DUMMY_HASH = _hasher.hash("not a real password, only for timing")
 
 def offload(fn: Callable[..., T], *args: Any) -> T:
     """Run CPU-heavy `fn` on a real thread when the event loop is eventlet's."""
-    from server.engine import _eventlet_patched
+    from server.engine.handoff import eventlet_patched
 
-    if _eventlet_patched():
+    if eventlet_patched():
         from eventlet import tpool
 
         return tpool.execute(fn, *args)  # type: ignore[no-any-return,unused-ignore]

@@ -24,14 +24,13 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from flask import Blueprint, current_app, jsonify
 from flask_login import current_user  # type: ignore[import-untyped]
 
-if TYPE_CHECKING:
-    from server.app import Services
-    from server.engine import Engine
+from server.engine.engine import Engine
+from server.services import Services, services
 
 bp = Blueprint("admin", __name__)
 SIZE_CACHE_SECONDS = 10.0
@@ -68,14 +67,14 @@ def engine_view(engine: Engine, keys: list[str], sizes: dict[str, tuple[float, i
     out: dict[str, dict[str, Any]] = {}
     for key in keys:
         room = engine.rooms.get(key)
-        if room is None or room.sim is None:
+        if room is None:
             continue
         lag = 0.0
         if room.running and not room.turbo:
             lag = max(0.0, now - room.next_due)
         cached = sizes.get(key)
         if cached is None or now - cached[0] > SIZE_CACHE_SECONDS:
-            snapshot = room.last_sent.snapshot(room.name) if room.last_sent is not None else room.snapshot()
+            snapshot = room.last_sent.snapshot(room.name) if room.last_sent is not None else engine.snapshot(room)
             size = len(json.dumps(snapshot, separators=(",", ":")))
             sizes[key] = (now, size)
         else:
@@ -160,7 +159,7 @@ def rooms() -> Any:
         return jsonify({"error": "Sign in or send Authorization: Bearer TOKEN."}), 401
     if not current_user.user.is_admin:
         return jsonify({"error": "Only admins may see this."}), 403
-    svc: Services = current_app.extensions["simrooms"]
+    svc = services()
     response = jsonify(admin_data(svc, _figures()))
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -4,7 +4,7 @@ The engine encodes every event body once per room (``["event", payload]`` as JSO
 process, ``Transport`` wraps that body in one Engine.IO packet and hands the same packet to each
 member's connection, the way python-socketio's own ``emit(..., to=room)`` does, minus its walk of
 the payload looking for binary parts and its own JSON encoding; under eventlet it goes further and
-writes one prebuilt WebSocket frame to each websocket member's socket (see server.fastsend). With
+writes one prebuilt WebSocket frame to each websocket member's socket (see server.realtime.fastsend). With
 the msgpack serializer the packet is the msgpack form of the same event, made once per room too.
 With a message queue (several processes) it goes through ``socketio.emit`` so the other
 processes see it too.
@@ -19,8 +19,8 @@ import msgpack
 from engineio import packet as eio_packet
 from flask_socketio import SocketIO
 
-from server import fastsend
-from server.protocol import NAMESPACE
+from server.realtime import fastsend
+from server.realtime.protocol import NAMESPACE
 
 _EVENT_PREFIX = "2" + NAMESPACE + ","
 """A Socket.IO EVENT packet (type 2) for the namespace, before its JSON data."""
@@ -54,20 +54,18 @@ class Transport:
     def server(self) -> Any:
         return self.socketio.server
 
-    def send_room(self, room: str, body: str, skip_sid: str | None = None) -> int:
+    def send_room(self, room: str, body: str) -> int:
         """Send the encoded event `body` to every member of Socket.IO room `room`."""
         if self.use_queue:
             event, payload = json.loads(body)
-            self.socketio.emit(event, payload, to=room, namespace=NAMESPACE, skip_sid=skip_sid)
+            self.socketio.emit(event, payload, to=room, namespace=NAMESPACE)
             return 1
         server = self.server
         packet = self.packet(body)
         frame = fastsend.frame(packet) if self.direct_frames else b""
         sockets = server.eio.sockets
         sent = 0
-        for sid, eio_sid in list(server.manager.get_participants(NAMESPACE, room)):
-            if sid == skip_sid:
-                continue
+        for _sid, eio_sid in list(server.manager.get_participants(NAMESPACE, room)):
             sent += 1
             socket = sockets.get(eio_sid)
             if frame and socket is not None and fastsend.send(socket, frame):

@@ -1,16 +1,16 @@
 """The Socket.IO protocol of namespace ``/sim``: one pydantic model per client and server event.
 
 Client payloads are validated strictly (``extra="forbid"``, no coercion: ``"4"`` is not an int,
-``true`` is not a number). docs/protocol.md and ``GET /api/schema`` are generated from
-``CLIENT_EVENTS`` and ``SERVER_EVENTS`` below (``python -m server.protocol_docs``).
+``true`` is not a number). server.realtime.events lists the events with these models, and
+docs/protocol.md and ``GET /api/schema`` are generated from that list
+(``python -m server.realtime.protocol_docs``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 NAMESPACE = "/sim"
 ROOM_NAME_PATTERN = r"^[A-Za-z0-9_-](?:[A-Za-z0-9 _-]{0,38}[A-Za-z0-9_-])?$"
@@ -28,7 +28,6 @@ ErrorCode = Literal[
     "internal",
 ]
 ERROR_CODES: tuple[str, ...] = get_args(ErrorCode)
-ROLES = ("owner", "controller", "admin", "observer")
 
 RoomName = Annotated[
     str,
@@ -342,7 +341,7 @@ class RoomDeleted(ServerModel):
     room: str
 
 
-# ------------------------------------------------------------------ registries
+# ------------------------------------------------------------------ the agent inspector
 
 
 class InspectAgent(ClientModel):
@@ -385,243 +384,3 @@ class HistoryAck(BaseModel):
     ok: Literal[True]
     room: str
     episodes: list[dict[str, Any]]
-
-
-@dataclass(frozen=True)
-class ClientEvent:
-    name: str
-    model: type[ClientModel]
-    ack: type[BaseModel]
-    example: dict[str, Any]
-    example_ack: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class ServerEvent:
-    name: str
-    models: tuple[type[BaseModel], ...]
-    example: dict[str, Any]
-
-
-def _example_room(**overrides: Any) -> dict[str, Any]:
-    room = {
-        "name": "Factory 1",
-        "owner": "alice",
-        "agents": 4,
-        "policy": "learning",
-        "public": True,
-        "running": False,
-        "tick": 0,
-        "episode": 1,
-        "speed": 1.0,
-        "observers": 0,
-    }
-    room.update(overrides)
-    return room
-
-
-def _example_snapshot() -> dict[str, Any]:
-    grid = [[0] * 20 for _ in range(20)]
-    grid[0][0:3] = [1, 1, 1]
-    grid[4][7] = 2
-    grid[10][10] = 3
-    grid[15][3] = 4
-    return {
-        "room": "Factory 1",
-        "tick": 120,
-        "episode": 1,
-        "running": True,
-        "speed": 1.0,
-        "width": 20,
-        "height": 20,
-        "grid": grid,
-        "legend": {"0": "empty", "1": "wall", "2": "resource", "3": "factory", "4": "charger"},
-        "agents": [
-            {"id": 0, "x": 7, "y": 5, "energy": 81, "carrying": 1, "reward": 1.12, "action": "up"},
-            {"id": 1, "x": 2, "y": 9, "energy": 64, "carrying": 0, "reward": 0.4, "action": "left"},
-        ],
-        "stats": {"products_created": 2, "efficiency": 1.74, "total_reward": 2.52},
-        "log": [{"tick": 119, "agent": 0, "action": "pick"}, {"tick": 120, "agent": 1, "action": "drop"}],
-    }
-
-
-def _example_inspect() -> dict[str, Any]:
-    names = ("stay", "up", "down", "left", "right", "pick", "drop")
-    odds = (0.05, 0.6, 0.05, 0.1, 0.1, 0.1, 0.0)
-    return {
-        "room": "Factory 1", "tick": 121, "episode": 1, "agent": 0, "x": 7, "y": 4, "action": "up",
-        "probabilities": dict(zip(names, odds, strict=True)), "value": 1.93, "view_radius": 3,
-    }  # fmt: skip
-
-
-_ROOM = {"room": "Factory 1"}
-_OK: dict[str, Any] = {"ok": True}
-
-CLIENT_EVENTS: dict[str, ClientEvent] = {
-    e.name: e
-    for e in (
-        ClientEvent(
-            "create_room",
-            CreateRoom,
-            RoomAck,
-            {"name": "Factory 1", "agents": 4, "policy": "learning", "seed": 7, "speed": 1.0, "public": True},
-            {"ok": True, "room": _example_room()},
-        ),
-        ClientEvent("list_rooms", ListRooms, RoomsAck, {}, {"ok": True, "rooms": [_example_room(observers=2)]}),
-        ClientEvent(
-            "join_room", JoinRoom, JoinAck, _ROOM, {"ok": True, "role": "observer", "state": _example_snapshot()}
-        ),
-        ClientEvent("leave_room", LeaveRoom, OkAck, _ROOM, _OK),
-        ClientEvent("get_state", GetState, StateAck, _ROOM, {"ok": True, "state": _example_snapshot()}),
-        ClientEvent("start_game", StartGame, TickAck, _ROOM, {"ok": True, "tick": 120}),
-        ClientEvent("stop_game", StopGame, TickAck, _ROOM, {"ok": True, "tick": 164}),
-        ClientEvent("step_game", StepGame, TickAck, _ROOM, {"ok": True, "tick": 165}),
-        ClientEvent("reset_game", ResetGame, TickAck, _ROOM, {"ok": True, "tick": 165}),
-        ClientEvent("set_speed", SetSpeed, SpeedAck, {"room": "Factory 1", "speed": 2.5}, {"ok": True, "speed": 2.5}),
-        ClientEvent(
-            "grant_control", GrantControl, OkAck, {"room": "Factory 1", "user": "bob", "allow": True}, _OK
-        ),
-        ClientEvent("delete_room", DeleteRoom, OkAck, _ROOM, _OK),
-        ClientEvent(
-            "inspect_agent",
-            InspectAgent,
-            InspectAck,
-            {"room": "Factory 1", "agent": 0},
-            {"ok": True, "room": "Factory 1", "agent": 0, "inspect": _example_inspect()},
-        ),
-        ClientEvent(
-            "metrics_history",
-            MetricsHistory,
-            HistoryAck,
-            _ROOM,
-            {"ok": True, "room": "Factory 1", "episodes": [{"room": "Factory 1", "episode": 1, "return": 2.85, "products": 9}]},
-        ),
-    )
-}
-
-SERVER_EVENTS: dict[str, ServerEvent] = {
-    e.name: e
-    for e in (
-        ServerEvent(
-            "state_update",
-            (StateUpdateFull, StateUpdateDelta),
-            {
-                "room": "Factory 1",
-                "tick": 121,
-                "episode": 1,
-                "ts": 1764444000123,
-                "full": False,
-                "s": [-2, 100],
-                "c": [87, 0],
-                "a": [62, 4, 80, 2, 100, 5],
-                "l": [121, 0, 5],
-                "n": 3,
-            },
-        ),
-        ServerEvent("game_started", (GameStarted,), {"room": "Factory 1", "tick": 120, "episode": 1}),
-        ServerEvent("game_stopped", (GameStopped,), {"room": "Factory 1", "tick": 164, "episode": 1}),
-        ServerEvent(
-            "game_ended",
-            (GameEnded,),
-            {
-                "room": "Factory 1",
-                "episode": 1,
-                "tick": 500,
-                "stats": {"products_created": 9, "efficiency": 3.1, "total_reward": 11.4},
-                "reason": "truncated",
-            },
-        ),
-        ServerEvent(
-            "metrics",
-            (Metrics,),
-            {
-                "room": "Factory 1",
-                "episode": 1,
-                "return": 2.85,
-                "products": 9,
-                "ticks": 500,
-                "updates": 3,
-                "policy_loss": -0.012,
-                "value_loss": 0.31,
-                "entropy": 1.84,
-                "approx_kl": 0.004,
-            },
-        ),
-        ServerEvent(
-            "presence",
-            (Presence,),
-            {"room": "Factory 1", "users": [{"name": "alice", "role": "owner"}, {"name": "bob", "role": "observer"}]},
-        ),
-        ServerEvent(
-            "room_error", (RoomError,), {"room": "Factory 1", "message": "The room's step failed: ValueError: ..."}
-        ),
-        ServerEvent("room_list", (RoomList,), {"rooms": [_example_room(running=True, tick=120, observers=2)]}),
-        ServerEvent("room_deleted", (RoomDeleted,), {"room": "Factory 1"}),
-        ServerEvent("agent_inspect", (AgentInspect,), _example_inspect()),
-    )
-}
-
-
-# ------------------------------------------------------------------ validation
-
-
-class ProtocolError(Exception):
-    """A failure answered by an error ack."""
-
-    def __init__(self, code: ErrorCode, message: str) -> None:
-        super().__init__(message)
-        self.code: ErrorCode = code
-        self.message = message
-
-    def ack(self) -> dict[str, Any]:
-        return error_ack(self.code, self.message)
-
-
-def error_ack(code: ErrorCode, message: str) -> dict[str, Any]:
-    return {"ok": False, "error": {"code": code, "message": message}}
-
-
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-_RULES = {
-    "name": "1-40 ASCII letters, digits, spaces, '-' or '_', with no space at either end",
-    "room": "a room name: 1-40 ASCII letters, digits, spaces, '-' or '_', with no space at either end",
-    "user": "a user name: 1-40 ASCII letters, digits, '.', '-' or '_'",
-    "speed": "a number from 0.1 to 5.0 or the string \"max\"",
-}
-
-
-def describe(error: ValidationError, event: str) -> str:
-    """One sentence naming the first bad value of `error`."""
-    first = error.errors(include_url=False)[0]
-    parts = [str(part) for part in first["loc"]]
-    field = parts[0] if parts else ""
-    if first["type"] == "extra_forbidden":
-        return f"{event}: unknown field {field!r}."
-    if first["type"] == "missing":
-        return f"{event}: field {field!r} is required."
-    value = _short(first["input"])
-    if field in _RULES and first["type"] in ("string_pattern_mismatch", "float_type", "literal_error", "string_type"):
-        return f"{event}: field {field!r} has {value}; it should be {_RULES[field]}."
-    message = first["msg"].rstrip(".")
-    return f"{event}: field {field!r} has {value}: {message[0].lower()}{message[1:]}."
-
-
-def parse(event: str, args: tuple[Any, ...]) -> ClientModel:
-    """The validated payload of client event `event` sent with `args`, or ProtocolError."""
-    spec = CLIENT_EVENTS[event]
-    if len(args) != 1:
-        what = "no payload" if not args else f"{len(args)} arguments"
-        raise ProtocolError("invalid_payload", f"{event} takes one JSON object, not {what}.")
-    payload = args[0]
-    if not isinstance(payload, dict):
-        kind = "null" if payload is None else type(payload).__name__
-        kind = {"list": "a list", "bytes": "binary data", "str": "a string", "bool": "a boolean"}.get(kind, kind)
-        raise ProtocolError("invalid_payload", f"{event} takes one JSON object, not {kind}.")
-    try:
-        return spec.model.model_validate(payload)
-    except ValidationError as error:
-        raise ProtocolError("invalid_payload", describe(error, event)) from None

@@ -1,6 +1,6 @@
-"""Generate docs/protocol.md and the ``GET /api/schema`` document from server.protocol's models.
+"""Generate docs/protocol.md and the ``GET /api/schema`` document from server.realtime.protocol's models.
 
-``python -m server.protocol_docs`` rewrites docs/protocol.md; ``--check`` exits 1 when it is stale.
+``python -m server.realtime.protocol_docs`` rewrites docs/protocol.md; ``--check`` exits 1 when it is stale.
 """
 
 from __future__ import annotations
@@ -13,9 +13,21 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from server import protocol as p
+from server.realtime.events import CLIENT_EVENTS, SERVER_EVENTS
+from server.realtime.protocol import (
+    ERROR_CODES,
+    NAMESPACE,
+    AgentState,
+    ErrorAck,
+    ErrorBody,
+    LogEntry,
+    PresenceUser,
+    RoomInfo,
+    Snapshot,
+    Stats,
+)
 
-DOC_PATH = Path(__file__).resolve().parent.parent / "docs" / "protocol.md"
+DOC_PATH = Path(__file__).resolve().parents[2] / "docs" / "protocol.md"
 
 
 def _schema(model: type[BaseModel]) -> dict[str, Any]:
@@ -25,21 +37,21 @@ def _schema(model: type[BaseModel]) -> dict[str, Any]:
 def schema() -> dict[str, Any]:
     """The whole protocol as JSON Schemas, with an example of every event."""
     return {
-        "namespace": p.NAMESPACE,
-        "error_codes": list(p.ERROR_CODES),
+        "namespace": NAMESPACE,
+        "error_codes": list(ERROR_CODES),
         "client_events": {
             name: {
                 "payload": _schema(e.model),
                 "ack": _schema(e.ack),
-                "error_ack": _schema(p.ErrorAck),
+                "error_ack": _schema(ErrorAck),
                 "example": e.example,
                 "example_ack": e.example_ack,
             }
-            for name, e in p.CLIENT_EVENTS.items()
+            for name, e in CLIENT_EVENTS.items()
         },
         "server_events": {
             name: {"payload": [_schema(m) for m in e.models], "example": e.example}
-            for name, e in p.SERVER_EVENTS.items()
+            for name, e in SERVER_EVENTS.items()
         },
     }
 
@@ -101,7 +113,7 @@ def _example(value: Any) -> list[str]:
 
 INTRO = """# The simrooms Socket.IO protocol
 
-Generated from `server/protocol.py` by `python -m server.protocol_docs`; do not edit by hand
+Generated from `server/realtime/protocol.py` and `events.py` by `python -m server.realtime.protocol_docs`; do not edit by hand
 (a test fails when this file is stale). `GET /api/schema` serves the same models as JSON Schema.
 
 ## Connecting
@@ -172,13 +184,13 @@ def markdown() -> str:
     lines = [INTRO]
     lines += _delta_section()
     lines += ["## Client events", ""]
-    for name, e in p.CLIENT_EVENTS.items():
+    for name, e in CLIENT_EVENTS.items():
         lines += [f"### `{name}`", "", _doc(e.model), ""]
         lines += _fields_table(e.model)
         lines += ["Example:", "", *_example(e.example)]
         lines += ["Ack:", "", *_example(e.example_ack)]
     lines += ["## Server events", ""]
-    for name, s in p.SERVER_EVENTS.items():
+    for name, s in SERVER_EVENTS.items():
         lines += [f"### `{name}`", ""]
         for model in s.models:
             if len(s.models) > 1:
@@ -187,7 +199,7 @@ def markdown() -> str:
             lines += _fields_table(model)
         lines += ["Example:", "", *_example(s.example)]
     lines += ["## Shared shapes", ""]
-    for model in (p.RoomInfo, p.Snapshot, p.AgentState, p.Stats, p.LogEntry, p.PresenceUser, p.ErrorBody):
+    for model in (RoomInfo, Snapshot, AgentState, Stats, LogEntry, PresenceUser, ErrorBody):
         lines += [f"### {model.__name__}", "", _doc(model), ""] if _doc(model) else [f"### {model.__name__}", ""]
         lines += _fields_table(model)
     return "\n".join(lines).rstrip() + "\n"
@@ -201,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
     text = markdown()
     if args.check:
         if not args.out.exists() or args.out.read_text() != text:
-            print(f"{args.out} is stale: run python -m server.protocol_docs", file=sys.stderr)
+            print(f"{args.out} is stale: run python -m server.realtime.protocol_docs", file=sys.stderr)
             return 1
         return 0
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -2,22 +2,19 @@
 
 Pages are Jinja templates in ``web/templates`` with plain ES modules from ``web/static``; all
 live data comes over Socket.IO (namespace ``/sim``) and, for the admin page, ``GET
-/api/admin/rooms`` (server.admin). The login form itself is server.http's (``GET/POST /login``);
-it renders ``login.html`` through :func:`render_login`.
-
-``init_app(app, socketio, svc)`` registers everything of the web client: these pages, the admin
-API and the agent inspector's socket events (server.inspector). It is idempotent.
+/api/admin/rooms`` (server.http.admin). The login form itself is server.http.api's (``GET/POST
+/login``); it renders ``login.html`` through :func:`render_login`.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, abort, current_app, redirect, render_template, request
+from flask import Blueprint, abort, redirect, render_template, request
 from flask_login import current_user, login_user  # type: ignore[import-untyped]
 
-from server.auth import (
+from server.http.auth import (
     SessionUser,
     csrf_token,
     csrf_valid,
@@ -26,40 +23,20 @@ from server.auth import (
     password_problem,
     valid_user_name,
 )
-from server.protocol import ROOM_NAME_PATTERN
-
-if TYPE_CHECKING:
-
-    from server.app import Services
+from server.realtime.protocol import ROOM_NAME_PATTERN
+from server.services import services
 
 bp = Blueprint("pages", __name__)
-EXTENSION_KEY = "simrooms-pages"
 NO_STORE = {"Cache-Control": "no-store"}
 
 
-def init_app(app: Flask) -> None:
-    """Register the pages and the admin API (once)."""
-    if app.extensions.get(EXTENSION_KEY):
-        return
-    from server import admin
-
-    app.register_blueprint(bp)
-    app.register_blueprint(admin.bp)
-    app.extensions[EXTENSION_KEY] = True
-
-
-def services() -> Services:
-    return current_app.extensions["simrooms"]  # type: ignore[no-any-return,unused-ignore]
-
-
 def signup_allowed() -> bool:
-    return bool(getattr(services().settings, "allow_signup", False))
+    return services().settings.allow_signup
 
 
 def serializer() -> str:
     """The wire format the browser must speak (``json``, or ``msgpack`` when the server uses it)."""
-    value = getattr(services().settings, "serializer", "json")
-    return value if value in ("json", "msgpack") else "json"
+    return services().settings.serializer
 
 
 @bp.app_context_processor
@@ -80,7 +57,7 @@ def _login_redirect() -> Any:
 
 
 def render_login(message: str = "", status: int = 200) -> tuple[str, int, dict[str, str]]:
-    """The login page (``login.html``) with an error `message`; server.http serves it."""
+    """The login page (``login.html``) with an error `message`; server.http.api serves it."""
     target = safe_next(request.args.get("next") or request.form.get("next"))
     page = render_template("login.html", message=message, csrf=csrf_token(), next=target)
     return page, status, {"Content-Type": "text/html; charset=utf-8", **NO_STORE}
@@ -140,7 +117,7 @@ def signup() -> Any:
         errors["password2"] = "The two passwords differ."
     if errors:
         return _signup_page(errors=errors, name=name, status=400)
-    from server.storage import NameTaken
+    from server.storage.database import NameTaken
 
     try:
         user = svc.storage.create_user(name, offload(hash_password, password))

@@ -1,0 +1,1 @@
+"""The ``simrooms`` command line (``main``) and its subcommands."""

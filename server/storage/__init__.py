@@ -1,0 +1,1 @@
+"""What simrooms keeps: users in the database (``database``)."""

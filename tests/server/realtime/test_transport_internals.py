@@ -1,0 +1,31 @@
+"""The python-socketio and python-engineio internals that server.realtime.transport and fastsend
+use. pyproject.toml pins both libraries' minor versions; this fails the day a new version moves
+one of these, before the fast send path breaks in production."""
+
+from __future__ import annotations
+
+import inspect
+
+import engineio.socket
+import socketio
+
+
+def test_engineio_socket_has_the_websocket_handler_fastsend_wraps() -> None:
+    handler = engineio.socket.Socket._websocket_handler
+    assert list(inspect.signature(handler).parameters) == ["self", "ws"]
+
+
+def test_engineio_server_keeps_its_sockets_by_sid() -> None:
+    server = socketio.Server()
+    assert isinstance(server.eio.sockets, dict)
+
+
+def test_socketio_server_sends_raw_engineio_packets() -> None:
+    params = list(inspect.signature(socketio.Server._send_eio_packet).parameters)
+    assert params == ["self", "eio_sid", "eio_pkt"]
+
+
+def test_socketio_manager_lists_participants_and_maps_sids() -> None:
+    manager = socketio.Server().manager
+    assert list(inspect.signature(manager.get_participants).parameters) == ["namespace", "room"]
+    assert list(inspect.signature(manager.eio_sid_from_sid).parameters) == ["sid", "namespace"]
