@@ -17,7 +17,7 @@ from flask_socketio import SocketIO
 from server.engine.engine import Engine
 from server.engine.handoff import Bridge
 from server.http import admin, api, pages
-from server.http.auth import Auth
+from server.http.auth import Auth, csrf
 from server.metrics import Metrics
 from server.ratelimit import KeyedLimiter
 from server.realtime import inspector, sockets
@@ -80,6 +80,11 @@ def create_app(settings: Settings | None = None) -> tuple[Flask, SocketIO]:
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(admin.bp)
+    csrf.init_app(app)
+    # Programs post credentials without a form: the login form checks its own token when it has
+    # one (server.http.auth.login_post_trusted), and the token endpoint takes JSON, no cookie.
+    csrf.exempt(api.login)
+    csrf.exempt(api.token)
     sockets.register(socketio, svc, inspector.register(socketio, svc).handlers())
 
     engine.start()
@@ -105,5 +110,7 @@ def _flask_app(settings: Settings) -> Flask:
         REMEMBER_COOKIE_SAMESITE="Lax",
         PERMANENT_SESSION_LIFETIME=dt.timedelta(days=7),
         MAX_CONTENT_LENGTH=settings.max_message_bytes,
+        # A page left open for hours must still sign out: the token lives as long as the session.
+        WTF_CSRF_TIME_LIMIT=None,
     )
     return app

@@ -76,7 +76,12 @@ def install(app: Flask, svc: Services) -> None:
 
 def services() -> Services:
     """The services of the app handling the current request."""
-    svc = current_app.extensions[EXTENSION_KEY]
+    return services_of(current_app)
+
+
+def services_of(app: Flask) -> Services:
+    """The services `create_app` made for `app`."""
+    svc = app.extensions[EXTENSION_KEY]
     if not isinstance(svc, Services):
         raise RuntimeError(f"app.extensions[{EXTENSION_KEY!r}] holds {type(svc).__name__}, not Services.")
     return svc

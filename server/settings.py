@@ -1,7 +1,8 @@
 """Typed server settings: command-line flags, ``SIMROOMS_*`` environment variables, defaults.
 
 Every field reads the environment variable ``SIMROOMS_<FIELD NAME>`` (``SIMROOMS_PORT``,
-``SIMROOMS_MAX_ROOMS``, ...); flags of ``simrooms serve`` override them. The defaults are the
+``SIMROOMS_MAX_ROOMS``, ...) and is a flag of ``simrooms serve`` (``--port``, ``--max-rooms``),
+which overrides it; the secret key and the test hooks are environment variables only. The defaults are the
 embedded ones of ``make run``: 127.0.0.1:5000, SQLite under ``./instance``, no message queue.
 """
 
@@ -13,7 +14,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, CliSuppress, SettingsConfigDict
 
 SECRET_KEY_FILE = "secret_key"
 
@@ -21,10 +22,13 @@ SECRET_KEY_FILE = "secret_key"
 class Settings(BaseSettings):
     """Everything a running simrooms server can be told."""
 
-    model_config = SettingsConfigDict(env_prefix="SIMROOMS_", extra="ignore")
+    # Attribute docstrings are the fields' descriptions: `simrooms serve --help` shows them.
+    model_config = SettingsConfigDict(env_prefix="SIMROOMS_", extra="ignore", use_attribute_docstrings=True)
 
     host: str = "127.0.0.1"
+    """The address to listen on."""
     port: Annotated[int, Field(ge=0, le=65535)] = 5000
+    """The port to listen on."""
     data_dir: Path = Path("instance")
     """Holds the SQLite database and the generated secret key."""
     database_url: str | None = None
@@ -32,10 +36,11 @@ class Settings(BaseSettings):
     message_queue: str | None = None
     """A Socket.IO message queue URL (e.g. ``redis://127.0.0.1:6379/0``) for several processes."""
     async_mode: Literal["eventlet", "threading"] = "eventlet"
+    """How the server waits on sockets: eventlet's green threads, or a thread per connection."""
     serializer: Literal["json", "msgpack"] = "json"
     """Socket.IO wire format: JSON text, or msgpack binary (clients must use the msgpack parser:
     python-socketio's ``Client(serializer="msgpack")``, socket.io.msgpack.min.js in the browser)."""
-    secret_key: str | None = None
+    secret_key: CliSuppress[str | None] = None
     """Signs sessions and tokens; unset means generated once and kept in the data dir."""
 
     max_rooms: Annotated[int, Field(ge=0)] = 500
@@ -61,37 +66,40 @@ class Settings(BaseSettings):
     update_rate: Annotated[float, Field(gt=0, le=20.0)] = 20.0
     """Most ``state_update`` events per second per room."""
     ping_interval: Annotated[float, Field(gt=0)] = 25.0
+    """Seconds between Engine.IO pings to each client."""
     ping_timeout: Annotated[float, Field(gt=0)] = 20.0
+    """Seconds a client has to answer a ping before it is disconnected."""
     updates_per_cycle: Annotated[int, Field(ge=1)] = 8
     """Rooms in one learning update at most (one batched MLX job on the trainer thread, which
     holds two jobs at a time); rooms whose rollouts fill together beyond this wait for a later
     job, and rooms waiting for their update do not step (their ticks resume on schedule)."""
     turbo_worlds: Annotated[int, Field(ge=1, le=64)] = 16
-    """Copies of its world a learning room in turbo trains in at once (vectorised PPO: every copy
-    steps each tick on the room's one set of weights, and the room learns from all of them; its
-    members see the first). More copies give more agent-steps a second and fewer ticks of the
-    shown world (bench/turbo.py); 1 trains on the shown world alone."""
+    """Copies of its world a learning room in turbo trains in at once (vectorised PPO): every
+    copy steps each tick on the room's one set of weights and the room learns from all of them;
+    its members see the first. 1 trains on the shown world alone."""
     engine_warmup: bool = True
     """Build and step one learning room at start, so that MLX compiles before the first room."""
     login_attempts_per_second: Annotated[float, Field(gt=0)] = 1.0
     """Password checks (login and token) per second per client address, on average."""
     login_attempts_burst: Annotated[int, Field(ge=1)] = 30
+    """Password checks a client address may make at once before the average applies."""
     gil_switch_interval: Annotated[float, Field(gt=0, le=0.1)] | None = 0.0005
     """Python's thread switch interval (``sys.setswitchinterval``), set by ``create_app``: the
-    engine thread, the trainer thread and the event loop share the GIL, and Python's default 5 ms
-    lets the engine hold it long enough to delay sends (bench/load.py: 50 rooms x 10 observers held
-    9.3 ticks/s with p99 142 ms at 5 ms, 10.0 ticks/s with p99 32 ms at 1 ms; with the trainer
-    thread, 50 x 40 observers p99 112 ms at 1 ms, 65 ms at 0.5 ms; 500 x 1 p99 48-151 ms over four
-    runs at 1 ms, 48-138 over three at 0.5 ms). None keeps Python's."""
+    engine thread, the trainer thread and the event loop share the GIL, and a shorter interval
+    than Python's 5 ms keeps the engine from delaying sends (bench/RESULTS.md). None keeps
+    Python's."""
     gc_full_collection_seconds: Annotated[float, Field(ge=0)] = 60.0
     """While the engine runs, Python's automatic full garbage collections are off and the engine
-    runs one every this many seconds (server/collector.py): Python's own came every 2-4 s with
-    500 rooms and stopped every thread for 90-190 ms each, freeing nothing. 0 keeps Python's."""
+    runs one every this many seconds (server/engine/collector.py): with hundreds of rooms Python's
+    own came every few seconds and stopped every thread each time (bench/RESULTS.md). 0 keeps
+    Python's."""
     log_level: str = "INFO"
-    fault_room_prefix: str | None = None
+    """The least severe log records written (DEBUG, INFO, WARNING, ERROR)."""
+    fault_room_prefix: CliSuppress[str | None] = None
     """Test hook: rooms whose name starts with this raise from their step at tick
     ``fault_after_ticks`` (exercises ``room_error``). Leave unset in production."""
-    fault_after_ticks: Annotated[int, Field(ge=0)] = 3
+    fault_after_ticks: CliSuppress[Annotated[int, Field(ge=0)]] = 3
+    """Test hook: the steps a fault_room_prefix room takes before its step raises."""
 
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -1,4 +1,4 @@
-"""The ``simrooms`` command line.
+"""The ``simrooms`` command line: ``serve``, ``user create`` and ``simulate``.
 
 Each subcommand is a (name, help, register) entry of COMMANDS: `register` adds the subcommand's
 arguments to its parser and sets ``run`` to the function that carries it out. This module's own
@@ -9,201 +9,14 @@ OpenBLAS (server.cli.blas), so every subcommand imports its heavy parts when it 
 from __future__ import annotations
 
 import argparse
-import hashlib
-import json
 import sys
-import time
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, NoReturn
 
-from server.cli.blas import blas_status, ensure_fast_blas
-from server.cli.serve import register_serve, register_user
-
-if TYPE_CHECKING:
-    from agents.simulation import RoomSimulation
-
-POLICIES = ("learning", "heuristic", "random")
-MAX_AGENTS = 8
-RECENT_EPISODES = 10
-# Below this many ticks a run ends before a bar would tell anything, unless someone watches.
-PROGRESS_MIN_TICKS = 10_000
-
-
-class UsageError(Exception):
-    """A bad argument found after parsing; main() prints it on one line and exits 2."""
-
-
-class Parser(argparse.ArgumentParser):
-    """argparse with one-line errors: the message names the bad value, usage is one --help away."""
-
-    def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: error: {message}\n")
-
-
-def _int_between(low: int, high: int | None) -> Callable[[str], int]:
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not an integer.") from None
-        if value < low or (high is not None and value > high):
-            bounds = f"from {low} to {high}" if high is not None else f"at least {low}"
-            raise argparse.ArgumentTypeError(f"{value} is out of range: it must be {bounds}.")
-        return value
-
-    return parse
-
-
-def _policy(text: str) -> str:
-    if text not in POLICIES:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a policy: choose one of {', '.join(POLICIES)}.")
-    return text
-
-
-# ------------------------------------------------------------------ simulate
-
-
-def register_simulate(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--agents", type=_int_between(1, MAX_AGENTS), default=4, help="agents in the room, 1-8"
-    )
-    parser.add_argument(
-        "--policy", type=_policy, default="learning", help=f"one of {', '.join(POLICIES)} (default learning)"
-    )
-    parser.add_argument(
-        "--seed", type=_int_between(0, None), default=None, help="non-negative seed (default: from the OS)"
-    )
-    parser.add_argument("--ticks", type=_int_between(1, None), required=True, help="ticks to run, at least 1")
-    parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
-    parser.add_argument("--no-progress", action="store_true", help="never show a progress bar")
-    parser.add_argument(
-        "--checkpoint-out", metavar="PATH", help="save the learning policy's checkpoint there at the end"
-    )
-    parser.add_argument(
-        "--per-agent-networks",
-        action="store_true",
-        help="learning: one network per agent instead of a shared one",
-    )
-    parser.add_argument(
-        "--episodes-csv", metavar="PATH", help="write one CSV row per finished episode (a learning curve)"
-    )
-    parser.set_defaults(run=run_simulate)
-
-
-def run_simulate(args: argparse.Namespace) -> int:
-    from agents.simulation import RoomSimulation
-
-    learning = None
-    if args.per_agent_networks:
-        if args.policy != "learning":
-            raise UsageError(f"--per-agent-networks needs --policy learning, not {args.policy}.")
-        from agents.learning import LearningConfig
-
-        learning = LearningConfig(shared=False)
-    if args.checkpoint_out and args.policy != "learning":
-        raise UsageError(f"--checkpoint-out needs a policy with weights; {args.policy} has none to save.")
-    sim = RoomSimulation(args.agents, args.policy, args.seed, learning=learning)
-
-    curve = _EpisodeCsv(args.episodes_csv, args.agents) if args.episodes_csv else None
-    started = time.perf_counter()
-    with _progress(args) as bar:
-        for _ in range(args.ticks):
-            ended = sim.step()
-            bar.update()
-            if ended is not None:
-                bar.set_postfix(
-                    episodes=sim.episodes_finished, products=ended.stats["products_created"], refresh=False
-                )
-                if curve is not None:
-                    curve.write(ended)
-    elapsed = time.perf_counter() - started
-    if curve is not None:
-        curve.close()
-
-    if args.checkpoint_out:
-        sim.save_checkpoint(args.checkpoint_out)
-    result = simulation_result(sim, args, elapsed)
-    if args.json:
-        print(json.dumps(result))
-    else:
-        width = max(map(len, result))
-        for key, value in result.items():
-            print(f"{key:<{width}}  {value}")
-    return 0
-
-
-class _EpisodeCsv:
-    """Rows of episode, tick, agent_steps, products_created, efficiency, total_reward, return."""
-
-    COLUMNS = ("episode", "tick", "agent_steps", "products_created", "efficiency", "total_reward", "return")
-
-    def __init__(self, path: str, agents: int) -> None:
-        import csv
-
-        self._file = open(path, "w", newline="")  # noqa: SIM115 - closed by close()
-        self._writer = csv.writer(self._file)
-        self._writer.writerow(self.COLUMNS)
-        self._agents = agents
-
-    def write(self, ended: Any) -> None:
-        stats = ended.stats
-        self._writer.writerow(
-            [
-                ended.episode,
-                ended.tick,
-                ended.tick * self._agents,
-                stats["products_created"],
-                stats["efficiency"],
-                stats["total_reward"],
-                ended.metrics["return"],
-            ]
-        )
-
-    def close(self) -> None:
-        self._file.close()
-
-
-def _progress(args: argparse.Namespace) -> Any:
-    from tqdm import tqdm
-
-    watched = sys.stderr.isatty()
-    show = not args.no_progress and (watched or args.ticks >= PROGRESS_MIN_TICKS)
-    # Logs (stderr not a terminal) get a line every 30 s rather than a stream of carriage returns.
-    return tqdm(
-        total=args.ticks,
-        desc="simulate",
-        unit="tick",
-        file=sys.stderr,
-        disable=not show,
-        mininterval=0.2 if watched else 30.0,
-        dynamic_ncols=True,
-    )
-
-
-def simulation_result(sim: RoomSimulation, args: argparse.Namespace, elapsed: float) -> dict[str, Any]:
-    """The figures of a finished run, JSON-safe."""
-    current = int(sim.stats()["products_created"])
-    recent = [int(summary.stats["products_created"]) for summary in sim.finished[-RECENT_EPISODES:]]
-    # With no finished episode yet, the one under way is the only evidence there is.
-    recent_mean = sum(recent) / len(recent) if recent else float(current)
-    digest = hashlib.sha256(sim.state_digest_bytes())
-    return {
-        "policy": args.policy,
-        "agents": args.agents,
-        "seed": sim.seed,
-        "ticks": sim.tick,
-        "episodes": sim.episodes_finished,
-        "products_created": sim.total_products + current,
-        "total_reward": round(float(sim.total_reward), 4),
-        "recent_products_per_episode": round(recent_mean, 4),
-        "agent_steps_per_second": round(args.ticks * args.agents / elapsed, 1) if elapsed > 0 else 0.0,
-        "elapsed_seconds": round(elapsed, 3),
-        "state_sha256": digest.hexdigest(),
-        "blas": blas_status(),
-    }
-
-
-# ------------------------------------------------------------------ entry point
+from server.cli.arguments import Parser, UsageError
+from server.cli.blas import ensure_fast_blas
+from server.cli.serve import patch_before_imports, register_serve
+from server.cli.simulate import register_simulate
+from server.cli.users import register_user
 
 Register = Callable[[argparse.ArgumentParser], None]
 COMMANDS: list[tuple[str, str, Register]] = [
@@ -225,11 +38,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv is None:
         # Only the process's own entry point may replace the process.
         ensure_fast_blas(sys.orig_argv)
-    args = build_parser().parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:1] == ["serve"]:
+        patch_before_imports(arguments[1:])
+    args = build_parser().parse_args(arguments)
     try:
         code: int = args.run(args)
     except UsageError as error:
         print(f"simrooms {args.command}: error: {error}", file=sys.stderr)
         return 2
     return code
-

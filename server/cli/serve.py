@@ -1,7 +1,9 @@
-"""The ``serve`` and ``user create`` subcommands of ``simrooms`` (registered in server.cli).
+"""``simrooms serve``: the server, until SIGINT or SIGTERM.
 
-Nothing heavy is imported at module level: ``serve`` must monkey-patch for eventlet before Flask,
-SQLAlchemy or the socket stack are imported.
+Every field of server.settings.Settings is a flag (``--max-rooms 50``) and an environment variable
+(``SIMROOMS_MAX_ROOMS``), derived by pydantic-settings. Under eventlet the process must be
+monkey-patched before Flask, SQLAlchemy, pydantic or the socket stack are imported, so the entry
+point calls ``patch_before_imports`` with the raw arguments before it builds any parser.
 """
 
 from __future__ import annotations
@@ -11,45 +13,23 @@ import contextlib
 import os
 import signal
 import socket
-import sys
+from collections.abc import Sequence
 from typing import Any
 
-ASYNC_MODES = ("eventlet", "threading")
+from server.cli.arguments import UsageError
+
+ASYNC_MODE_FLAG = "--async-mode"
 
 
-def _env(name: str) -> str | None:
-    return os.environ.get(f"SIMROOMS_{name.upper()}") or None
-
-
-# ------------------------------------------------------------------ serve
-
-
-def register_serve(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--host", default=None, help="address to listen on (SIMROOMS_HOST, default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=None, help="port (SIMROOMS_PORT, default 5000)")
-    parser.add_argument("--data-dir", default=None, help="database and secret key (SIMROOMS_DATA_DIR, ./instance)")
-    parser.add_argument("--database-url", default=None, help="SQLAlchemy URL (SIMROOMS_DATABASE_URL)")
-    parser.add_argument(
-        "--message-queue", default=None, help="Socket.IO message queue URL (SIMROOMS_MESSAGE_QUEUE, default none)"
-    )
-    parser.add_argument(
-        "--async-mode", choices=ASYNC_MODES, default=None, help="SIMROOMS_ASYNC_MODE, default eventlet"
-    )
-    parser.add_argument(
-        "--serializer", choices=("json", "msgpack"), default=None, help="wire format (SIMROOMS_SERIALIZER, default json)"
-    )
-    parser.set_defaults(run=run_serve)
-
-
-def settings_from(args: argparse.Namespace, names: tuple[str, ...]) -> Any:
-    from server.settings import Settings
-
-    overrides = {name: getattr(args, name) for name in names if getattr(args, name, None) is not None}
-    return Settings(**overrides)
-
-
-def run_serve(args: argparse.Namespace) -> int:
-    mode = args.async_mode or _env("async_mode") or "eventlet"
+def patch_before_imports(argv: Sequence[str]) -> None:
+    """Monkey-patch for eventlet now if `argv` (serve's own arguments) or the environment asks
+    for it, as the default does."""
+    mode = os.environ.get("SIMROOMS_ASYNC_MODE") or "eventlet"
+    for index, arg in enumerate(argv):
+        if arg == ASYNC_MODE_FLAG and index + 1 < len(argv):
+            mode = argv[index + 1]
+        elif arg.startswith(ASYNC_MODE_FLAG + "="):
+            mode = arg.split("=", 1)[1]
     if mode == "eventlet":
         import warnings
 
@@ -57,20 +37,42 @@ def run_serve(args: argparse.Namespace) -> int:
         import eventlet
 
         eventlet.monkey_patch()
+
+
+def register_serve(parser: argparse.ArgumentParser) -> None:
+    from pydantic_settings import CliSettingsSource
+
+    from server.settings import Settings
+
+    source: CliSettingsSource[Settings] = CliSettingsSource(
+        Settings, root_parser=parser, cli_kebab_case=True, cli_implicit_flags=True, cli_parse_none_str="none"
+    )
+    parser.set_defaults(run=run_serve, settings_source=source)
+
+
+def run_serve(args: argparse.Namespace) -> int:
     import logging
 
-    settings = settings_from(
-        args, ("host", "port", "data_dir", "database_url", "message_queue", "async_mode", "serializer")
-    )
+    from pydantic import ValidationError
+
+    from server.settings import Settings
+
+    try:
+        settings = Settings(_cli_settings_source=args.settings_source(parsed_args=args))
+    except ValidationError as error:
+        first = error.errors(include_url=False)[0]
+        flag = "--" + str(first["loc"][0]).replace("_", "-") if first["loc"] else "a setting"
+        raise UsageError(f"{flag} has {first['input']!r}: {first['msg'][0].lower()}{first['msg'][1:]}.") from None
     logging.basicConfig(
         level=getattr(logging, settings.log_level.upper(), logging.INFO),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     from server.app import create_app
     from server.cli.blas import blas_status
+    from server.services import services_of
 
     app, socketio = create_app(settings)
-    svc = app.extensions["simrooms"]
+    svc = services_of(app)
     log = logging.getLogger("simrooms.serve")
 
     stopping: list[int] = []
@@ -157,56 +159,3 @@ def _serve_eventlet(app: Any, settings: Any) -> None:
     )
 
 
-# ------------------------------------------------------------------ user create
-
-
-def register_user(parser: argparse.ArgumentParser) -> None:
-    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
-    create = actions.add_parser("create", help="Create a user.", description="Create a user.")
-    create.add_argument("name", help="1-40 ASCII letters, digits, '.', '-' or '_'")
-    create.add_argument("--admin", action="store_true", help="the user administers every room")
-    create.add_argument("--data-dir", default=None, help="SIMROOMS_DATA_DIR, default ./instance")
-    create.add_argument("--database-url", default=None, help="SIMROOMS_DATABASE_URL")
-    create.add_argument(
-        "--password-stdin", action="store_true", required=True, help="read the password from standard input"
-    )
-    create.set_defaults(run=run_user_create)
-
-
-def read_password(stream: Any) -> str:
-    """Standard input's text with one trailing newline dropped."""
-    text: str = stream.read()
-    if text.endswith("\r\n"):
-        return text[:-2]
-    if text.endswith("\n"):
-        return text[:-1]
-    return text
-
-
-def run_user_create(args: argparse.Namespace) -> int:
-    from server.http.auth import hash_password, password_problem, valid_user_name
-    from server.storage.database import NameTaken, Storage
-
-    def fail(message: str) -> int:
-        print(f"simrooms user create: error: {message}", file=sys.stderr)
-        return 1
-
-    if not valid_user_name(args.name):
-        return fail(f"{args.name!r} is not a valid user name: use 1-40 ASCII letters, digits, '.', '-' or '_'.")
-    password = read_password(sys.stdin)
-    problem = password_problem(password)
-    if problem:
-        return fail(problem)
-    settings = settings_from(args, ("data_dir", "database_url"))
-    if settings.database_url is None:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-    storage = Storage(settings.resolved_database_url())
-    try:
-        storage.create_all()
-        storage.create_user(args.name, hash_password(password), is_admin=args.admin)
-    except NameTaken:
-        return fail(f"the user name {args.name!r} is taken (names ignore case).")
-    finally:
-        storage.dispose()
-    print(f"Created {'admin' if args.admin else 'user'} {args.name}.")
-    return 0

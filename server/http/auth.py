@@ -4,7 +4,9 @@
   tpool) since it takes tens of milliseconds of CPU by design.
 - Browser sessions: Flask-Login with the user id and the user's session version as the session's
   user id. Logging out bumps the version, so every copy of an old session cookie stops working.
-- The login form carries a CSRF token kept in the session (``csrf_token`` field).
+- Forms carry Flask-WTF's CSRF token (``csrf_token`` field), checked by its CSRFProtect on every
+  POST but the two where programs send credentials (``POST /login`` checks its own, see
+  ``login_post_trusted``; ``POST /api/token`` takes JSON and sets no cookie).
 - Programs: ``POST /api/token`` gives a signed, expiring bearer token (itsdangerous), sent as
   ``Authorization: Bearer TOKEN`` or as the Socket.IO ``auth={"token": TOKEN}``.
 """
@@ -12,25 +14,26 @@
 from __future__ import annotations
 
 import datetime as dt
-import hmac
 import re
-import secrets
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import Request, session
+from flask import Request
 from flask_login import LoginManager, UserMixin  # type: ignore[import-untyped]
+from flask_wtf.csrf import CSRFProtect, generate_csrf, validate_csrf  # type: ignore[import-untyped]
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from wtforms import ValidationError  # type: ignore[import-untyped]
 
 from server.realtime.protocol import USER_NAME_PATTERN
 from server.storage.database import Storage, User
 
 T = TypeVar("T")
+csrf = CSRFProtect()
+"""Checks the CSRF token of every POST form but those exempted in server.app."""
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 1024
-CSRF_KEY = "csrf_token"
 _hasher = PasswordHasher()
 # Verifying against this when the user does not exist takes as long as a real check.
 _DUMMY_HASH = _hasher.hash("not a real password, only for timing")
@@ -144,16 +147,15 @@ class Auth:
 
 def csrf_token() -> str:
     """This session's CSRF token (made on first use)."""
-    token = session.get(CSRF_KEY)
-    if not isinstance(token, str):
-        token = secrets.token_urlsafe(32)
-        session[CSRF_KEY] = token
-    return token
+    return generate_csrf()
 
 
 def csrf_valid(sent: str | None) -> bool:
-    expected = session.get(CSRF_KEY)
-    return isinstance(expected, str) and isinstance(sent, str) and hmac.compare_digest(expected, sent)
+    try:
+        validate_csrf(sent)
+    except ValidationError:
+        return False
+    return True
 
 
 def login_post_trusted(sent: str | None, request: Request) -> bool:

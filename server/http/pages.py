@@ -11,13 +11,13 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, redirect, render_template, request
+from flask import Blueprint, abort, jsonify, redirect, render_template, request
 from flask_login import current_user, login_user  # type: ignore[import-untyped]
+from flask_wtf.csrf import CSRFError  # type: ignore[import-untyped]
 
 from server.http.auth import (
     SessionUser,
     csrf_token,
-    csrf_valid,
     hash_password,
     offload,
     password_problem,
@@ -100,8 +100,6 @@ def signup() -> Any:
         abort(404)
     if request.method == "GET":
         return _signup_page()
-    if not csrf_valid(request.form.get("csrf_token")):
-        return _signup_page("The form expired; please try again.", status=400)
     svc = services()
     if not svc.login_limiter.take(request.remote_addr or "unknown"):
         return _signup_page("Too many attempts; wait a minute.", status=429)
@@ -130,3 +128,12 @@ def signup() -> Any:
 def _signup_page(message: str = "", errors: dict[str, str] | None = None, name: str = "", status: int = 200) -> Any:
     page = render_template("signup.html", message=message, errors=errors or {}, name=name, csrf=csrf_token())
     return page, status, {"Content-Type": "text/html; charset=utf-8", **NO_STORE}
+
+
+@bp.app_errorhandler(CSRFError)
+def csrf_refused(error: CSRFError) -> Any:
+    """A POST without this session's CSRF token (CSRFProtect): the form again with a reason, or
+    a JSON error for anything else."""
+    if request.path == "/signup" and signup_allowed():
+        return _signup_page("The form expired; please try again.", status=400)
+    return jsonify({"error": f"Missing or wrong CSRF token: {error.description}"}), 400
