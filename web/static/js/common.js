@@ -22,6 +22,12 @@
  *   y: number | null, action: string | null, probabilities: Record<string, number> | null,
  *   value: number | null, view_radius: number }} AgentInspect
  * @typedef {{ episode: number, [figure: string]: unknown }} Figures  a `metrics` event's
+ * @typedef {(Snapshot & { ts: number, full: true })
+ *   | { room: string, tick: number, episode: number, ts: number, full: false, [key: string]: unknown }} StateUpdate
+ * @typedef {{ room: string, tick: number, episode: number }} GameEvent  game_started, game_stopped
+ * @typedef {GameEvent & { stats: Stats, reason: string }} GameEnded
+ * @typedef {{ room: string, users: PresenceUser[] }} Presence
+ * @typedef {{ room: string, message: string }} RoomError
  */
 /**
  * What each request's ack holds besides `ok: true`.
