@@ -49,14 +49,14 @@ export class Charts {
   constructor() {
     /** @type {Figures[]} figures objects, by episode */
     this.episodes = [];
-    /** @type {{ spec: ChartSpec, plot: UPlot, box: HTMLElement, empty: HTMLElement }[]} */
+    /** @type {{ spec: ChartSpec, plot: uPlot, box: HTMLElement, empty: HTMLElement }[]} */
     this.plots = [];
     this.pending = false;
     if (typeof window.uPlot !== "function") return;
     for (const spec of SPECS) {
       const box = document.getElementById(spec.box);
       if (!box) continue;
-      /** @type {UPlotOptions} */
+      /** @type {uPlot.Options} */
       const opts = {
         width: Math.max(200, box.clientWidth),
         height: HEIGHT,
@@ -87,7 +87,7 @@ export class Charts {
     for (const { box } of this.plots) observer.observe(box);
   }
 
-  /** @param {ChartSpec} spec @returns {UPlotData} */
+  /** @param {ChartSpec} spec @returns {uPlot.AlignedData} */
   _data(spec) {
     const xs = this.episodes.map((e) => e.episode);
     return [xs, ...spec.series.map((s) => this.episodes.map((e) => num(e[s.key])))];
