@@ -1,12 +1,24 @@
+// @ts-check
 // The admin page: every room with its measured tick rate, lag, members and state size, the
 // connected users; stop or delete a room. Figures from GET /api/admin/rooms every 2 s (and on
 // room_list); stop and delete are the ordinary socket events, which admins may send.
 
-import { clock, connect, el, fmt, request, speedLabel, toast } from "./common.js";
+import { byId as $, clock, connect, el, fmt, request, speedLabel, toast } from "./common.js";
+
+/** @import { Speed } from "./common.js" */
+/**
+ * GET /api/admin/rooms's answer.
+ * @typedef {{ name: string, owner: string, public: boolean, running: boolean, error: string | null,
+ *   speed: Speed, tick: number, episode: number, tick_rate: number | null, target_rate: number | null,
+ *   worlds: number, lag_ms: number, members: string[], observers: number, state_bytes: number | null }} AdminRoom
+ * @typedef {{ name: string, admin: boolean, connections: number, rooms: string[] }} AdminUser
+ * @typedef {{ ts: number, server: { connections: number, users: number, rooms: number, running: number },
+ *   rooms: AdminRoom[], users: AdminUser[] }} AdminData
+ */
 
 const POLL_MS = 2000;
-const $ = (id) => document.getElementById(id);
-let timer = null;
+/** @type {number | undefined} */
+let timer;
 let loading = false;
 
 const socket = connect({ onConnect: () => refresh() });
@@ -23,7 +35,7 @@ async function refresh() {
       return;
     }
     if (answer.ok) render(await answer.json());
-  } catch (error) {
+  } catch {
     $("admin-updated").textContent = "server unreachable";
   } finally {
     loading = false;
@@ -31,16 +43,18 @@ async function refresh() {
   }
 }
 
+/** @param {number | null} n */
 function bytes(n) {
   if (typeof n !== "number") return "–";
   return n < 10240 ? `${n} B` : `${(n / 1024).toFixed(1)} KiB`;
 }
 
+/** @param {AdminData} data */
 function render(data) {
-  $("sum-connections").textContent = data.server.connections;
-  $("sum-users").textContent = data.server.users;
-  $("sum-rooms").textContent = data.server.rooms;
-  $("sum-running").textContent = data.server.running;
+  $("sum-connections").textContent = String(data.server.connections);
+  $("sum-users").textContent = String(data.server.users);
+  $("sum-rooms").textContent = String(data.server.rooms);
+  $("sum-running").textContent = String(data.server.running);
   $("admin-updated").textContent = `updated ${clock(data.ts)}`;
   const rooms = $("admin-rooms-body");
   if (!data.rooms.length) {
@@ -85,6 +99,7 @@ function render(data) {
   }
 }
 
+/** @param {"stop_game" | "delete_room"} event @param {string} room */
 async function act(event, room) {
   const ack = await request(socket, event, { room });
   if (!ack.ok) toast(ack.error.message, "error");

@@ -1,9 +1,14 @@
+// @ts-check
 // The grid on a canvas. draw(state) repaints only the cells whose look changed since the last
 // draw (a cell's value, or an agent arriving, leaving or changing on it); a resize repaints all.
 // The overlay canvas above it holds the inspected agent's field of view.
 
+/** @import { AgentState, Snapshot } from "./common.js" */
+/** @typedef {{ bg: string, mark?: undefined } | { bg: string, mark: "resource" | "factory" | "charger", color: string }} CellStyle */
+
 export const AGENT_COLORS = ["#e11d48", "#7c3aed", "#0891b2", "#16a34a", "#ea580c", "#c026d3", "#2563eb", "#854d0e"];
 
+/** @type {Record<string, CellStyle>} */
 const CELL_STYLE = {
   empty: { bg: "#f3f5f9" },
   wall: { bg: "#374151" },
@@ -13,35 +18,53 @@ const CELL_STYLE = {
 };
 const GRID_LINE = "#dfe4ec";
 
+/** @param {number} id */
 export function agentColor(id) {
   return AGENT_COLORS[((id % AGENT_COLORS.length) + AGENT_COLORS.length) % AGENT_COLORS.length];
 }
 
+/** @param {string | number} value @returns {CellStyle} */
 function fallbackStyle(value) {
   const hue = (Number(value) * 67) % 360;
   return { bg: `hsl(${hue} 60% 85%)` };
 }
 
 export class Board {
+  /**
+   * @param {HTMLCanvasElement} canvas
+   * @param {HTMLCanvasElement} overlay
+   * @param {HTMLElement} wrap
+   */
   constructor(canvas, overlay, wrap) {
     this.canvas = canvas;
     this.overlay = overlay;
     this.wrap = wrap;
-    this.ctx = canvas.getContext("2d", { alpha: false });
-    this.octx = overlay.getContext("2d");
-    this.drawn = null; // per cell: the key of what is painted there
+    this.ctx = /** @type {CanvasRenderingContext2D} */ (canvas.getContext("2d", { alpha: false }));
+    this.octx = /** @type {CanvasRenderingContext2D} */ (overlay.getContext("2d"));
+    /** @type {(string | null)[] | null} per cell: the key of what is painted there */
+    this.drawn = null;
     this.width = 0;
     this.height = 0;
     this.px = 0;
+    /** @type {Record<string, string>} */
     this.legend = {};
+    /** @type {number | null} */
     this.selected = null;
+    /** @type {number | undefined} */
+    this.viewRadius = undefined;
     this.overlayKey = "";
     this.sizeChanged = true;
     this.cellsRepainted = 0;
+    /** @type {(() => void) | undefined} called when the board's box changes size */
+    this.onResize = undefined;
     new ResizeObserver(() => { this.sizeChanged = true; this.onResize?.(); }).observe(wrap);
   }
 
-  /** The cell under a client point, or null. */
+  /**
+   * The cell under a client point, or null.
+   * @param {number} clientX
+   * @param {number} clientY
+   */
   cellAt(clientX, clientY) {
     if (!this.width) return null;
     const rect = this.canvas.getBoundingClientRect();
@@ -51,6 +74,7 @@ export class Board {
     return { x, y };
   }
 
+  /** @param {Snapshot} state */
   _resize(state) {
     const dpr = window.devicePixelRatio || 1;
     const css = this.wrap.clientWidth || 400;
@@ -70,6 +94,7 @@ export class Board {
     ctx.fillRect(0, 0, px, px);
   }
 
+  /** @param {number} x @param {number} y @returns {[number, number, number, number]} */
   _rect(x, y) {
     const sx = this.px / this.width;
     const sy = this.px / this.height;
@@ -78,13 +103,18 @@ export class Board {
     return [x0, y0, Math.round((x + 1) * sx) - x0, Math.round((y + 1) * sy) - y0];
   }
 
-  /** Paint what changed in `state`; returns the number of cells repainted. */
+  /**
+   * Paint what changed in `state`; returns the number of cells repainted.
+   * @param {Snapshot | null} state
+   */
   draw(state) {
     if (!state) return 0;
     if (this.sizeChanged || state.width !== this.width || state.height !== this.height || !this.drawn) {
       this._resize(state);
     }
     this.legend = state.legend || {};
+    const drawn = /** @type {(string | null)[]} */ (this.drawn);
+    /** @type {Map<number, AgentState[]>} */
     const onCell = new Map();
     for (const agent of state.agents) {
       const index = agent.y * this.width + agent.x;
@@ -103,9 +133,9 @@ export class Board {
             key += `|${a.id},${Math.round(a.energy / 5)},${a.carrying}`;
           }
         }
-        if (this.drawn[index] !== key) {
+        if (drawn[index] !== key) {
           this._paintCell(x, y, row[x], agents);
-          this.drawn[index] = key;
+          drawn[index] = key;
           painted++;
         }
       }
@@ -115,6 +145,7 @@ export class Board {
     return painted;
   }
 
+  /** @param {number} x @param {number} y @param {number} value @param {AgentState[] | undefined} agents */
   _paintCell(x, y, value, agents) {
     const ctx = this.ctx;
     const [x0, y0, w, h] = this._rect(x, y);
@@ -173,6 +204,11 @@ export class Board {
     }
   }
 
+  /**
+   * @param {AgentState} agent
+   * @param {number} x0 @param {number} y0 @param {number} w @param {number} h the cell's box
+   * @param {number} i @param {number} n the agent's place among the n on the cell
+   */
   _paintAgent(agent, x0, y0, w, h, i, n) {
     const ctx = this.ctx;
     const s = Math.min(w, h);
@@ -215,11 +251,13 @@ export class Board {
     ctx.fillRect(bx, by, Math.round(bw * energy), bh);
   }
 
+  /** @param {number | null} agentId */
   select(agentId) {
     this.selected = agentId;
     this.overlayKey = "";
   }
 
+  /** @param {number} radius */
   setViewRadius(radius) {
     if (this.viewRadius !== radius) {
       this.viewRadius = radius;
@@ -227,6 +265,7 @@ export class Board {
     }
   }
 
+  /** @param {Snapshot} state */
   _drawOverlay(state) {
     const agent = this.selected === null ? null : state.agents.find((a) => a.id === this.selected);
     const r = this.viewRadius ?? 3;
@@ -259,6 +298,7 @@ export class Board {
   }
 }
 
+/** @param {Record<string, string> | undefined} legend */
 export function legendEntries(legend) {
   return Object.entries(legend || {}).map(([value, name]) => {
     const style = CELL_STYLE[name] || fallbackStyle(value);

@@ -1,9 +1,18 @@
+// @ts-check
 // Live training charts (uPlot, vendored): return and products per episode, losses, entropy.
 // Fed from `metrics` events and the `metrics_history` ack; at most MAX_EPISODES points.
+
+/** @import { Figures } from "./common.js" */
+/**
+ * A chart: its box's id, its two series (the figure's key, on its own scale) and their axes.
+ * @typedef {{ box: string, series: { key: string, label: string, stroke: string, scale: string }[],
+ *   axes: { scale: string, side?: 0 | 1 | 2 | 3 }[] }} ChartSpec
+ */
 
 const MAX_EPISODES = 300;
 const HEIGHT = 180;
 
+/** @type {ChartSpec[]} */
 const SPECS = [
   {
     box: "chart-return",
@@ -31,19 +40,23 @@ const SPECS = [
   },
 ];
 
+/** @param {unknown} value */
 function num(value) {
   return typeof value === "number" && Number.isFinite(value) ? value : null;
 }
 
 export class Charts {
   constructor() {
-    this.episodes = []; // figures objects, by episode
+    /** @type {Figures[]} figures objects, by episode */
+    this.episodes = [];
+    /** @type {{ spec: ChartSpec, plot: uPlot, box: HTMLElement, empty: HTMLElement }[]} */
     this.plots = [];
     this.pending = false;
     if (typeof window.uPlot !== "function") return;
     for (const spec of SPECS) {
       const box = document.getElementById(spec.box);
       if (!box) continue;
+      /** @type {uPlot.Options} */
       const opts = {
         width: Math.max(200, box.clientWidth),
         height: HEIGHT,
@@ -74,6 +87,7 @@ export class Charts {
     for (const { box } of this.plots) observer.observe(box);
   }
 
+  /** @param {ChartSpec} spec @returns {uPlot.AlignedData} */
   _data(spec) {
     const xs = this.episodes.map((e) => e.episode);
     return [xs, ...spec.series.map((s) => this.episodes.map((e) => num(e[s.key])))];
@@ -86,19 +100,20 @@ export class Charts {
     }
   }
 
-  /** Replace everything (metrics_history). */
+  /** Replace everything (metrics_history). @param {Figures[]} episodes */
   setHistory(episodes) {
     this.episodes = [];
     for (const figures of episodes) this._put(figures);
     this._schedule();
   }
 
-  /** One `metrics` event. */
+  /** One `metrics` event. @param {Figures} figures */
   add(figures) {
     this._put(figures);
     this._schedule();
   }
 
+  /** @param {Figures} figures */
   _put(figures) {
     if (!figures || typeof figures.episode !== "number") return;
     const at = this.episodes.findIndex((e) => e.episode >= figures.episode);

@@ -1,21 +1,83 @@
+// @ts-check
 // Shared by every page: page data, the Socket.IO connection with its indicator, acks as
-// promises, toasts and small DOM helpers. Plain ES module, no build step.
+// promises, toasts and small DOM helpers. Plain ES module, no build step. The typedefs below
+// are the wire's shapes the pages use (server/protocol.py holds them all).
 
+/**
+ * @typedef {"owner" | "controller" | "observer" | "admin"} Role
+ * @typedef {number | "max"} Speed
+ * @typedef {{ code: string, message: string }} ErrorBody
+ * @typedef {{ ok: false, error: ErrorBody }} ErrorAck
+ * @typedef {{ name: string, owner: string, agents: number, policy: string, public: boolean,
+ *   running: boolean, tick: number, episode: number, speed: Speed, observers: number }} RoomInfo
+ * @typedef {{ id: number, x: number, y: number, energy: number, carrying: number, reward: number,
+ *   action?: string }} AgentState
+ * @typedef {{ products_created: number, efficiency: number, total_reward: number }} Stats
+ * @typedef {{ tick: number, agent: number, action: string }} LogEntry
+ * @typedef {{ room: string, tick: number, episode: number, running: boolean, speed: Speed,
+ *   width: number, height: number, grid: number[][], legend: Record<string, string>,
+ *   agents: AgentState[], stats: Stats, log: LogEntry[] }} Snapshot
+ * @typedef {{ name: string, role: Role }} PresenceUser
+ * @typedef {{ room: string, tick: number, episode: number, agent: number, x: number | null,
+ *   y: number | null, action: string | null, probabilities: Record<string, number> | null,
+ *   value: number | null, view_radius: number }} AgentInspect
+ * @typedef {{ episode: number, [figure: string]: unknown }} Figures  a `metrics` event's
+ * @typedef {(Snapshot & { ts: number, full: true })
+ *   | { room: string, tick: number, episode: number, ts: number, full: false, [key: string]: unknown }} StateUpdate
+ * @typedef {{ room: string, tick: number, episode: number }} GameEvent  game_started, game_stopped
+ * @typedef {GameEvent & { stats: Stats, reason: string }} GameEnded
+ * @typedef {{ room: string, users: PresenceUser[] }} Presence
+ * @typedef {{ room: string, message: string }} RoomError
+ */
+/**
+ * What each request's ack holds besides `ok: true`.
+ * @typedef {{
+ *   list_rooms: { rooms: RoomInfo[] },
+ *   create_room: { room: RoomInfo },
+ *   join_room: { role: Role, state: Snapshot },
+ *   metrics_history: { episodes: Figures[] },
+ *   inspect_agent: { agent: number | null, inspect: AgentInspect | null },
+ *   grant_control: {},
+ *   start_game: { tick: number },
+ *   stop_game: { tick: number },
+ *   step_game: { tick: number },
+ *   reset_game: { state: Snapshot },
+ *   set_speed: { speed: Speed },
+ *   delete_room: {},
+ * }} Answers
+ */
+/**
+ * @template T
+ * @typedef {({ ok: true } & T) | ErrorAck} Ack
+ */
+/** @typedef {{ user?: string, admin?: boolean, serializer?: string, room?: string | null }} PageData */
+/** @typedef {{ [prop: string]: unknown }} Props  el()'s: text, className, dataset, on*, or attributes */
+/** @typedef {Node | string | number | null | undefined | false} Child */
+
+/** @type {PageData} */
 export const page = JSON.parse(document.getElementById("page-data")?.textContent || "{}");
 
+/** @type {ReadonlySet<Role | null>} */
 export const CONTROL_ROLES = new Set(["owner", "controller", "admin"]);
 
-/** Create an element: el("td", {className: "num", text: "3"}, child, ...). */
+/**
+ * Create an element: el("td", {className: "num", text: "3"}, child, ...).
+ * @template {keyof HTMLElementTagNameMap} K
+ * @param {K} tag
+ * @param {Props} [props]
+ * @param {...Child} children
+ * @returns {HTMLElementTagNameMap[K]}
+ */
 export function el(tag, props = {}, ...children) {
   const node = document.createElement(tag);
   for (const [key, value] of Object.entries(props)) {
     if (value === undefined || value === null) continue;
-    if (key === "text") node.textContent = value;
-    else if (key === "className") node.className = value;
+    if (key === "text") node.textContent = String(value);
+    else if (key === "className") node.className = String(value);
     else if (key === "dataset") Object.assign(node.dataset, value);
-    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
-    else if (key in node && typeof value !== "string") node[key] = value;
-    else node.setAttribute(key, value);
+    else if (key.startsWith("on")) node.addEventListener(key.slice(2), /** @type {EventListener} */ (value));
+    else if (key in node && typeof value !== "string") /** @type {Record<string, unknown>} */ (/** @type {unknown} */ (node))[key] = value;
+    else node.setAttribute(key, String(value));
   }
   for (const child of children) {
     if (child === null || child === undefined || child === false) continue;
@@ -24,35 +86,52 @@ export function el(tag, props = {}, ...children) {
   return node;
 }
 
-/** Set textContent only when it changes (cheap to call every frame). */
+/**
+ * The element with this id, which the page's template has (so not null); a cast gives its kind.
+ * @param {string} id
+ * @returns {HTMLElement}
+ */
+export function byId(id) {
+  return /** @type {HTMLElement} */ (document.getElementById(id));
+}
+
+/**
+ * Set textContent only when it changes (cheap to call every frame).
+ * @param {Node | null} node
+ * @param {string | number} text
+ */
 export function setText(node, text) {
   const value = String(text);
   if (node && node.textContent !== value) node.textContent = value;
 }
 
+/** A figure with `digits` decimals, "–" when there is none. @param {unknown} value */
 export function fmt(value, digits = 2) {
   if (value === null || value === undefined || Number.isNaN(value)) return "–";
   if (typeof value !== "number") return String(value);
   return Number.isInteger(value) && digits === 0 ? String(value) : value.toFixed(digits);
 }
 
+/** @param {unknown} speed a room's speed: a number or "max" */
 export function speedLabel(speed) {
   if (speed === "max") return "max";
   if (typeof speed !== "number") return "–";
   return `${speed.toFixed(1)}×`;
 }
 
+/** hh:mm:ss of epoch milliseconds. @param {number} ms */
 export function clock(ms) {
   const d = new Date(ms);
   return d.toTimeString().slice(0, 8);
 }
 
+/** @param {string} message @param {"info" | "error"} [kind] @param {number} [ms] */
 export function toast(message, kind = "info", ms = 3500) {
   const box = document.getElementById("toasts");
   if (!box) return;
   const node = el("div", { className: `toast ${kind}`, text: message });
   box.append(node);
-  while (box.children.length > 4) box.firstElementChild.remove();
+  while (box.children.length > 4) box.firstElementChild?.remove();
   setTimeout(() => node.remove(), ms);
 }
 
@@ -61,9 +140,12 @@ export function toast(message, kind = "info", ms = 3500) {
  * back-off after a lost connection; a disconnect the server asked for (e.g. it restarted its
  * sockets) does not reconnect by itself in socket.io-client, so we do it, with back-off too.
  * `onConnect(socket, again)` runs on every (re)connection: that is where pages join and resync.
+ * @param {{ onConnect?: (socket: Socket, again: boolean) => void, onDisconnect?: (reason: string) => void }} [handlers]
+ * @returns {Socket}
  */
 export function connect({ onConnect, onDisconnect } = {}) {
   const indicator = document.getElementById("conn");
+  /** @param {string} state @param {string} [text] */
   const setState = (state, text) => {
     if (!indicator) return;
     indicator.dataset.state = state;
@@ -83,7 +165,8 @@ export function connect({ onConnect, onDisconnect } = {}) {
     timeout: 8000,
   });
   let connectedOnce = false;
-  let kickedRetry = null;
+  /** @type {number | undefined} */
+  let kickedRetry;
   let kickedDelay = 500;
 
   socket.on("connect", () => {
@@ -135,20 +218,27 @@ function showSignedOut() {
 /**
  * Send a client event and resolve with its ack ({ok, ...}). Never rejects: a missing
  * connection or a lost answer resolves as an error ack with code "offline" or "timeout".
+ * @template {keyof Answers} E
+ * @param {Socket} socket
+ * @param {E} event
+ * @param {object} payload
+ * @param {number} [timeout]
+ * @returns {Promise<Ack<Answers[E]>>}
  */
 export function request(socket, event, payload, timeout = 15000) {
   if (!socket.connected) {
     return Promise.resolve({ ok: false, error: { code: "offline", message: "Not connected to the server; retrying." } });
   }
   return new Promise((resolve) => {
-    socket.timeout(timeout).emit(event, payload, (err, ack) => {
+    socket.timeout(timeout).emit(event, payload, (/** @type {Error | null} */ err, /** @type {unknown} */ ack) => {
       if (err) resolve({ ok: false, error: { code: "timeout", message: `${event}: the server did not answer.` } });
       else if (!ack || typeof ack !== "object") resolve({ ok: false, error: { code: "internal", message: `${event}: odd answer.` } });
-      else resolve(ack);
+      else resolve(/** @type {Ack<Answers[E]>} */ (ack));
     });
   });
 }
 
+/** @param {Role} role */
 export function roleBadge(role) {
   return el("span", { className: `badge badge-${role}`, text: role });
 }

@@ -1,15 +1,21 @@
+// @ts-check
 // The lobby: the rooms the user may see, live from room_list, and the create-room form that
 // shows the server's validation errors next to the fields.
 
-import { connect, el, page, request, speedLabel, toast } from "./common.js";
+import { byId, connect, el, page, request, speedLabel, toast } from "./common.js";
 
-const body = document.getElementById("rooms-body");
-const count = document.getElementById("rooms-count");
-const form = document.getElementById("create-form");
-const formError = document.getElementById("create-error");
-const createButton = document.getElementById("create-button");
+/** @import { ErrorBody, RoomInfo } from "./common.js" */
+
+const body = byId("rooms-body");
+const count = byId("rooms-count");
+const form = /** @type {HTMLFormElement} */ (byId("create-form"));
+const formError = byId("create-error");
+const createButton = /** @type {HTMLButtonElement} */ (byId("create-button"));
+const turbo = /** @type {HTMLInputElement} */ (form.elements.namedItem("turbo"));
+const speedInput = /** @type {HTMLInputElement} */ (form.elements.namedItem("speed"));
 const FIELDS = ["name", "agents", "policy", "seed", "speed", "public"];
 
+/** @type {RoomInfo[] | null} */
 let rooms = null;
 
 const socket = connect({
@@ -28,10 +34,12 @@ setInterval(async () => {
   if (ack.ok) render(ack.rooms);
 }, 5000);
 
+/** @param {string} name */
 function roomUrl(name) {
   return `/rooms/${encodeURIComponent(name)}`;
 }
 
+/** @param {RoomInfo[]} list */
 function render(list) {
   rooms = [...list].sort((a, b) => a.name.toLowerCase().localeCompare(b.name.toLowerCase()));
   count.textContent = `${rooms.length} room${rooms.length === 1 ? "" : "s"}`;
@@ -61,6 +69,7 @@ function render(list) {
 
 // ------------------------------------------------------------------ the create form
 
+/** @param {string} name @returns {HTMLElement | null} */
 function fieldBox(name) {
   return form.querySelector(`[data-field="${name}"]`);
 }
@@ -72,7 +81,7 @@ function clearErrors() {
     const box = fieldBox(name);
     if (!box) continue;
     box.classList.remove("invalid");
-    const small = box.querySelector(".field-error");
+    const small = /** @type {HTMLElement | null} */ (box.querySelector(".field-error"));
     if (small) {
       small.hidden = true;
       small.textContent = "";
@@ -80,27 +89,32 @@ function clearErrors() {
   }
 }
 
+/** @param {string | null} field @param {string} message */
 function showError(field, message) {
   const box = field ? fieldBox(field) : null;
-  const small = box?.querySelector(".field-error");
-  if (small) {
+  const small = /** @type {HTMLElement | null | undefined} */ (box?.querySelector(".field-error"));
+  if (box && small) {
     box.classList.add("invalid");
     small.textContent = message;
     small.hidden = false;
-    box.querySelector("input, select")?.focus();
+    /** @type {HTMLInputElement | HTMLSelectElement | null} */ (box.querySelector("input, select"))?.focus();
   } else {
     formError.textContent = message;
     formError.hidden = false;
   }
 }
 
-/** The field a server error is about: `conflict` is the name; others name it: "field 'x'". */
+/**
+ * The field a server error is about: `conflict` is the name; others name it: "field 'x'".
+ * @param {ErrorBody} error
+ */
 function errorField(error) {
   if (error.code === "conflict") return "name";
   const match = /field '([a-z_]+)'/.exec(error.message || "");
   return match && FIELDS.includes(match[1]) ? match[1] : null;
 }
 
+/** @param {string} raw */
 function numberOrText(raw) {
   const text = raw.trim();
   if (text === "") return null;
@@ -131,6 +145,6 @@ form.addEventListener("submit", async (event) => {
   location.assign(roomUrl(ack.room.name));
 });
 
-form.elements.turbo.addEventListener("change", () => {
-  form.elements.speed.disabled = form.elements.turbo.checked;
+turbo.addEventListener("change", () => {
+  speedInput.disabled = turbo.checked;
 });

@@ -1,0 +1,171 @@
+// @ts-check
+// The room page's state: the latest Snapshot (a full one replaces it, deltas change it in place
+// as they arrive), the user's role, who is watching, the inspected agent, and which parts of the
+// page are to redraw. No DOM here: `onChange` (the view's schedule) runs when a part is marked.
+
+import { CONTROL_ROLES } from "./common.js";
+import { applyDelta } from "./delta.js";
+
+/** @import { AgentInspect, LogEntry, PresenceUser, Role, Snapshot, StateUpdate } from "./common.js" */
+/** @typedef {LogEntry & { ts: number }} TimedLogEntry  a log entry and the server time of its update */
+/** @typedef {{ board: boolean, dom: boolean, inspect: boolean, presence: boolean }} Dirty */
+
+/** The action log shows this many entries at most. */
+export const LOG_MAX = 120;
+
+export class RoomState {
+  /** @param {string} room the page's room */
+  constructor(room) {
+    this.roomKey = room.toLowerCase();
+    /** @type {Snapshot | null} the latest Snapshot */
+    this.state = null;
+    /** server time of the update that gave it */
+    this.stateTs = 0;
+    /** @type {Role | null} */
+    this.role = null;
+    /** @type {string | null} */
+    this.owner = null;
+    this.joined = false;
+    this.joinSeq = 0;
+    this.fullSinceJoin = false;
+    this.deleted = false;
+    /** @type {PresenceUser[]} */
+    this.presence = [];
+    /** @type {number | null} the inspected agent's id */
+    this.selected = null;
+    /** @type {AgentInspect | null} the latest agent_inspect payload */
+    this.inspect = null;
+    /** @type {Dirty} */
+    this.dirty = { board: true, dom: true, inspect: true, presence: true };
+    this.busy = false;
+    this.draggingSpeed = false;
+    /** @type {TimedLogEntry[]} log entries to prepend, oldest first */
+    this.newLog = [];
+    this.resetLog = true;
+    /** Runs when a part is marked to redraw. */
+    this.onChange = () => {};
+  }
+
+  /**
+   * Whether a server event is about this room.
+   * @param {{ room?: unknown } | null | undefined} message
+   */
+  isMine(message) {
+    return !!message && String(message.room).toLowerCase() === this.roomKey;
+  }
+
+  /** @param {boolean} connected whether the socket is */
+  canControl(connected) {
+    return this.joined && !this.deleted && CONTROL_ROLES.has(this.role) && connected;
+  }
+
+  /** @param {number} id */
+  hasAgent(id) {
+    return !!this.state && this.state.agents.some((a) => a.id === id);
+  }
+
+  /**
+   * Mark parts of the page to redraw.
+   * @param {...keyof Dirty} parts
+   */
+  mark(...parts) {
+    for (const part of parts) this.dirty[part] = true;
+    this.onChange();
+  }
+
+  /** Mark what a new state changes: the board and the page, and the inspector when in use. */
+  markAll() {
+    this.dirty.board = true;
+    this.dirty.dom = true;
+    if (this.selected !== null) this.dirty.inspect = true;
+    this.onChange();
+  }
+
+  /**
+   * Take a whole Snapshot (the action log starts over from its log).
+   * @param {Snapshot} snapshot
+   * @param {number} [ts] the server time of the update that gave it
+   */
+  replace(snapshot, ts) {
+    this.state = structuredClone(snapshot);
+    this.stateTs = ts || Date.now();
+    this.resetLog = true;
+    this.newLog = [];
+    this.markAll();
+  }
+
+  /**
+   * Apply a state_update that is a delta. False when it did not apply: then resync.
+   * @param {StateUpdate} update
+   */
+  takeDelta(update) {
+    if (!this.state) return true; // a full one comes first
+    try {
+      const { ts, full, ...delta } = update;
+      const added = applyDelta(this.state, delta);
+      this.stateTs = update.ts;
+      for (const entry of added) this.newLog.push({ ...entry, ts: update.ts });
+      if (this.newLog.length > LOG_MAX) this.newLog.splice(0, this.newLog.length - LOG_MAX);
+    } catch (error) {
+      console.warn("A delta did not apply; resyncing.", error);
+      return false;
+    }
+    this.markAll();
+    return true;
+  }
+
+  /** game_started and game_stopped: unless the state is newer. @param {boolean} running @param {number} tick */
+  setRunning(running, tick) {
+    if (this.state && tick >= this.state.tick) {
+      this.state.running = running;
+      this.markAll();
+    }
+  }
+
+  /** @param {Role} role */
+  setRole(role) {
+    if (this.role !== role) {
+      this.role = role;
+      this.mark("dom", "presence");
+    }
+  }
+
+  /**
+   * Who is watching (a presence event); it tells the user's role and the room's owner too.
+   * @param {PresenceUser[]} users
+   * @param {string | undefined} me the user's name
+   */
+  setPresence(users, me) {
+    this.presence = users;
+    const mine = users.find((u) => u.name === me);
+    if (mine) this.setRole(mine.role);
+    const owner = users.find((u) => u.role === "owner");
+    if (owner) this.owner = owner.name;
+    this.mark("presence");
+  }
+
+  setDeleted() {
+    this.deleted = true;
+    this.joined = false;
+    this.markAll();
+  }
+
+  /**
+   * Inspect another agent (or none): its figures are to come. False when it is the same.
+   * @param {number | null} id
+   */
+  select(id) {
+    if (this.selected === id) return false;
+    this.selected = id;
+    this.inspect = null;
+    this.dirty.inspect = true;
+    this.markAll();
+    return true;
+  }
+
+  /** The inspected agent's latest figures. @param {AgentInspect} figures */
+  setInspect(figures) {
+    this.inspect = figures;
+    this.mark("inspect");
+  }
+}

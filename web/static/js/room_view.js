@@ -1,0 +1,167 @@
+// @ts-check
+// The room page's rendering: on requestAnimationFrame, from the latest state only, so a fast
+// room never queues frames; each part only when the state marked it (room_state.js). The head,
+// the board's legend, the controls and the stats are here; the tables and panels in room_panels.js.
+
+import { agentColor, legendEntries } from "./board.js";
+import { CONTROL_ROLES, byId, el, fmt, page, setText, speedLabel } from "./common.js";
+import { AgentsTable, renderInspector, renderLog, renderPresence } from "./room_panels.js";
+
+/** @import { Board } from "./board.js" */
+/** @import { GameEnded, Snapshot } from "./common.js" */
+/** @import { RoomState } from "./room_state.js" */
+/**
+ * What the view asks of the rest of the page.
+ * @typedef {{ connected: () => boolean, select: (id: number | null) => void,
+ *   grant: (user: string, allow: boolean) => void }} ViewHooks
+ */
+
+const button = (/** @type {string} */ id) => /** @type {HTMLButtonElement} */ (byId(id));
+const input = (/** @type {string} */ id) => /** @type {HTMLInputElement} */ (byId(id));
+
+/** The elements of room.html the page fills in or listens to. */
+function roomElements() {
+  return {
+    title: byId("room-title"), runState: byId("run-state"), role: byId("my-role"), banner: byId("room-banner"),
+    start: button("btn-start"), stop: button("btn-stop"), step: button("btn-step"), reset: button("btn-reset"),
+    speed: input("speed"), speedOut: byId("speed-out"), turbo: input("turbo"), note: byId("control-note"),
+    tick: byId("stat-tick"), episode: byId("stat-episode"), products: byId("stat-products"),
+    efficiency: byId("stat-efficiency"), reward: byId("stat-reward"),
+    agents: byId("agents-body"), log: byId("log"), presence: byId("presence"), presenceCount: byId("presence-count"),
+    legend: byId("legend"), inspector: byId("inspector-body"), inspectBadge: byId("inspect-badge"),
+    episodeNote: byId("episode-note"),
+  };
+}
+
+export class RoomView {
+  /**
+   * @param {RoomState} room
+   * @param {Board} board
+   * @param {ViewHooks} hooks
+   */
+  constructor(room, board, hooks) {
+    this.room = room;
+    this.board = board;
+    this.hooks = hooks;
+    this.ui = roomElements();
+    this.frame = 0;
+    this.legendKey = "";
+    this.agents = new AgentsTable(this.ui.agents, (id) => hooks.select(room.selected === id ? null : id));
+  }
+
+  schedule() {
+    if (!this.frame) this.frame = requestAnimationFrame(() => this.render());
+  }
+
+  render() {
+    this.frame = 0;
+    const { dirty } = this.room;
+    const s = this.room.state;
+    if (dirty.board && s) {
+      dirty.board = false;
+      this.board.draw(s);
+      this.renderLegend(s.legend);
+    }
+    if (dirty.dom) {
+      dirty.dom = false;
+      this.renderHead(s);
+      this.renderControls(s);
+      if (s) {
+        this.renderStats(s);
+        this.agents.render(s.agents, this.room.selected);
+        renderLog(this.ui.log, this.room);
+      }
+    }
+    if (dirty.presence) {
+      dirty.presence = false;
+      renderPresence(this.ui.presence, this.ui.presenceCount, this.room, this.hooks.grant);
+      this.room.mark("dom"); // the controls' note names the owner
+    }
+    if (dirty.inspect) {
+      dirty.inspect = false;
+      renderInspector(this.ui.inspector, this.ui.inspectBadge, this.room);
+    }
+  }
+
+  /** @param {string} text */
+  showBanner(text) {
+    this.ui.banner.textContent = text;
+    this.ui.banner.hidden = false;
+  }
+
+  hideBanner() {
+    this.ui.banner.hidden = true;
+  }
+
+  /** @param {GameEnded} m */
+  showEpisodeEnd(m) {
+    const why = /** @type {Record<string, string>} */ ({ terminated: "all out of energy", truncated: "tick limit", reset: "reset" })[m.reason] || m.reason;
+    setText(this.ui.episodeNote, `· episode ${m.episode} ended at tick ${m.tick} (${why}), ${m.stats?.products_created ?? 0} products`);
+  }
+
+  /** @param {Snapshot | null} s */
+  renderHead(s) {
+    const { ui, room } = this;
+    if (s) setText(ui.title, s.room);
+    const running = !!s?.running;
+    setText(ui.runState, s ? (running ? "running" : "stopped") : "…");
+    ui.runState.className = `badge ${running ? "badge-running" : "badge-stopped"}`;
+    if (room.role) {
+      setText(ui.role, room.role);
+      ui.role.className = `badge badge-${room.role}`;
+    }
+    document.title = `${s ? s.room : page.room} · tick ${s ? s.tick : "–"} · simrooms`;
+  }
+
+  /** @param {Record<string, string>} legend */
+  renderLegend(legend) {
+    const key = JSON.stringify(legend || {});
+    if (key === this.legendKey) return;
+    this.legendKey = key;
+    this.ui.legend.replaceChildren(
+      ...legendEntries(legend).filter((e) => e.name !== "empty").map((e) =>
+        el("span", {}, el("i", { style: `background:${e.color}` }), e.name)),
+      el("span", {}, el("i", { style: `background:${agentColor(0)};border-radius:50%` }), "agent (bar: energy, squares: carrying)"),
+    );
+  }
+
+  /** @param {Snapshot | null} s */
+  renderControls(s) {
+    const { ui, room } = this;
+    const connected = this.hooks.connected();
+    const allowed = room.canControl(connected);
+    const running = !!s?.running;
+    ui.start.disabled = !allowed || running || room.busy;
+    ui.stop.disabled = !allowed || !running || room.busy;
+    ui.step.disabled = !allowed || running || room.busy;
+    ui.reset.disabled = !allowed || room.busy;
+    ui.turbo.disabled = !allowed;
+    const speed = s?.speed;
+    if (!room.draggingSpeed) {
+      ui.turbo.checked = speed === "max";
+      if (typeof speed === "number") ui.speed.value = String(speed);
+    }
+    ui.speed.disabled = !allowed || ui.turbo.checked;
+    const shown = ui.turbo.checked ? "max" : room.draggingSpeed ? Number(ui.speed.value) : speed ?? Number(ui.speed.value);
+    setText(ui.speedOut, speedLabel(shown));
+    let note = "";
+    if (!connected) note = "Disconnected: controls come back when the connection does.";
+    else if (room.deleted) note = "This room was deleted.";
+    else if (room.joined && !CONTROL_ROLES.has(room.role)) {
+      const owner = room.owner ? ` (${room.owner})` : "";
+      note = `You are an observer: only the room's owner${owner}, users it granted control and admins can start, stop, step, reset or change the speed. Ask the owner to grant you control.`;
+    }
+    setText(ui.note, note);
+    ui.note.hidden = !note;
+  }
+
+  /** @param {Snapshot} s */
+  renderStats(s) {
+    const { ui } = this;
+    setText(ui.tick, s.tick);
+    setText(ui.episode, s.episode);
+    setText(ui.products, s.stats?.products_created ?? "–");
+    setText(ui.efficiency, fmt(s.stats?.efficiency, 2));
+    setText(ui.reward, fmt(s.stats?.total_reward, 2));
+  }
+}
