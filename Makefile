@@ -16,7 +16,7 @@ TEST_DEBS := libopenblas0-pthread chromium redis-server
 
 export OPENBLAS_NUM_THREADS ?= 1
 
-.PHONY: run test lint bench clean system-run system-test
+.PHONY: run test lint bench clean system-run system-test system-node system-node-debs
 
 run: $(RUN_STAMP) system-run
 	$(BIN)/simrooms serve
@@ -24,9 +24,13 @@ run: $(RUN_STAMP) system-run
 test: $(DEV_STAMP) system-test lint
 	$(BIN)/pytest
 
-lint: $(DEV_STAMP)
+lint: $(DEV_STAMP) system-node
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy env agents server
+	cd tests/js && npm ci --prefer-offline --no-audit --no-fund
+	tests/js/node_modules/.bin/eslint -c tests/js/eslint.config.mjs --max-warnings 0 web/static/js
+	tests/js/node_modules/.bin/tsc -p tests/js
 
 bench: $(DEV_STAMP) system-run
 	@set -e; for script in bench/[!_]*.py; do \
@@ -72,3 +76,11 @@ system-run:
 
 system-test:
 	$(call apt_install,$(TEST_DEBS),exit 1)
+
+# The JavaScript checks (ESLint, TypeScript) and the official Socket.IO client's test need Node.js
+# and npm; machines of this kind have them, a bare Debian gets its own packages.
+system-node:
+	@command -v npm >/dev/null 2>&1 || $(MAKE) --no-print-directory NODE_DEBS="nodejs npm" system-node-debs
+
+system-node-debs:
+	$(call apt_install,$(NODE_DEBS),exit 1)

@@ -147,7 +147,8 @@ class Auth:
 
 def csrf_token() -> str:
     """This session's CSRF token (made on first use)."""
-    return generate_csrf()
+    token: str = generate_csrf()
+    return token
 
 
 def csrf_valid(sent: str | None) -> bool:

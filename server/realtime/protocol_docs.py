@@ -58,7 +58,7 @@ def schema() -> dict[str, Any]:
 
 def _type_of(prop: dict[str, Any], defs: dict[str, Any]) -> str:
     if "$ref" in prop:
-        return prop["$ref"].rsplit("/", 1)[-1]
+        return str(prop["$ref"]).rsplit("/", 1)[-1]
     if "anyOf" in prop:
         return " or ".join(_type_of(option, defs) for option in prop["anyOf"])
     if "const" in prop:

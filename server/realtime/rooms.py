@@ -13,7 +13,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from server.engine.engine import Engine, InvalidState
 from server.engine.room import EngineRoom
@@ -27,6 +27,7 @@ from server.settings import Settings
 from server.storage.database import Storage, User
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 ROOM_LIST_DELAY = 0.05
 """Seconds room_list waits, so that a burst of changes sends one list."""
 
@@ -333,7 +334,7 @@ class RoomManager:
                 self.transport.leave_room(sid, room.channel)
         self.room_list_changed()
 
-    def _engine(self, room: Room, op: Callable[..., Any], *args: Any) -> Any:
+    def _engine(self, room: Room, op: Callable[..., T], *args: Any) -> T:
         try:
             return self.engine.call(op, room.key, *args)
         except KeyError:
