@@ -2,7 +2,8 @@
 
 ``ProductionEnv`` is one room behind an API shaped like PettingZoo's parallel API; ``BatchedWorld``
 steps many rooms in one vectorised call; ``diff`` and ``apply`` turn snapshots into compact
-deltas and back. The checks of ``env.conformance`` test any of these against the contract.
+deltas and back (the reference implementation; ``env.wire`` holds the wire form's names, codes
+and scales). The checks of ``env.conformance`` test any of these against the contract.
 """
 
 from __future__ import annotations

@@ -23,6 +23,8 @@ STAY, UP, DOWN, LEFT, RIGHT, PICK, DROP = range(7)
 ACTION_NAMES: tuple[str, ...] = ("stay", "up", "down", "left", "right", "pick", "drop")
 NUM_ACTIONS = len(ACTION_NAMES)
 MOVE_DELTAS: tuple[tuple[int, int], ...] = ((0, 0), (-1, 0), (1, 0), (0, -1), (0, 1), (0, 0), (0, 0))
+OUT_OF_ENERGY = "out_of_energy"
+"""The action log's entry for an agent whose energy ran out: an event, not an action it takes."""
 
 MAX_AGENTS = 8
 """The most agents a room holds; observations carry a one-hot agent id of this width."""

@@ -10,20 +10,18 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+from gymnasium import spaces
 
 from env.config import ACTION_NAMES, CELL_NAMES, CHARGER, FACTORY, RESOURCE, WALL
 from env.core import BatchedWorld
 from env.distance import UNREACHABLE
 from env.parallel import ProductionEnv
+from env.wire import AGENT_FIELDS, LOG_FIELDS, SNAPSHOT_FIELDS, STATS_FIELDS
 
 EnvFactory = Callable[[], ProductionEnv]
 
-_SNAPSHOT_FIELDS = (
-    "room", "tick", "episode", "running", "speed", "width", "height", "grid", "legend", "agents", "stats", "log",
-)
-_AGENT_FIELDS = ("id", "x", "y", "energy", "carrying", "reward")
-_STATS_FIELDS = ("products_created", "efficiency", "total_reward")
-_LOG_FIELDS = ("tick", "agent", "action")
+_REQUIRED_AGENT_FIELDS = tuple(field for field in AGENT_FIELDS if field != "action")
+"""A Snapshot agent's fields but its action, which it may lack."""
 
 
 def check_parallel_api(env_factory: EnvFactory, seed: int = 0, episodes: int = 2) -> None:
@@ -31,7 +29,21 @@ def check_parallel_api(env_factory: EnvFactory, seed: int = 0, episodes: int = 2
     at every step. The env's episodes must end within ``config.max_ticks`` steps."""
     env = env_factory()
     agents = env.possible_agents
-    assert agents and len(set(agents)) == len(agents), f"possible_agents {agents} must be non-empty and unique."
+    assert agents and len(set(agents)) == len(agents), (
+        f"possible_agents {agents} must be non-empty and unique."
+    )
+    for agent in agents:
+        assert isinstance(env.observation_space(agent), spaces.Dict), (
+            f"The observation space of {agent} is no Dict."
+        )
+        assert isinstance(env.action_space(agent), spaces.Discrete), (
+            f"The action space of {agent} is not Discrete."
+        )
+        # PettingZoo asks for the same space objects on every call: their seeds live in them.
+        assert env.observation_space(agent) is env.observation_space(agent), (
+            f"{agent}'s space changes per call."
+        )
+        assert env.action_space(agent) is env.action_space(agent), f"{agent}'s action space changes per call."
     chooser = np.random.default_rng(seed)
     for episode in range(episodes):
         tick, episode_number = env.tick, env.episode
@@ -43,7 +55,9 @@ def check_parallel_api(env_factory: EnvFactory, seed: int = 0, episodes: int = 2
         _check_keys("reset's infos", infos, agents)
         _check_observations(env, observations)
         for _ in range(env.config.max_ticks):
-            actions = {a: int(chooser.choice(np.flatnonzero(observations[a]["action_mask"]))) for a in env.agents}
+            actions = {
+                a: int(chooser.choice(np.flatnonzero(observations[a]["action_mask"]))) for a in env.agents
+            }
             acting = list(env.agents)
             observations, rewards, terminations, truncations, infos = env.step(actions)
             assert env.tick == tick + 1, f"A step moved the tick from {tick} to {env.tick}."
@@ -70,13 +84,19 @@ def check_parallel_api(env_factory: EnvFactory, seed: int = 0, episodes: int = 2
                 )
             ended = [a for a in acting if terminations[a] or truncations[a]]
             if ended:
-                assert ended == acting, f"Only {ended} of {acting} ended: an episode ends for every agent at once."
+                assert ended == acting, (
+                    f"Only {ended} of {acting} ended: an episode ends for every agent at once."
+                )
                 assert env.agents == [], f"The episode ended but the agents are still {env.agents}."
                 break
             assert env.agents == acting, f"The agents changed from {acting} to {env.agents} mid-episode."
         else:
-            raise AssertionError(f"Episode {episode + 1} did not end within max_ticks={env.config.max_ticks} steps.")
-        assert _raises(lambda: env.step(dict.fromkeys(agents, 0))), "step() after the episode ended did not raise."
+            raise AssertionError(
+                f"Episode {episode + 1} did not end within max_ticks={env.config.max_ticks} steps."
+            )
+        assert _raises(lambda: env.step(dict.fromkeys(agents, 0))), (
+            "step() after the episode ended did not raise."
+        )
     env.reset()
     assert _raises(lambda: env.step({"no_such_agent": 0})), "step() with an unknown agent did not raise."
 
@@ -87,9 +107,12 @@ def check_determinism(env_factory: EnvFactory, seed: int, ticks: int) -> None:
     resetting (without a seed) whenever an episode ends."""
     first, second = env_factory(), env_factory()
     observations = _reset_both(first, second, seed)
+    _check_same_samples(first, second)
     chooser = np.random.default_rng(seed)
     for _ in range(ticks):
-        actions = {a: int(chooser.choice(np.flatnonzero(observations[a]["action_mask"]))) for a in first.agents}
+        actions = {
+            a: int(chooser.choice(np.flatnonzero(observations[a]["action_mask"]))) for a in first.agents
+        }
         a_result, b_result = first.step(actions), second.step(actions)
         assert a_result[1:] == b_result[1:], (
             f"Rewards, terminations, truncations or infos differ at tick {first.tick}: {a_result[1:]} and {b_result[1:]}."
@@ -105,11 +128,13 @@ def check_snapshot(snapshot: dict[str, Any]) -> None:
     except (TypeError, ValueError) as error:
         raise AssertionError(f"The snapshot is not JSON-safe: {error}.") from error
     assert json.loads(text) == snapshot, "The snapshot changes in a JSON round trip."
-    missing = [field for field in _SNAPSHOT_FIELDS if field not in snapshot]
+    missing = [field for field in SNAPSHOT_FIELDS if field not in snapshot]
     assert not missing, f"The snapshot lacks the fields {missing}."
     assert isinstance(snapshot["room"], str), f"room {snapshot['room']!r} is not a string."
     for field in ("tick", "episode", "width", "height"):
-        assert _is_int(snapshot[field]) and snapshot[field] >= 0, f"{field} {snapshot[field]!r} is not an int >= 0."
+        assert _is_int(snapshot[field]) and snapshot[field] >= 0, (
+            f"{field} {snapshot[field]!r} is not an int >= 0."
+        )
     assert isinstance(snapshot["running"], bool), f"running {snapshot['running']!r} is not a bool."
     speed = snapshot["speed"]
     assert speed == "max" or _is_number(speed), f"speed {speed!r} is neither a number nor 'max'."
@@ -130,21 +155,27 @@ def check_snapshot(snapshot: dict[str, Any]) -> None:
         f"Agent ids are {[a.get('id') for a in agents]}, not 0 to {len(agents) - 1} in order."
     )
     for agent in agents:
-        lacking = [field for field in _AGENT_FIELDS if field not in agent]
+        lacking = [field for field in _REQUIRED_AGENT_FIELDS if field not in agent]
         assert not lacking, f"Agent {agent['id']} lacks {lacking}."
         for field in ("x", "y", "energy", "carrying"):
             assert _is_int(agent[field]), f"Agent {agent['id']}'s {field} {agent[field]!r} is not an int."
         assert 0 <= agent["x"] < width and 0 <= agent["y"] < height, (
             f"Agent {agent['id']} at ({agent['x']}, {agent['y']}) is off the {width}x{height} grid."
         )
-        assert _is_number(agent["reward"]), f"Agent {agent['id']}'s reward {agent['reward']!r} is not a number."
-        assert isinstance(agent.get("action", ""), str), f"Agent {agent['id']}'s action {agent['action']!r} is not a string."
+        assert _is_number(agent["reward"]), (
+            f"Agent {agent['id']}'s reward {agent['reward']!r} is not a number."
+        )
+        assert isinstance(agent.get("action", ""), str), (
+            f"Agent {agent['id']}'s action {agent['action']!r} is not a string."
+        )
 
     stats = snapshot["stats"]
-    for field in _STATS_FIELDS:
+    for field in STATS_FIELDS:
         assert _is_number(stats.get(field)), f"stats.{field} is {stats.get(field)!r}, not a number."
     for entry in snapshot["log"]:
-        assert isinstance(entry, dict) and set(entry) == set(_LOG_FIELDS), f"Log entry {entry!r} is not {_LOG_FIELDS}."
+        assert isinstance(entry, dict) and set(entry) == set(LOG_FIELDS), (
+            f"Log entry {entry!r} is not {LOG_FIELDS}."
+        )
         assert _is_int(entry["tick"]) and _is_int(entry["agent"]) and isinstance(entry["action"], str), (
             f"Log entry {entry!r} must hold an int tick, an int agent and a string action."
         )
@@ -159,7 +190,11 @@ def check_invariants(env: ProductionEnv | BatchedWorld) -> None:
     for slot in range(world.slots):
         where = f"slot {slot} at tick {int(world.total_tick[slot])}"
         active = world.active[slot]
-        energy, carrying, pos = world.energy[slot][active], world.carrying[slot][active], world.pos[slot][active]
+        energy, carrying, pos = (
+            world.energy[slot][active],
+            world.carrying[slot][active],
+            world.pos[slot][active],
+        )
         assert np.all((energy >= 0) & (energy <= cfg.max_energy)), (
             f"Energy {energy.tolist()} leaves [0, {cfg.max_energy}] in {where}."
         )
@@ -204,9 +239,10 @@ def _check_observations(env: ProductionEnv, observations: dict[str, dict[str, np
     for agent, observation in observations.items():
         vector, mask = observation["observation"], observation["action_mask"]
         space = env.observation_space(agent)
+        # Box.contains takes any dtype that casts to its own safely; the observation must be exact.
         assert vector.dtype == np.float32, f"The observation of {agent} is {vector.dtype}, not float32."
-        assert space.contains(vector), f"The observation of {agent} lies outside its space {space}."
-        n = env.action_space(agent).n
+        assert space.contains(observation), f"The observation of {agent} lies outside its space {space}."
+        n = int(env.action_space(agent).n)
         assert mask.shape == (n,) and mask.dtype == np.int8, (
             f"The action mask of {agent} has shape {mask.shape} and dtype {mask.dtype}, not ({n},) int8."
         )
@@ -215,7 +251,9 @@ def _check_observations(env: ProductionEnv, observations: dict[str, dict[str, np
         )
 
 
-def _reset_both(first: ProductionEnv, second: ProductionEnv, seed: int | None) -> dict[str, dict[str, np.ndarray]]:
+def _reset_both(
+    first: ProductionEnv, second: ProductionEnv, seed: int | None
+) -> dict[str, dict[str, np.ndarray]]:
     a_obs, _ = first.reset(seed=seed)
     b_obs, _ = second.reset(seed=seed)
     _check_same_state(first, second, a_obs, b_obs)
@@ -233,7 +271,22 @@ def _check_same_state(
     assert json.dumps(first.snapshot()) == json.dumps(second.snapshot()), f"The snapshots differ at {where}."
     for agent in a_obs:
         for part in ("observation", "action_mask"):
-            assert np.array_equal(a_obs[agent][part], b_obs[agent][part]), f"The {part}s of {agent} differ at {where}."
+            assert np.array_equal(a_obs[agent][part], b_obs[agent][part]), (
+                f"The {part}s of {agent} differ at {where}."
+            )
+
+
+def _check_same_samples(first: ProductionEnv, second: ProductionEnv) -> None:
+    """Spaces seeded with their envs' equal seeds sample alike."""
+    for agent in first.possible_agents:
+        a_obs, b_obs = first.observation_space(agent).sample(), second.observation_space(agent).sample()
+        assert all(np.array_equal(a_obs[part], b_obs[part]) for part in a_obs), (
+            f"The observation spaces of {agent} sample differently after resets with one seed."
+        )
+        a_act, b_act = first.action_space(agent).sample(), second.action_space(agent).sample()
+        assert a_act == b_act, (
+            f"The action spaces of {agent} sample {a_act} and {b_act} after resets with one seed."
+        )
 
 
 def _raises(call: Callable[[], object]) -> bool:

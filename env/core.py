@@ -23,6 +23,7 @@ from env.config import (
     LEFT,
     MAX_AGENTS,
     NUM_ACTIONS,
+    OUT_OF_ENERGY,
     PICK,
     RESOURCE,
     RIGHT,
@@ -226,7 +227,8 @@ class BatchedWorld:
     def _cells(self, slots: np.ndarray) -> np.ndarray:
         """(slots, agents) flat cell index of each agent."""
         pos = self.pos[slots].astype(np.int64)
-        return pos[..., 0] * self.config.width + pos[..., 1]
+        cells: np.ndarray = pos[..., 0] * self.config.width + pos[..., 1]
+        return cells
 
     def lay_grid(self, slot: int, grid: np.ndarray) -> None:
         """Put the (H, W) `grid` in `slot` with the tables derived from it (tests lay
@@ -255,7 +257,8 @@ class BatchedWorld:
     def target_distances(self, slots: np.ndarray, query_cells: np.ndarray) -> np.ndarray:
         """(slots, ..., 3) distance from each query cell (slots, ...) of its slot to the nearest
         resource, factory and charger; UNREACHABLE when there is none or the cell is H*W."""
-        return self.fields[slots.reshape((-1,) + (1,) * (query_cells.ndim - 1)), query_cells]
+        distances: np.ndarray = self.fields[slots.reshape((-1,) + (1,) * (query_cells.ndim - 1)), query_cells]
+        return distances
 
     def surroundings(self, slots: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(slots, agents, 5) cells of each agent and its four neighbours (H*W where blocked)
@@ -295,7 +298,8 @@ class BatchedWorld:
         occupied = np.zeros(padded.shape, dtype=bool)
         pos = self.pos[slots].astype(np.int64)
         bi = np.broadcast_to(np.arange(b)[:, None], (b, n))
-        occupied[bi[self.active[slots]], pos[..., 0][self.active[slots]] + r, pos[..., 1][self.active[slots]] + r] = True
+        active = self.active[slots]
+        occupied[bi[active], pos[..., 0][active] + r, pos[..., 1][active] + r] = True
         offsets = np.arange(v)
         rows = pos[..., 0, None, None] + offsets[None, None, :, None]
         cols = pos[..., 1, None, None] + offsets[None, None, None, :]
@@ -338,7 +342,7 @@ class BatchedWorld:
             axis=2,
         )
         observations = np.concatenate([view, features], axis=2).astype(np.float32)
-        observations *= self.active[slots][..., None]
+        observations *= active[..., None]
         return observations, self._masks(slots, near)
 
     # ------------------------------------------------------------------- step
@@ -358,16 +362,14 @@ class BatchedWorld:
         carrying = self.carrying[slots]
         low = energy <= distances[..., 2] + cfg.low_energy_margin
         charging = (distances[..., 2] == 0) & (energy <= cfg.max_energy - cfg.charge_rate)
-        errand = np.where(
-            (carrying >= cfg.carry_capacity) | ((carrying > 0) & (distances[..., 1] <= distances[..., 0])), 1, 0
-        )
-        return np.where(low | charging, 2, errand), low
+        factory_nearer = distances[..., 1] <= distances[..., 0]
+        to_factory = (carrying >= cfg.carry_capacity) | ((carrying > 0) & factory_nearer)
+        return np.where(low | charging, 2, np.where(to_factory, 1, 0)), low
 
     def _goal_distances(self, slots: np.ndarray, distances: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(slots, agents, 3) distances to the nearest targets from the agents' cells (capped at
         H + W) and the goals, from the (slots, agents, 5, 3) distances of `surroundings`."""
-        cfg = self.config
-        dist = np.minimum(distances[:, :, 0, :], cfg.height + cfg.width)
+        dist = np.minimum(distances[:, :, 0, :], self.config.height + self.config.width)
         return dist, self.goals(slots, dist)[0]
 
     def step(self, slots: np.ndarray, actions: np.ndarray) -> StepResult:
@@ -381,12 +383,14 @@ class BatchedWorld:
         allowed = self._masks(slots, near)
         in_range = (actions >= 0) & (actions < NUM_ACTIONS)
         safe_actions = np.where(in_range, actions, STAY)
-        act = np.where(np.take_along_axis(allowed, safe_actions[..., None], axis=2)[..., 0], safe_actions, STAY)
+        may = np.take_along_axis(allowed, safe_actions[..., None], axis=2)[..., 0]
+        act = np.where(may, safe_actions, STAY)
 
         active = self.active[slots]
         distance_before, goal_before = self._goal_distances(slots, distances)
         energy_before = self.energy[slots].copy()
-        cost = np.where(_IS_MOVE[act], cfg.move_cost, 0) + np.where((act == PICK) | (act == DROP), cfg.work_cost, 0)
+        working = (act == PICK) | (act == DROP)
+        cost = np.where(_IS_MOVE[act], cfg.move_cost, 0) + np.where(working, cfg.work_cost, 0)
         energy = energy_before - cost
         self.energy_spent[slots] += cost.sum(axis=1)
 
@@ -395,11 +399,13 @@ class BatchedWorld:
         width = cfg.width
         cells = self._cells(slots)
         moving = _IS_MOVE[act]
-        target = np.where(moving, np.take_along_axis(near, np.minimum(act, RIGHT)[..., None], axis=2)[..., 0], cells)
+        step_to = np.take_along_axis(near, np.minimum(act, RIGHT)[..., None], axis=2)[..., 0]
+        target = np.where(moving, step_to, cells)
         occupancy = np.full((b, cfg.height * width), -1, dtype=np.int64)
         rows, agents = np.nonzero(active)
         occupancy[rows, cells[rows, agents]] = agents
-        order = np.argsort(rng.uniform(self.key[slots], self.total_tick[slots], rng.STREAM_PRIORITY, n), axis=1)
+        draw = rng.uniform(self.key[slots], self.total_tick[slots], rng.STREAM_PRIORITY, n)
+        order = np.argsort(draw, axis=1)
         for rank in range(n):
             agent = order[:, rank]
             to = target[bi, agent]
@@ -457,8 +463,8 @@ class BatchedWorld:
         self._log_events(slots, act, stranded)
 
         terminated = ~np.any((energy > 0) & active, axis=1)
-        truncated = self.episode_tick[slots] >= cfg.max_ticks
-        return StepResult(rewards.astype(np.float32), terminated, truncated & ~terminated, act.astype(np.int8))
+        truncated = (self.episode_tick[slots] >= cfg.max_ticks) & ~terminated
+        return StepResult(rewards.astype(np.float32), terminated, truncated, act.astype(np.int8))
 
     def _respawn(self, slots: np.ndarray, occupancy: np.ndarray) -> np.ndarray:
         """Grow at most one resource per slot on a uniformly drawn free cell (empty, no agent);
@@ -469,7 +475,7 @@ class BatchedWorld:
         draw = rng.uniform(self.key[slots], self.total_tick[slots], rng.STREAM_RESPAWN, 2)
         free = (grid == EMPTY) & (occupancy == -1)
         count = free.sum(axis=1)
-        grow = (draw[:, 0] < cfg.respawn_probability) & (count > 0)
+        grow: np.ndarray = (draw[:, 0] < cfg.respawn_probability) & (count > 0)
         grow &= (grid == RESOURCE).sum(axis=1) < cfg.max_resources
         rows = np.flatnonzero(grow)
         if len(rows):
@@ -490,5 +496,5 @@ class BatchedWorld:
                 self.log[slot].append((tick, int(agent), ACTION_NAMES[act[row, agent]]))
                 self.logged[slot] += 1
             if stranded[row, agent]:
-                self.log[slot].append((tick, int(agent), "out_of_energy"))
+                self.log[slot].append((tick, int(agent), OUT_OF_ENERGY))
                 self.logged[slot] += 1

@@ -88,53 +88,66 @@ import itertools
 import math
 from typing import Any
 
-from env.config import ACTION_NAMES
+from env.wire import (
+    ACTION_CODES,
+    ACTIONS,
+    AGENT_FIELDS,
+    AGENTS,
+    CELLS,
+    CHANGED_STATS,
+    DELTA_KEYS,
+    EVERY_FIELD,
+    GONE,
+    GRID,
+    ID_SHIFT,
+    LOG,
+    LOG_FIELDS,
+    LOG_LEN,
+    REWARD_AT,
+    REWARD_SCALE,
+    ROW_FIELDS,
+    STATS,
+    STATS_FIELDS,
+    STATS_SCALES,
+    agent_row,
+)
+
+# This is the delta form's reference implementation: plain dicts, checked at every step, written
+# to be read against the docstring above. A server sends the deltas that env.snapshot makes from
+# arrays, many times faster; tests hold those equal to `diff`'s, and clients and tests check what
+# they receive with `apply` (web/static/js/delta.js is its port to the browser).
+
+__all__ = [
+    # The delta's keys, which server/ and tests/server import from here; they live in env.wire.
+    "AGENTS",
+    "CELLS",
+    "GONE",
+    "LOG",
+    "LOG_LEN",
+    "STATS",
+    "Delta",
+    "Snapshot",
+    "action_code",
+    "apply",
+    "diff",
+    "fixed",
+    "is_empty",
+    "same_json",
+    "stats_changes",
+    "wire_values",
+]
 
 Snapshot = dict[str, Any]
 Delta = dict[str, Any]
 
-AGENTS = "a"
-"""The delta's key for the rows of the agents that changed or are new."""
-GONE = "g"
-"""The delta's key for the ids of the agents that are no longer there."""
-CELLS = "c"
-"""The delta's key for the grid cells that changed."""
-STATS = "s"
-"""The delta's key for the changes of the stats."""
-LOG = "l"
-"""The delta's key for the new log entries."""
-LOG_LEN = "n"
-"""The delta's key for the log's new length."""
-ACTIONS: tuple[str, ...] = (*ACTION_NAMES, "out_of_energy")
-"""Action names by their code in agent and log rows."""
-ACTION_CODES = {name: code for code, name in enumerate(ACTIONS)}
-STATS_FIELDS = ("products_created", "efficiency", "total_reward")
-"""The order of a Snapshot's stats."""
-CHANGED_STATS = ("efficiency", "total_reward", "products_created")
-"""The order of the changes in ``s``: the stats that change on most ticks first, as the zero
-changes at its end are left out (products are made on few ticks)."""
-REWARD_DIGITS = 3
-"""Decimals to which a Snapshot rounds rewards: each agent's and the total."""
-EFFICIENCY_DIGITS = 2
-"""Decimals to which a Snapshot rounds its efficiency (products per 100 energy: 5.84)."""
-STATS_SCALES = {"products_created": 1, "efficiency": 10**EFFICIENCY_DIGITS, "total_reward": 10**REWARD_DIGITS}
-"""Each stat travels in whole 1/scale units."""
-REWARD_SCALE = 10**REWARD_DIGITS
-"""An agent's reward travels in whole thousandths."""
-AGENT_FIELDS = ("id", "x", "y", "energy", "carrying", "reward", "action")
-ROW_FIELDS = AGENT_FIELDS[1:]
-"""The fields an agent row may carry, in order: bit k of its mask stands for ROW_FIELDS[k]."""
-REWARD_AT = ROW_FIELDS.index("reward")
-"""Where the reward is in ROW_FIELDS, and so in `wire_values`."""
-EVERY_FIELD = (1 << len(ROW_FIELDS)) - 1
-ID_SHIFT = 6
-"""A row's head is ``id << ID_SHIFT | mask``."""
-_STRUCTURED = frozenset({"grid", "agents", "stats", "log"})
-_DELTA_KEYS = frozenset({"grid", CELLS, AGENTS, GONE, STATS, LOG, LOG_LEN})
+_STRUCTURED = frozenset({GRID, "agents", "stats", "log"})
+"""The Snapshot fields a delta carries in parts, not whole."""
 
 
 def diff(prev: Snapshot, next: Snapshot) -> Delta:
-    """The delta that turns `prev` into `next`; it shares no mutable values with `next`."""
+    """The delta that turns `prev` into `next`; it shares no mutable values with `next`.
+
+    The reference for the deltas a server sends: env.snapshot's `changes_many` must equal it."""
     delta: Delta = {}
     for key, value in next.items():
         if key not in _STRUCTURED and not same_json(prev.get(key), value):
@@ -142,7 +155,7 @@ def diff(prev: Snapshot, next: Snapshot) -> Delta:
     if not same_json(prev["stats"], next["stats"]):
         delta[STATS] = stats_changes(prev["stats"], next["stats"])
     if (prev["width"], prev["height"]) != (next["width"], next["height"]):
-        delta["grid"] = copy.deepcopy(next["grid"])
+        delta[GRID] = copy.deepcopy(next["grid"])
     else:
         cells = _changed_cells(prev["grid"], next["grid"], next["width"])
         if cells:
@@ -153,21 +166,26 @@ def diff(prev: Snapshot, next: Snapshot) -> Delta:
 
 
 def apply(prev: Snapshot, delta: Delta) -> Snapshot:
-    """The snapshot `delta` makes of `prev`, as a new dict; `prev` is left untouched."""
+    """The snapshot `delta` makes of `prev`, as a new dict; `prev` is left untouched.
+
+    The reference for every client: web/static/js/delta.js's applyDelta must equal it."""
     result = copy.deepcopy(prev)
     for key, value in delta.items():
-        if key not in _DELTA_KEYS:
+        if key not in DELTA_KEYS:
             result[key] = copy.deepcopy(value)
-    if "grid" in delta:
-        result["grid"] = copy.deepcopy(delta["grid"])
+    if GRID in delta:
+        result["grid"] = copy.deepcopy(delta[GRID])
     if STATS in delta:
         changes = delta[STATS]
         if type(changes) is not list or not 1 <= len(changes) <= len(CHANGED_STATS):
-            raise ValueError(f"The delta's {STATS!r} holds {changes!r}, not 1 to {len(CHANGED_STATS)} changes.")
+            raise ValueError(
+                f"The delta's {STATS!r} holds {changes!r}, not 1 to {len(CHANGED_STATS)} changes."
+            )
         moved = dict(itertools.zip_longest(CHANGED_STATS, changes, fillvalue=0))  # those left out are 0
         stats_units = _stats_units(result["stats"])
         result["stats"] = {
-            field: _changed(stats_units[field], moved[field], STATS_SCALES[field], STATS, field) for field in STATS_FIELDS
+            field: _changed(stats_units[field], moved[field], STATS_SCALES[field], STATS, field)
+            for field in STATS_FIELDS
         }
     width = result["width"]
     for index, value in _rows(delta.get(CELLS, []), 2, CELLS):
@@ -176,11 +194,15 @@ def apply(prev: Snapshot, delta: Delta) -> Snapshot:
     for agent_id, changed in _agent_rows(delta.get(AGENTS, [])):
         old = agents.get(agent_id)
         if old is None and len(changed) < len(ROW_FIELDS):
-            raise ValueError(f"The delta's {AGENTS!r} row for new agent {agent_id} lacks some of {', '.join(ROW_FIELDS)}.")
+            raise ValueError(
+                f"The delta's {AGENTS!r} row for new agent {agent_id} lacks some of {', '.join(ROW_FIELDS)}."
+            )
         if "reward" in changed:
             # A new agent's reward is its change from 0.
             units = 0 if old is None else fixed(old["reward"], REWARD_SCALE, "reward")
-            changed["reward"] = _changed(units, changed["reward"], REWARD_SCALE, AGENTS, f"agent {agent_id}'s reward")
+            changed["reward"] = _changed(
+                units, changed["reward"], REWARD_SCALE, AGENTS, f"agent {agent_id}'s reward"
+            )
         agent = {**(old or {"id": agent_id}), **changed}
         agents[agent_id] = {field: agent[field] for field in AGENT_FIELDS if agent.get(field) is not None}
     for gone in delta.get(GONE, []):
@@ -190,13 +212,15 @@ def apply(prev: Snapshot, delta: Delta) -> Snapshot:
         raise ValueError(f"A delta carries {LOG_LEN!r} only beside {LOG!r}.")
     if LOG in delta:
         added = [
-            {"tick": tick, "agent": agent, "action": _action_name(action)}
-            for tick, agent, action in _rows(delta[LOG], 3, LOG)
+            dict(zip(LOG_FIELDS, (tick, agent, _action_name(action)), strict=True))
+            for tick, agent, action in _rows(delta[LOG], len(LOG_FIELDS), LOG)
         ]
         length = delta.get(LOG_LEN, len(result["log"]))
         log = result["log"] + added
         if not 0 <= length <= len(log):
-            raise ValueError(f"The delta's {LOG_LEN!r} {length} is outside 0 to {len(log)}, the entries known.")
+            raise ValueError(
+                f"The delta's {LOG_LEN!r} {length} is outside 0 to {len(log)}, the entries known."
+            )
         # Cut from len - length, not from -length: a length of 0 would keep the whole log.
         result["log"] = log[len(log) - length :]
     return result
@@ -299,16 +323,11 @@ def _changed_cells(prev: list[list[int]], next: list[list[int]], width: int) -> 
 def wire_values(agent: dict[str, Any]) -> list[Any]:
     """An agent's ROW_FIELDS as a row carries them, but for the reward: its whole units, which
     a row carries as their change (see `_diff_agents`)."""
-    return [
-        agent["x"], agent["y"], agent["energy"], agent["carrying"],
-        fixed(agent["reward"], REWARD_SCALE, "reward"), action_code(agent.get("action")),
-    ]  # fmt: skip
-
-
-def agent_row(agent_id: int, values: list[Any], mask: int) -> list[Any]:
-    """The agent row carrying the fields of `mask` from the ROW_FIELDS `values`, as it carries
-    them (the reward as its change)."""
-    return [agent_id << ID_SHIFT | mask, *(value for k, value in enumerate(values) if mask >> k & 1)]
+    coded = {
+        "reward": fixed(agent["reward"], REWARD_SCALE, "reward"),
+        "action": action_code(agent.get("action")),
+    }
+    return [coded[field] if field in coded else agent[field] for field in ROW_FIELDS]
 
 
 def _diff_agents(prev: list[dict[str, Any]], next: list[dict[str, Any]], delta: Delta) -> None:
@@ -321,7 +340,9 @@ def _diff_agents(prev: list[dict[str, Any]], next: list[dict[str, Any]], delta: 
             mask = EVERY_FIELD  # and the reward's change is from 0: its whole units
         else:
             was = wire_values(old)
-            mask = sum(1 << k for k, (a, b) in enumerate(zip(was, values, strict=True)) if not same_json(a, b))
+            mask = sum(
+                1 << k for k, (a, b) in enumerate(zip(was, values, strict=True)) if not same_json(a, b)
+            )
             values[REWARD_AT] -= was[REWARD_AT]
         if mask:
             rows += agent_row(agent["id"], values, mask)
@@ -338,7 +359,9 @@ def _diff_log(prev: list[dict[str, Any]], next: list[dict[str, Any]], delta: Del
         return
     overlap = _overlap(prev, next)
     delta[LOG] = [
-        value for entry in next[overlap:] for value in (entry["tick"], entry["agent"], action_code(entry["action"]))
+        value
+        for entry in next[overlap:]
+        for value in (entry["tick"], entry["agent"], action_code(entry["action"]))
     ]
     if len(next) != len(prev):
         delta[LOG_LEN] = len(next)
@@ -364,12 +387,16 @@ def _agent_rows(flat: list[Any]) -> list[tuple[int, dict[str, Any]]]:
     while at < len(flat):
         head = flat[at]
         if type(head) is not int or head < 0:
-            raise ValueError(f"The delta's {AGENTS!r} row head {head!r} is not an id * 64 + mask.")
+            raise ValueError(
+                f"The delta's {AGENTS!r} row head {head!r} is not an id * {1 << ID_SHIFT} + mask."
+            )
         agent_id, mask = head >> ID_SHIFT, head & EVERY_FIELD
         fields = [field for k, field in enumerate(ROW_FIELDS) if mask >> k & 1]
         values = flat[at + 1 : at + 1 + len(fields)]
         if len(values) < len(fields):
-            raise ValueError(f"The delta's {AGENTS!r} row for agent {agent_id} ends before its {len(fields)} values.")
+            raise ValueError(
+                f"The delta's {AGENTS!r} row for agent {agent_id} ends before its {len(fields)} values."
+            )
         changed: dict[str, Any] = dict(zip(fields, values, strict=True))
         if changed.get("action") is not None:
             changed["action"] = _action_name(changed["action"])

@@ -34,7 +34,8 @@ class Layout:
 
 def seed_key(seed: np.random.SeedSequence) -> np.uint64:
     """The key of the layout laid from `seed`."""
-    return seed.generate_state(1, np.uint64)[0]
+    key: np.uint64 = seed.generate_state(1, np.uint64)[0]
+    return key
 
 
 def lay_out(config: WorldConfig, seed: np.random.SeedSequence, num_agents: int) -> Layout:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
+from gymnasium import spaces
 
 from env import snapshot
 from env.config import ACTION_NAMES, NUM_ACTIONS, WorldConfig
@@ -15,29 +15,21 @@ from env.seeding import EpisodeSeeds
 
 _ONLY_SLOT = np.zeros(1, dtype=np.int64)
 
-
-@dataclass(frozen=True)
-class BoxSpace:
-    """A fixed-shape real-valued space, like ``gymnasium.spaces.Box``."""
-
-    shape: tuple[int, ...]
-    low: float
-    high: float
-    dtype: type = np.float32
-
-    def contains(self, value: np.ndarray) -> bool:
-        array = np.asarray(value)
-        return array.shape == self.shape and bool(np.all((array >= self.low) & (array <= self.high)))
+SPACES_SEED_STREAM = 3
+"""The spaces of an env seeded with s sample from SeedSequence(s, spawn_key=(3,)): a stream of
+its own, apart from the episodes' (0, env.seeding) and those agents.fleet takes of a room's seed
+(1 and 2)."""
 
 
-@dataclass(frozen=True)
-class DiscreteSpace:
-    """Actions 0..n-1, like ``gymnasium.spaces.Discrete``."""
-
-    n: int
-
-    def contains(self, value: int) -> bool:
-        return isinstance(value, (int, np.integer)) and 0 <= int(value) < self.n
+def observation_space(config: WorldConfig) -> spaces.Dict:
+    """An agent's observation: the float32 vector and the 0/1 int8 mask of the actions it may take
+    (PettingZoo's convention for action masks)."""
+    return spaces.Dict(
+        {
+            "observation": spaces.Box(-1.0, 1.0, (observation_size(config),), np.float32),
+            "action_mask": spaces.Box(0, 1, (NUM_ACTIONS,), np.int8),
+        }
+    )
 
 
 class ProductionEnv:
@@ -45,8 +37,9 @@ class ProductionEnv:
 
     ``reset(seed)`` starts an episode (a seed re-seeds the room's seed sequence; without one the
     next episode seed of the sequence is used) and ``step(actions)`` advances one tick. The
-    observation of each agent is ``{"observation": float32 vector, "action_mask": int8 vector}``.
-    ``tick`` counts every tick since the env was made and never goes back; ``episode`` counts
+    observation of each agent is ``{"observation": float32 vector, "action_mask": int8 vector}``,
+    in its Gymnasium ``observation_space``; its actions are ``Discrete`` and its spaces are seeded
+    whenever the env is (a reset with a seed, or the first). ``tick`` counts every tick since the env was made and never goes back; ``episode`` counts
     resets from 1.
     """
 
@@ -57,8 +50,9 @@ class ProductionEnv:
         self.world = BatchedWorld(self.config, slots=1, max_agents=num_agents)
         self.possible_agents = [f"agent_{i}" for i in range(num_agents)]
         self.agents: list[str] = []
-        self._observation_space = BoxSpace((observation_size(self.config),), -1.0, 1.0)
-        self._action_space = DiscreteSpace(NUM_ACTIONS)
+        # One space per agent, as PettingZoo keeps them: each samples from a stream of its own.
+        self.observation_spaces = {agent: observation_space(self.config) for agent in self.possible_agents}
+        self.action_spaces = {agent: spaces.Discrete(NUM_ACTIONS) for agent in self.possible_agents}
         self.seeds: EpisodeSeeds | None = None
 
     @property
@@ -80,11 +74,11 @@ class ProductionEnv:
     def episode(self) -> int:
         return int(self.world.episode[0])
 
-    def observation_space(self, agent: str) -> BoxSpace:
-        return self._observation_space
+    def observation_space(self, agent: str) -> spaces.Dict:
+        return self.observation_spaces[agent]
 
-    def action_space(self, agent: str) -> DiscreteSpace:
-        return self._action_space
+    def action_space(self, agent: str) -> spaces.Discrete:
+        return self.action_spaces[agent]
 
     # ---------------------------------------------------------------- arrays
 
@@ -92,13 +86,23 @@ class ProductionEnv:
         """Start an episode; (agents, obs) float32 observations and (agents, actions) masks."""
         if seed is not None or self.seeds is None:
             self.seeds = EpisodeSeeds(seed)
-        self.world.reset_slot(0, lay_out(self.world.config, self.seeds.next(), self.num_agents), new_episode=True)
+            self._seed_spaces(self.seeds.spawn(SPACES_SEED_STREAM))
+        self.world.reset_slot(
+            0, lay_out(self.world.config, self.seeds.next(), self.num_agents), new_episode=True
+        )
         self.agents = list(self.possible_agents)
         return self.observe_arrays()
 
     def step_arrays(self, actions: np.ndarray) -> StepResult:
         """Advance one tick with (agents,) int actions; the arrays form of ``step``."""
         return self.world.step(_ONLY_SLOT, np.asarray(actions).reshape(1, -1))
+
+    def _seed_spaces(self, sequence: np.random.SeedSequence) -> None:
+        """Seed every agent's spaces from `sequence`, so that what they sample follows the env's seed."""
+        seeds = iter(sequence.generate_state(2 * self.num_agents).tolist())
+        for agent in self.possible_agents:
+            self.observation_spaces[agent].seed(next(seeds))
+            self.action_spaces[agent].seed(next(seeds))
 
     def observe_arrays(self) -> tuple[np.ndarray, np.ndarray]:
         observations, masks = self.world.observe(_ONLY_SLOT)

@@ -24,7 +24,8 @@ def _splitmix(z: np.ndarray) -> np.ndarray:
     z = z + _GOLDEN
     z = (z ^ (z >> np.uint64(30))) * _MIX1
     z = (z ^ (z >> np.uint64(27))) * _MIX2
-    return z ^ (z >> np.uint64(31))
+    z = z ^ (z >> np.uint64(31))  # z stays typed as an array: the operators' stubs return Any
+    return z
 
 
 def uniform(keys: np.ndarray, ticks: np.ndarray, stream: int, count: int) -> np.ndarray:

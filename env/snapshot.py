@@ -3,7 +3,7 @@
 `SlotState` is a slot's Snapshot held as arrays: cheap to take every tick, and `changes` gives
 the delta between two of them straight from the arrays, equal to `env.delta.diff` of their
 Snapshots (a test holds them equal) at a fraction of its cost. A server keeps the state it last
-sent a room's members and sends them the changes since.
+sent a room's members and sends them the changes since. Both take the wire form from env.wire.
 """
 
 from __future__ import annotations
@@ -14,15 +14,19 @@ from typing import Any
 
 import numpy as np
 
-from env.config import ACTION_NAMES, CELL_NAMES
+from env.config import CELL_NAMES
 from env.core import BatchedWorld
-from env.delta import (
+from env.delta import Delta, stats_changes
+from env.wire import (
     ACTION_CODES,
+    ACTIONS,
+    AGENT_FIELDS,
     AGENTS,
     CELLS,
     EFFICIENCY_DIGITS,
     EVERY_FIELD,
     GONE,
+    GRID,
     LOG,
     LOG_LEN,
     REWARD_AT,
@@ -30,12 +34,13 @@ from env.delta import (
     REWARD_SCALE,
     STATS,
     STATS_FIELDS,
-    Delta,
     agent_row,
-    stats_changes,
 )
 
 LEGEND = {str(k): v for k, v in CELL_NAMES.items()}
+AGENT_COLUMNS = tuple(field for field in AGENT_FIELDS if field != "reward")
+"""The columns of `SlotState.agents`: a Snapshot agent's fields in their order, the action as its
+code, but for the reward, a float held apart in `SlotState.rewards`."""
 
 
 def _rounded(values: Any, digits: int) -> Any:
@@ -54,23 +59,23 @@ class SlotState:
     grid: np.ndarray
     """(H * W,) int8 cells, row by row."""
     agents: np.ndarray
-    """(active agents, 6) int64 rows: id, x, y, energy, carrying, action code."""
+    """(active agents, AGENT_COLUMNS) int64 rows: id, x, y, energy, carrying, action code."""
     rewards: np.ndarray
     """(active agents,) float64 reward of each agent this episode, rounded to REWARD_DIGITS."""
     stats: tuple[int, float, float]
-    """products_created, efficiency, total_reward."""
+    """The stats in STATS_FIELDS order: products_created, efficiency, total_reward."""
     log: tuple[tuple[int, int, str], ...]
     logged: int
     """Entries ever appended to the log: how far `log` has come."""
 
     def snapshot(self, room: str = "", running: bool = False, speed: float | str = 1.0) -> dict[str, Any]:
         """The JSON-safe Snapshot of the acceptance interface (only lists, dicts, str, int, float)."""
+        # Written out rather than zipped from env.wire's AGENT_FIELDS and LOG_FIELDS: twice as fast,
+        # and tests/env/test_wire.py holds the orders equal.
         agents = [
-            {"id": i, "x": x, "y": y, "energy": energy, "carrying": carrying, "reward": reward, "action": ACTION_NAMES[code]}
-            for (i, x, y, energy, carrying, code), reward in zip(
-                self.agents.tolist(), self.rewards.tolist(), strict=True
-            )
-        ]
+            {"id": i, "x": x, "y": y, "energy": energy, "carrying": carrying, "reward": reward, "action": ACTIONS[code]}
+            for (i, x, y, energy, carrying, code), reward in zip(self.agents.tolist(), self.rewards.tolist(), strict=True)
+        ]  # fmt: skip
         return {
             "room": room,
             "tick": self.tick,
@@ -103,7 +108,7 @@ class SlotState:
         """The grid and agents part of the delta from a `since` of another size or agents."""
         if (self.width, self.height) != (since.width, since.height):
             delta["width"], delta["height"] = self.width, self.height
-            delta["grid"] = self.grid.reshape(self.height, self.width).tolist()
+            delta[GRID] = self.grid.reshape(self.height, self.width).tolist()
         else:
             changed = np.flatnonzero(self.grid != since.grid)
             if len(changed):
@@ -127,14 +132,15 @@ class SlotState:
 
 
 def _wire_values(agents: np.ndarray, rewards: np.ndarray) -> np.ndarray:
-    """(..., 6) the ROW_FIELDS of agents as delta rows carry them, but for the reward: its whole
-    thousandths, which rows carry as their change."""
+    """(..., ROW_FIELDS) the ROW_FIELDS of agents as delta rows carry them, but for the reward:
+    its whole thousandths, which rows carry as their change."""
     fixed = np.rint(rewards * REWARD_SCALE).astype(np.int64)[..., None]
-    return np.concatenate([agents[..., 1:5], fixed, agents[..., 5:]], axis=-1)
+    # AGENT_COLUMNS are the id, then ROW_FIELDS without the reward: it goes in at REWARD_AT.
+    return np.concatenate([agents[..., 1 : REWARD_AT + 1], fixed, agents[..., REWARD_AT + 1 :]], axis=-1)
 
 
 def _mask(changed: np.ndarray) -> Any:
-    """(..., 6) bools -> the row masks they make (bit k for ROW_FIELDS[k])."""
+    """(..., ROW_FIELDS) bools -> the row masks they make (bit k for ROW_FIELDS[k])."""
     return (changed.astype(np.int64) << np.arange(changed.shape[-1])).sum(axis=-1)
 
 
@@ -150,17 +156,23 @@ def changes_many(states: Sequence[SlotState], since: Sequence[SlotState]) -> lis
             delta["episode"] = now.episode
         if now.stats != before.stats:
             delta[STATS] = stats_changes(
-                dict(zip(STATS_FIELDS, before.stats, strict=True)), dict(zip(STATS_FIELDS, now.stats, strict=True))
+                dict(zip(STATS_FIELDS, before.stats, strict=True)),
+                dict(zip(STATS_FIELDS, now.stats, strict=True)),
             )
         if now.logged != before.logged or now.log != before.log:
-            new = min(now.logged - before.logged, len(now.log)) if now.logged > before.logged else len(now.log)
-            delta[LOG] = [value for t, a, name in now.log[len(now.log) - new :] for value in (t, a, ACTION_CODES[name])]
+            new = (
+                min(now.logged - before.logged, len(now.log)) if now.logged > before.logged else len(now.log)
+            )
+            delta[LOG] = [
+                value for t, a, name in now.log[len(now.log) - new :] for value in (t, a, ACTION_CODES[name])
+            ]
             if len(now.log) != len(before.log):
                 delta[LOG_LEN] = len(now.log)
         deltas.append(delta)
     shape = (states[0].grid.shape, states[0].agents.shape) if states else None
     alike = [
-        i for i, (now, before) in enumerate(zip(states, since, strict=True))
+        i
+        for i, (now, before) in enumerate(zip(states, since, strict=True))
         if (now.grid.shape, now.agents.shape) == shape and now._alike(before)
     ]
     for i in sorted(set(range(len(states))) - set(alike)):
@@ -172,8 +184,12 @@ def changes_many(states: Sequence[SlotState], since: Sequence[SlotState]) -> lis
     pair, cell = np.nonzero(changed)
     cells = np.column_stack([cell, now_grids[pair, cell]]).ravel().tolist()
     ends = np.cumsum(np.bincount(pair, minlength=len(alike))).tolist()
-    now_values = _wire_values(np.stack([states[i].agents for i in alike]), np.stack([states[i].rewards for i in alike]))
-    before_values = _wire_values(np.stack([since[i].agents for i in alike]), np.stack([since[i].rewards for i in alike]))
+    now_values = _wire_values(
+        np.stack([states[i].agents for i in alike]), np.stack([states[i].rewards for i in alike])
+    )
+    before_values = _wire_values(
+        np.stack([since[i].agents for i in alike]), np.stack([since[i].rewards for i in alike])
+    )
     masks = _mask(now_values != before_values).tolist()
     now_values[..., REWARD_AT] -= before_values[..., REWARD_AT]  # rows carry the reward's change
     start = 0
@@ -201,12 +217,17 @@ def capture_many(world: BatchedWorld, slots: np.ndarray) -> list[SlotState]:
     slots = np.asarray(slots, dtype=np.int64)
     n = world.max_agents
     pos = world.pos[slots]
-    agents = np.empty((len(slots), n, 6), dtype=np.int64)
-    agents[..., 0] = np.arange(n)
-    agents[..., 1], agents[..., 2] = pos[..., 1], pos[..., 0]
-    agents[..., 3] = world.energy[slots]
-    agents[..., 4] = world.carrying[slots]
-    agents[..., 5] = world.last_action[slots]
+    columns = {
+        "id": np.arange(n),
+        "x": pos[..., 1],
+        "y": pos[..., 0],
+        "energy": world.energy[slots],
+        "carrying": world.carrying[slots],
+        "action": world.last_action[slots],  # its code: ACTIONS begins with the world's actions
+    }
+    agents = np.empty((len(slots), n, len(AGENT_COLUMNS)), dtype=np.int64)
+    for k, field in enumerate(AGENT_COLUMNS):
+        agents[..., k] = columns[field]
     rewards = _rounded(world.agent_reward[slots], REWARD_DIGITS)
     active = world.active[slots]
     grids = world.grid[slots].reshape(len(slots), -1)
@@ -241,7 +262,9 @@ def capture_many(world: BatchedWorld, slots: np.ndarray) -> list[SlotState]:
 def _stats_many(world: BatchedWorld, slots: np.ndarray) -> list[tuple[int, float, float]]:
     """products_created, efficiency, total_reward of each of `slots`, rounded as Snapshots show them."""
     products, spent = world.products[slots], world.energy_spent[slots]
-    efficiency = np.where(spent > 0, _rounded(100.0 * products / np.maximum(spent, 1), EFFICIENCY_DIGITS), 0.0)
+    efficiency = np.where(
+        spent > 0, _rounded(100.0 * products / np.maximum(spent, 1), EFFICIENCY_DIGITS), 0.0
+    )
     total = _rounded(world.episode_reward[slots], REWARD_DIGITS)
     return list(zip(products.tolist(), efficiency.tolist(), total.tolist(), strict=True))
 

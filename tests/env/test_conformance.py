@@ -7,8 +7,9 @@ from typing import Any
 
 import numpy as np
 import pytest
+from gymnasium import spaces
 
-from env.config import DROP, EMPTY, RESOURCE, WALL, WorldConfig
+from env.config import DROP, EMPTY, NUM_ACTIONS, RESOURCE, WALL, WorldConfig
 from env.conformance import check_determinism, check_invariants, check_parallel_api, check_snapshot
 from env.parallel import ProductionEnv
 
@@ -67,6 +68,49 @@ class _Endless(ProductionEnv):
 def test_check_parallel_api_catches_agents_left_after_the_end() -> None:
     with pytest.raises(AssertionError, match="agents are still"):
         check_parallel_api(lambda: _Endless(2, SHORT))
+
+
+# ---------------------------------------------------------------- spaces
+
+
+def test_spaces_are_gymnasiums_and_hold_what_the_env_gives() -> None:
+    env = ProductionEnv(3, SHORT)
+    observations, _ = env.reset(seed=4)
+    for agent in env.possible_agents:
+        space = env.observation_space(agent)
+        assert isinstance(space, spaces.Dict) and space.contains(observations[agent])
+        assert env.action_space(agent) == spaces.Discrete(NUM_ACTIONS)
+        sampled = space.sample()
+        assert sampled["observation"].dtype == np.float32 and sampled["action_mask"].dtype == np.int8
+
+
+def samples(env: ProductionEnv, count: int = 20) -> list[int]:
+    return [int(env.action_space(agent).sample()) for _ in range(count) for agent in env.possible_agents]
+
+
+def test_spaces_sample_as_the_env_was_seeded() -> None:
+    first, second, other = ProductionEnv(2), ProductionEnv(2), ProductionEnv(2)
+    first.reset(seed=1)
+    second.reset(seed=1)
+    other.reset(seed=2)
+    assert samples(first) == samples(second) != samples(other)
+    one, two = (other.action_space(agent) for agent in other.possible_agents)
+    assert [one.sample() for _ in range(20)] != [two.sample() for _ in range(20)]  # a stream each
+    first.reset()  # a reset without a seed goes on from where the spaces are
+    second.reset(seed=1)  # one with a seed seeds them again
+    assert samples(first) != samples(second)
+
+
+class _Unseeded(ProductionEnv):
+    """Forgets to seed its spaces: two instances sample differently."""
+
+    def _seed_spaces(self, sequence: np.random.SeedSequence) -> None:
+        pass
+
+
+def test_check_determinism_catches_unseeded_spaces() -> None:
+    with pytest.raises(AssertionError, match="sample differently"):
+        check_determinism(lambda: _Unseeded(2, SHORT), seed=0, ticks=5)
 
 
 # ---------------------------------------------------------------- snapshots
@@ -129,7 +173,16 @@ def _short_row(s: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize(
     "spoil",
-    [_unnamed_cell, _bool_carrying, _ids_from_one, _tuple_in_log, _no_stats, _numpy_tick, _nan_reward, _short_row],
+    [
+        _unnamed_cell,
+        _bool_carrying,
+        _ids_from_one,
+        _tuple_in_log,
+        _no_stats,
+        _numpy_tick,
+        _nan_reward,
+        _short_row,
+    ],
 )
 def test_check_snapshot_rejects_broken_snapshots(spoil: Any) -> None:
     snapshot = copy.deepcopy(snapshot_after(5))
@@ -149,7 +202,9 @@ def test_invariants_hold_every_tick_of_a_long_random_run(agents: int, seed: int)
     env = ProductionEnv(agents, config)
     _, masks = env.reset_arrays(seed=seed)
     rng = np.random.default_rng(seed)
-    seen = dict.fromkeys(["terminated", "truncated", "drop", "full hands", "empty battery", "resource cap"], 0)
+    seen = dict.fromkeys(
+        ["terminated", "truncated", "drop", "full hands", "empty battery", "resource cap"], 0
+    )
     for _ in range(1500):
         result = env.step_arrays(np.array([rng.choice(np.flatnonzero(m)) for m in masks]))
         check_invariants(env)

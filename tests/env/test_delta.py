@@ -16,7 +16,9 @@ from hypothesis import strategies as st
 
 import env.delta
 from env.config import ACTION_NAMES, CELL_NAMES, DROP, PICK, WorldConfig
-from env.delta import (
+from env.delta import apply, diff, is_empty
+from env.parallel import ProductionEnv
+from env.wire import (
     ACTIONS,
     AGENTS,
     CELLS,
@@ -29,11 +31,7 @@ from env.delta import (
     REWARD_DIGITS,
     ROW_FIELDS,
     STATS,
-    apply,
-    diff,
-    is_empty,
 )
-from env.parallel import ProductionEnv
 
 Snapshot = dict[str, Any]
 
@@ -49,7 +47,6 @@ def figures(digits: int) -> st.SearchStrategy[float]:
         st.sampled_from([0.0, 1.0, 0.1, 10.0**-digits]),
         st.floats(-1000, 1000, allow_nan=False).map(lambda f: round(f, digits) + 0.0),
     )
-
 
 
 @st.composite
@@ -71,7 +68,9 @@ def agents(draw: st.DrawFn, agent_id: int, width: int, height: int) -> dict[str,
 def snapshots(draw: st.DrawFn, size: tuple[int, int] | None = None) -> Snapshot:
     width, height = size or (draw(st.integers(5, 25)), draw(st.integers(5, 25)))
     legend = {str(k): v for k, v in CELL_NAMES.items()}
-    legend.update(draw(st.dictionaries(st.sampled_from(["5", "6", "7"]), st.sampled_from(["lava", "ice"]), max_size=2)))
+    legend.update(
+        draw(st.dictionaries(st.sampled_from(["5", "6", "7"]), st.sampled_from(["lava", "ice"]), max_size=2))
+    )
     values = np.array(sorted(int(k) for k in legend))
     cells = np.random.default_rng(draw(st.integers(0, 2**32 - 1))).choice(values, size=(height, width))
     ids = sorted(draw(st.sets(st.integers(0, 9), max_size=8)))
@@ -86,7 +85,11 @@ def snapshots(draw: st.DrawFn, size: tuple[int, int] | None = None) -> Snapshot:
         "grid": cells.tolist(),
         "legend": legend,
         "agents": [draw(agents(i, width, height)) for i in ids],
-        "stats": {"products_created": draw(st.integers(0, 9)), "efficiency": draw(figures(EFFICIENCY_DIGITS)), "total_reward": draw(figures(REWARD_DIGITS))},
+        "stats": {
+            "products_created": draw(st.integers(0, 9)),
+            "efficiency": draw(figures(EFFICIENCY_DIGITS)),
+            "total_reward": draw(figures(REWARD_DIGITS)),
+        },
         "log": draw(st.lists(log_entries, max_size=12)),
     }
 
@@ -187,7 +190,11 @@ def test_delta_holds_only_what_changed(pair: tuple[Snapshot, Snapshot]) -> None:
     if as_json(prev["log"]) == as_json(next["log"]):
         assert LOG not in delta and LOG_LEN not in delta
     else:
-        overlap = max(k for k in range(len(next["log"]) + 1) if k <= len(prev["log"]) and prev["log"][len(prev["log"]) - k :] == next["log"][:k])
+        overlap = max(
+            k
+            for k in range(len(next["log"]) + 1)
+            if k <= len(prev["log"]) and prev["log"][len(prev["log"]) - k :] == next["log"][:k]
+        )
         assert len(delta[LOG]) == 3 * (len(next["log"]) - overlap)
         assert delta.get(LOG_LEN, len(prev["log"])) == len(next["log"])
         assert (LOG_LEN in delta) == (len(prev["log"]) != len(next["log"]))
@@ -213,7 +220,8 @@ def test_changes_python_equality_hides_are_still_sent() -> None:
 
 
 @pytest.mark.parametrize(
-    ("field", "value"), [("reward", -0.0), ("reward", 1), ("reward", 0.0001), ("efficiency", 2), ("products_created", 1.0)]
+    ("field", "value"),
+    [("reward", -0.0), ("reward", 1), ("reward", 0.0001), ("efficiency", 2), ("products_created", 1.0)],
 )
 def test_figures_a_snapshot_never_holds_are_refused(field: str, value: Any) -> None:
     prev = real_snapshots(1)[0]
@@ -259,7 +267,17 @@ def test_rewards_and_stats_travel_as_changes() -> None:
     new = next["agents"][1]
     assert delta == {
         "s": [-2, 100, 1],  # efficiency, total_reward, products_created
-        "a": [16, -1, 5 * 64 + EVERY_FIELD, new["x"], new["y"], new["energy"], new["carrying"], -450, ACTIONS.index(new["action"])],
+        "a": [
+            16,
+            -1,
+            5 * 64 + EVERY_FIELD,
+            new["x"],
+            new["y"],
+            new["energy"],
+            new["carrying"],
+            -450,
+            ACTIONS.index(new["action"]),
+        ],
         "g": [1],
     }  # a new agent's reward is its change from 0
 
@@ -275,7 +293,9 @@ def test_rewards_and_stats_travel_as_changes() -> None:
         ({"products_created": 2, "efficiency": 1.75}, [1, 0, -1]),
     ],
 )
-def test_stats_changes_come_most_frequent_first_without_zeros_at_the_end(changed: dict[str, Any], expected: list[int]) -> None:
+def test_stats_changes_come_most_frequent_first_without_zeros_at_the_end(
+    changed: dict[str, Any], expected: list[int]
+) -> None:
     prev = real_snapshots(1)[0]
     prev["stats"] = {"products_created": 3, "efficiency": 1.74, "total_reward": 2.52}
     next = copy.deepcopy(prev)
@@ -301,13 +321,19 @@ def test_the_docstring_example_is_a_real_delta() -> None:
 @pytest.mark.parametrize(
     ("delta", "message"),
     [
-        ({"s": [0.5, 0]}, "The delta's 's' change 0.5 to efficiency is not an int, a whole number of 1/100ths."),
+        (
+            {"s": [0.5, 0]},
+            "The delta's 's' change 0.5 to efficiency is not an int, a whole number of 1/100ths.",
+        ),
         ({"s": [0, 0, 1.0]}, "The delta's 's' change 1.0 to products_created is not an int."),
         ({"s": [0, "9"]}, "The delta's 's' change '9' to total_reward is not an int"),
         ({"s": 5}, "The delta's 's' holds 5, not 1 to 3 changes."),
         ({"s": []}, "The delta's 's' holds [], not 1 to 3 changes."),
         ({"s": [0, 0, 0, 1]}, "The delta's 's' holds [0, 0, 0, 1], not 1 to 3 changes."),
-        ({"a": [16, 0.5]}, "The delta's 'a' change 0.5 to agent 0's reward is not an int, a whole number of 1/1000ths."),
+        (
+            {"a": [16, 0.5]},
+            "The delta's 'a' change 0.5 to agent 0's reward is not an int, a whole number of 1/1000ths.",
+        ),
         ({"n": 0}, "A delta carries 'n' only beside 'l'."),
         ({"l": [], "n": 9}, "The delta's 'n' 9 is outside 0 to 0"),
     ],
@@ -364,7 +390,9 @@ def real_snapshots(ticks: int, agents: int = 4, config: WorldConfig | None = Non
     rng = np.random.default_rng(5)
     result = [env.snapshot(room="lab", running=True)]
     for _ in range(ticks - 1):
-        wanted = np.array([DROP if m[DROP] else PICK if m[PICK] else rng.choice(np.flatnonzero(m)) for m in masks])
+        wanted = np.array(
+            [DROP if m[DROP] else PICK if m[PICK] else rng.choice(np.flatnonzero(m)) for m in masks]
+        )
         step = env.step_arrays(wanted)
         _, masks = env.reset_arrays() if (step.terminated[0] or step.truncated[0]) else env.observe_arrays()
         result.append(env.snapshot(room="lab", running=True))

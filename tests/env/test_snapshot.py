@@ -8,10 +8,11 @@ import numpy as np
 import pytest
 
 from env.config import DROP, PICK, WorldConfig
-from env.delta import AGENTS, CELLS, GONE, LOG, LOG_LEN, STATS, apply, diff
+from env.delta import apply, diff
 from env.layout import lay_out
 from env.parallel import ProductionEnv
 from env.snapshot import SlotState, capture, capture_many, changes_many
+from env.wire import AGENTS, CELLS, GONE, LOG, LOG_LEN, STATS
 
 
 def run_states(ticks: int, agents: int, config: WorldConfig, seed: int = 5) -> list[SlotState]:
@@ -21,7 +22,9 @@ def run_states(ticks: int, agents: int, config: WorldConfig, seed: int = 5) -> l
     rng = np.random.default_rng(seed)
     states = [capture(env.world, 0)]
     for _ in range(ticks - 1):
-        wanted = np.array([DROP if m[DROP] else PICK if m[PICK] else rng.choice(np.flatnonzero(m)) for m in masks])
+        wanted = np.array(
+            [DROP if m[DROP] else PICK if m[PICK] else rng.choice(np.flatnonzero(m)) for m in masks]
+        )
         step = env.step_arrays(wanted)
         _, masks = env.reset_arrays() if (step.terminated[0] or step.truncated[0]) else env.observe_arrays()
         states.append(capture(env.world, 0))
@@ -35,7 +38,9 @@ def same_json(a: object, b: object) -> bool:
 @pytest.mark.parametrize("fold", [1, 3, 40])
 def test_changes_equal_diff_of_the_snapshots(fold: int) -> None:
     # A full log that slides, episode resets, low energy: every kind of change happens.
-    config = WorldConfig(max_ticks=60, respawn_probability=1.0, factories=8, initial_resources=20, max_energy=30)
+    config = WorldConfig(
+        max_ticks=60, respawn_probability=1.0, factories=8, initial_resources=20, max_energy=30
+    )
     states = run_states(400, 8, config)
     assert len(states[-1].log) == 50 and states[-1].episode > 2
     sent = states[0]

@@ -13,13 +13,14 @@ from typing import Any
 import pytest
 
 from env.delta import apply, diff
+from env.wire import ACTIONS
 
-REPO = Path(__file__).resolve().parents[2]
-DELTA_JS = REPO / "web" / "static" / "js" / "delta.js"
-ACTIONS = ["stay", "up", "down", "left", "right", "pick", "drop", "out_of_energy"]
+JS = Path(__file__).resolve().parents[2] / "web" / "static" / "js"
+MODULES = ("delta.js", "wire.js")
+"""delta.js and the modules it imports."""
 
 RUNNER = """
-import { applyDelta } from "./delta.mjs";
+import { applyDelta } from "./delta.js";
 import { readFileSync } from "node:fs";
 const cases = JSON.parse(readFileSync(0, "utf8"));
 const out = cases.map(({ prev, delta }) => {
@@ -39,10 +40,18 @@ def run_node(tmp_path: Path, cases: list[dict[str, Any]]) -> list[dict[str, Any]
     node = shutil.which("node")
     if node is None:
         pytest.skip("node is not installed")
-    (tmp_path / "delta.mjs").write_text(DELTA_JS.read_text())
+    for name in MODULES:
+        (tmp_path / name).write_text((JS / name).read_text())
+    (tmp_path / "package.json").write_text('{"type": "module"}')  # node reads .js files as ES modules
     (tmp_path / "run.mjs").write_text(RUNNER)
     done = subprocess.run(
-        [node, "run.mjs"], input=json.dumps(cases), cwd=tmp_path, capture_output=True, text=True, timeout=60, check=True
+        [node, "run.mjs"],
+        input=json.dumps(cases),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
     )
     result: list[dict[str, Any]] = json.loads(done.stdout)
     return result
@@ -52,20 +61,36 @@ def snapshot(rng: random.Random, width: int, height: int, tick: int) -> dict[str
     agents = []
     for agent_id in sorted(rng.sample(range(8), rng.randint(0, 5))):
         agent: dict[str, Any] = {
-            "id": agent_id, "x": rng.randrange(width), "y": rng.randrange(height), "energy": rng.randint(0, 100),
-            "carrying": rng.randint(0, 2), "reward": rng.choice([0.0, 1.0, round(rng.uniform(-2, 5), 3) + 0.0]),
+            "id": agent_id,
+            "x": rng.randrange(width),
+            "y": rng.randrange(height),
+            "energy": rng.randint(0, 100),
+            "carrying": rng.randint(0, 2),
+            "reward": rng.choice([0.0, 1.0, round(rng.uniform(-2, 5), 3) + 0.0]),
         }
         if rng.random() < 0.8:
             agent["action"] = rng.choice(ACTIONS)
         agents.append(agent)
-    log = [{"tick": tick - k, "agent": rng.randrange(4), "action": rng.choice(ACTIONS)} for k in range(rng.randint(0, 6), 0, -1)]
+    log = [
+        {"tick": tick - k, "agent": rng.randrange(4), "action": rng.choice(ACTIONS)}
+        for k in range(rng.randint(0, 6), 0, -1)
+    ]
     return {
-        "room": "Factory 1", "tick": tick, "episode": 1 + tick // 500, "running": rng.random() < 0.5,
-        "speed": rng.choice([1.0, 0.5, 5.0, "max"]), "width": width, "height": height,
+        "room": "Factory 1",
+        "tick": tick,
+        "episode": 1 + tick // 500,
+        "running": rng.random() < 0.5,
+        "speed": rng.choice([1.0, 0.5, 5.0, "max"]),
+        "width": width,
+        "height": height,
         "grid": [[rng.choice([0, 0, 0, 1, 2, 3, 4]) for _ in range(width)] for _ in range(height)],
         "legend": {"0": "empty", "1": "wall", "2": "resource", "3": "factory", "4": "charger"},
         "agents": agents,
-        "stats": {"products_created": rng.randint(0, 9), "efficiency": round(rng.random(), 2), "total_reward": round(rng.random() * 9, 2)},
+        "stats": {
+            "products_created": rng.randint(0, 9),
+            "efficiency": round(rng.random(), 2),
+            "total_reward": round(rng.random() * 9, 2),
+        },
         "log": log,
     }
 
@@ -93,13 +118,20 @@ def evolve(rng: random.Random, prev: dict[str, Any]) -> dict[str, Any]:
             nxt["agents"].append({"id": free[0], "x": 0, "y": 0, "energy": 100, "carrying": 0, "reward": 0.0})
             nxt["agents"].sort(key=lambda a: a["id"])
     if rng.random() < 0.7:
-        nxt["log"] += [{"tick": nxt["tick"], "agent": rng.randrange(4), "action": rng.choice(ACTIONS)} for _ in range(rng.randint(0, 4))]
-        nxt["log"] = nxt["log"][-rng.randint(0, 6):] if rng.random() < 0.9 else []
+        nxt["log"] += [
+            {"tick": nxt["tick"], "agent": rng.randrange(4), "action": rng.choice(ACTIONS)}
+            for _ in range(rng.randint(0, 4))
+        ]
+        nxt["log"] = nxt["log"][-rng.randint(0, 6) :] if rng.random() < 0.9 else []
     if rng.random() < 0.3:
         nxt["stats"]["products_created"] += 1
     if rng.random() < 0.5:
-        nxt["stats"]["efficiency"] = round(nxt["stats"]["efficiency"] + rng.choice([0.15, -0.01, 0.05]), 2) + 0.0
-        nxt["stats"]["total_reward"] = round(nxt["stats"]["total_reward"] + rng.choice([0.05, -0.15, 1.3]), 3) + 0.0
+        nxt["stats"]["efficiency"] = (
+            round(nxt["stats"]["efficiency"] + rng.choice([0.15, -0.01, 0.05]), 2) + 0.0
+        )
+        nxt["stats"]["total_reward"] = (
+            round(nxt["stats"]["total_reward"] + rng.choice([0.05, -0.15, 1.3]), 3) + 0.0
+        )
     return nxt
 
 
@@ -121,7 +153,7 @@ def test_js_apply_equals_python_apply(tmp_path: Path) -> None:
         assert "error" not in result, (case, result)
         assert result["state"] == nxt, case
         added = result["added"]
-        assert added == nxt["log"][len(nxt["log"]) - len(added):]
+        assert added == nxt["log"][len(nxt["log"]) - len(added) :]
 
 
 def test_js_apply_refuses_malformed_deltas(tmp_path: Path) -> None:
@@ -189,5 +221,7 @@ def test_js_refuses_an_empty_or_too_long_s(tmp_path: Path, changes: list[int], s
     prev = snapshot(random.Random(3), 4, 4, 100)
     [result] = run_node(tmp_path, [{"prev": prev, "delta": {"s": changes}}])
     assert result == {"error": f"The delta's 's' holds {shown}, not 1 to 3 changes."}
-    with pytest.raises(ValueError, match=re.escape(f"The delta's 's' holds {changes!r}, not 1 to 3 changes.")):
+    with pytest.raises(
+        ValueError, match=re.escape(f"The delta's 's' holds {changes!r}, not 1 to 3 changes.")
+    ):
         apply(prev, {"s": changes})
