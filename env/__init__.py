@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from env.config import ACTION_NAMES, CELL_NAMES, MAX_AGENTS, NUM_ACTIONS, WorldConfig
 from env.core import BatchedWorld, StepResult, observation_size
-from env.delta import apply, diff, is_empty
+from env.delta import apply, diff
 from env.layout import Layout, lay_out
 from env.parallel import ProductionEnv
 
@@ -26,7 +26,6 @@ __all__ = [
     "WorldConfig",
     "apply",
     "diff",
-    "is_empty",
     "lay_out",
     "observation_size",
 ]

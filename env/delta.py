@@ -131,7 +131,6 @@ __all__ = [
     "apply",
     "diff",
     "fixed",
-    "is_empty",
     "same_json",
     "stats_changes",
     "wire_values",
@@ -281,11 +280,6 @@ def _action_name(code: Any) -> str:
     if isinstance(code, int) and not isinstance(code, bool) and 0 <= code < len(ACTIONS):
         return ACTIONS[code]
     raise ValueError(f"The delta's action {code!r} is not a name nor a code 0 to {len(ACTIONS) - 1}.")
-
-
-def is_empty(delta: Delta) -> bool:
-    """Whether `delta` changes nothing (the two snapshots were equal)."""
-    return not delta
 
 
 def same_json(a: Any, b: Any) -> bool:

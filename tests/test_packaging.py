@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -32,9 +33,12 @@ print("served")
 
 @pytest.mark.slow
 def test_a_plain_install_serves_the_login_page_and_static_files(tmp_path: Path) -> None:
+    # Built from a copy, so that setuptools' build/ and egg-info stay out of the checkout.
+    source = tmp_path / "source"
+    shutil.copytree(REPO, source, ignore=shutil.ignore_patterns(".git", ".venv", "node_modules", "instance", "test-output", "build", "*.egg-info"))
     target = tmp_path / "site"
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target), str(REPO)],
+        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target), str(source)],
         check=True,
         capture_output=True,
         timeout=300,

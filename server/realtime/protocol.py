@@ -12,6 +12,8 @@ from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from env import wire
+
 NAMESPACE = "/sim"
 ROOM_NAME_PATTERN = r"^[A-Za-z0-9_-](?:[A-Za-z0-9 _-]{0,38}[A-Za-z0-9_-])?$"
 USER_NAME_PATTERN = r"^[A-Za-z0-9_.-]{1,40}$"
@@ -244,6 +246,26 @@ class StateUpdateFull(Snapshot):
     full: Literal[True]
 
 
+def _in_units(stat: str) -> str:
+    scale = wire.STATS_SCALES[stat]
+    return f"{stat} in 1/{scale}" if scale > 1 else stat
+
+
+_STATS_CHANGES = (
+    f"Stats: the changes of {', '.join(_in_units(stat) for stat in wire.CHANGED_STATS)}, in that order, "
+    f"without the zero changes at the end (1 to {len(wire.CHANGED_STATS)} values)."
+)
+_ROW_FIELDS_READ = [
+    f"the reward's change in 1/{wire.REWARD_SCALE}" if name == "reward" else f"{name} code" if name == "action" else name
+    for name in wire.ROW_FIELDS
+]
+_AGENT_ROWS = (
+    f"Agents: rows of id * {1 << wire.ID_SHIFT} + mask, then the fields of the mask: "
+    f"{', '.join(_ROW_FIELDS_READ)}."
+)
+_LOG_ROWS = f"Log: rows of {', '.join(wire.LOG_FIELDS[:-1])}, {wire.LOG_FIELDS[-1]} code."
+
+
 class StateUpdateDelta(ServerModel):
     """``full: false``: a delta (see 'Deltas' below) beside the update's own fields. The update
     without ``ts`` and ``full``, applied to the previous state, gives this tick's Snapshot; fields
@@ -259,20 +281,12 @@ class StateUpdateDelta(ServerModel):
     width: int | None = None
     height: int | None = None
     legend: dict[str, str] | None = None
-    s: list[int] | None = Field(
-        None,
-        description="Stats: the changes of efficiency in hundredths, of total_reward in thousandths and of "
-        "products_created, without the zero changes at the end (1 to 3 values).",
-    )
+    s: list[int] | None = Field(None, description=_STATS_CHANGES)
     c: list[int] | None = Field(None, description="Cells: index, value, index, value, ...")
     grid: list[list[int]] | None = None
-    a: list[int | str | None] | None = Field(
-        None,
-        description="Agents: rows of id * 64 + mask, then the fields of the mask: x, y, energy, carrying, "
-        "the reward's change in thousandths, action code.",
-    )
+    a: list[int | str | None] | None = Field(None, description=_AGENT_ROWS)
     g: list[int] | None = Field(None, description="Gone: the ids of the agents no longer there.")
-    l: list[int | str] | None = Field(None, description="Log: rows of tick, agent, action code.")
+    l: list[int | str] | None = Field(None, description=_LOG_ROWS)
     n: int | None = Field(None, description="The log's new length.")
 
 

@@ -18,9 +18,6 @@ REPO = Path(__file__).resolve().parents[2]
 JS_DIR = REPO / "tests" / "js"
 SCRIPTS = REPO / "web" / "static" / "js"
 BIN = JS_DIR / "node_modules" / ".bin"
-# Scripts maintained elsewhere that do not ask for the checker yet: delta.js mirrors env/delta.py
-# and wire.js is generated. Every other script must start with `// @ts-check`.
-NOT_YET_CHECKED = {"delta.js", "wire.js"}
 
 
 @pytest.fixture(scope="module")
@@ -58,11 +55,7 @@ def test_typescript_finds_nothing(node_modules: Path) -> None:
 def test_every_script_asks_for_the_checker() -> None:
     scripts = sorted(SCRIPTS.glob("*.js"))
     assert scripts
-    unchecked = [
-        p.name
-        for p in scripts
-        if p.name not in NOT_YET_CHECKED and not p.read_text().startswith("// @ts-check\n")
-    ]
+    unchecked = [p.name for p in scripts if not p.read_text().startswith("// @ts-check\n")]
     assert unchecked == [], "these scripts do not start with // @ts-check"
 
 
