@@ -28,6 +28,8 @@ lint: $(DEV_STAMP) system-node
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy env agents server
+	$(BIN)/python -m env.wire_js --check
+	$(BIN)/python -m server.realtime.protocol_docs --check
 	cd tests/js && npm ci --prefer-offline --no-audit --no-fund
 	tests/js/node_modules/.bin/eslint -c tests/js/eslint.config.mjs --max-warnings 0 web/static/js
 	tests/js/node_modules/.bin/tsc -p tests/js

@@ -65,6 +65,8 @@ class Settings(BaseSettings):
     """The largest message a client may send; larger ones close that connection."""
     update_rate: Annotated[float, Field(gt=0, le=20.0)] = 20.0
     """Most ``state_update`` events per second per room."""
+    keepalive_seconds: Annotated[float, Field(gt=0)] = 15.0
+    """How long an idle HTTP keep-alive connection stays open for its next request."""
     ping_interval: Annotated[float, Field(gt=0)] = 25.0
     """Seconds between Engine.IO pings to each client."""
     ping_timeout: Annotated[float, Field(gt=0)] = 20.0

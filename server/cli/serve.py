@@ -115,6 +115,8 @@ def run_serve(args: argparse.Namespace) -> int:
 
 
 SHUTDOWN_GRACE = 10.0
+SOCKET_TIMEOUT_MARGIN = 10.0
+"""Seconds beyond a ping cycle that a connection may stay silent before it is closed."""
 
 
 def _exit_later(seconds: float) -> None:
@@ -155,7 +157,14 @@ def _serve_eventlet(app: Any, settings: Any) -> None:
         app,
         max_size=settings.max_connections,
         log_output=False,
-        socket_timeout=None,
+        # No traceback in a 500's body: the log has it.
+        debug=False,
+        # An idle keep-alive connection is closed after this long, so idle sockets cannot hold
+        # every connection slot.
+        keepalive=settings.keepalive_seconds,
+        # A live client sends something (at least its pong) every ping interval: a socket silent
+        # for longer than a ping cycle is dead or hostile.
+        socket_timeout=settings.ping_interval + settings.ping_timeout + SOCKET_TIMEOUT_MARGIN,
     )
 
 
