@@ -26,8 +26,9 @@ from typing import Any
 
 import numpy as np
 
-from agents.learning import LearningConfig, StackedLearner
+from agents.learner import StackedLearner
 from agents.policy import ActOutput, EpisodeFigures, Policy
+from agents.ppo import LearningConfig
 from agents.scripted import HeuristicPolicy, RandomPolicy
 from agents.trainer import BackgroundTrainer
 from env import snapshot

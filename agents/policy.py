@@ -32,6 +32,15 @@ class EpisodeFigures:
     mean_return: list[float] = field(default_factory=list)
     """Mean discounted return (the value targets) of each update's rollout."""
 
+    def add_update(self, figures: np.ndarray, mean_return: float) -> None:
+        """Count an update with its (4,) policy loss, value loss, entropy and approximate KL."""
+        self.updates += 1
+        self.policy_loss.append(float(figures[0]))
+        self.value_loss.append(float(figures[1]))
+        self.entropy.append(float(figures[2]))
+        self.approx_kl.append(float(figures[3]))
+        self.mean_return.append(mean_return)
+
     def summary(self) -> dict[str, float | int]:
         """Means over the episode's updates, JSON-safe."""
         out: dict[str, float | int] = {"updates": self.updates}

@@ -12,8 +12,8 @@ from typing import Any
 import numpy as np
 
 from agents.fleet import POLICIES, EpisodeSummary, Fleet
-from agents.learning import LearningConfig
 from agents.policy import ActOutput
+from agents.ppo import LearningConfig
 from env.config import WorldConfig
 from env.snapshot import SlotState
 

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from agents.fleet import Fleet
-from agents.learning import LearningConfig, StackedLearner, UpdateJob, UpdateResult
+from agents.learner import StackedLearner, UpdateJob, UpdateResult
+from agents.ppo import LearningConfig
 from agents.trainer import BackgroundTrainer
 
 FAST_LEARNING = LearningConfig(rollout_ticks=16, minibatches=2)
