@@ -7,6 +7,9 @@ from typing import Protocol
 
 import numpy as np
 
+POLICIES = ("learning", "heuristic", "random")
+"""The policies a room may run, by name: agents.learning's and agents.scripted's."""
+
 
 @dataclass
 class ActOutput:
