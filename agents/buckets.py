@@ -20,6 +20,9 @@ from agents.updates import Updates
 from env.config import WorldConfig
 from env.core import BatchedWorld
 
+SCRIPTED = ("heuristic", "random")
+"""The policies of agents.policy.POLICIES that do not learn."""
+
 
 class Bucket(Protocol):
     """Rooms of one agent count, one policy and one number of worlds, by row. A room's worlds
@@ -157,6 +160,8 @@ class ScriptedBucket:
     envs = 1
 
     def __init__(self, num_agents: int, policy: str, world: WorldConfig) -> None:
+        if policy not in SCRIPTED:
+            raise ValueError(f"Policy {policy!r} is not one of the scripted policies {', '.join(SCRIPTED)}.")
         self.num_agents = num_agents
         self.policy = policy
         self.world_config = world
@@ -169,10 +174,8 @@ class ScriptedBucket:
         row = self._free_row()
         if self.policy == "heuristic":
             self.policies[row] = HeuristicPolicy(seed, self.world_config)
-        elif self.policy == "random":
-            self.policies[row] = RandomPolicy(seed)
         else:
-            raise ValueError(f"Policy {self.policy!r} is not a scripted policy.")
+            self.policies[row] = RandomPolicy(seed)
         return row
 
     def take_over(self, source: Bucket, row: int) -> int:

@@ -227,10 +227,9 @@ class Fleet:
         observations, masks = bucket.world.observe(np.array(slots))
         n = bucket.num_agents
         for k, (room, env) in enumerate(worlds):
-            room.observations[env * n : (env + 1) * n], room.masks[env * n : (env + 1) * n] = (
-                observations[k],
-                masks[k],
-            )
+            agents = slice(env * n, (env + 1) * n)
+            room.observations[agents] = observations[k]
+            room.masks[agents] = masks[k]
 
     # ------------------------------------------------------------------ steps
 
@@ -273,14 +272,12 @@ class Fleet:
 
     def _step_bucket(self, bucket: Bucket, ids: list[int]) -> dict[int, EpisodeSummary]:
         rooms = [self._rooms[i] for i in ids]
-        rows = np.array([room.row for room in rooms], dtype=np.int64)
-        stepping = bucket.update_due(ids, rows, [room.observations for room in rooms], self._updates)
-        if len(stepping) < len(ids):
-            ids = stepping
-            rooms = [self._rooms[i] for i in ids]
-            rows = np.array([room.row for room in rooms], dtype=np.int64)
+        observed = [room.observations for room in rooms]
+        ids = bucket.update_due(ids, _rows(rooms), observed, self._updates)
         if not ids:
             return {}
+        rooms = [self._rooms[i] for i in ids]
+        rows = _rows(rooms)
         slots = np.concatenate([room.slots for room in rooms])
         observations = np.stack([room.observations for room in rooms])
         masks = np.stack([room.masks for room in rooms])
@@ -425,3 +422,8 @@ class Fleet:
         self._updates.settle(room_id)
         room = self._rooms[room_id]
         return room.bucket.learner_of(room.row)
+
+
+def _rows(rooms: list[_Room]) -> np.ndarray:
+    """The rooms' rows in their bucket."""
+    return np.array([room.row for room in rooms], dtype=np.int64)

@@ -78,20 +78,10 @@ class UpdateResult:
     mean_returns: np.ndarray
 
 
-_ROOM_ARRAYS = (
-    "observations",
-    "masks",
-    "actions",
-    "log_probs",
-    "values",
-    "rewards",
-    "dones",
-    "filled",
-    "acted",
-    "noise_keys",
-    "unrecorded",
-)
-"""The per-room numpy state, each with rooms on its first axis."""
+_ROLLOUT_ARRAYS = ("observations", "masks", "actions", "log_probs", "values", "rewards", "dones")
+"""What each room gathered since its last update, (rooms, ticks, ...)."""
+_COUNTERS = ("filled", "acted", "noise_keys", "unrecorded")
+"""Each room's counts and noise key, (rooms,)."""
 
 
 EXACT_BATCHES = 8
@@ -163,7 +153,7 @@ class StackedLearner:
         self.shufflers: list[np.random.Generator | None] = []
         self.figures: list[EpisodeFigures] = []
         self._act_fn = mx.compile(ppo.act)
-        self._values_fn = mx.compile(ppo.values)
+        self._values_fn = mx.compile(ppo.critic_values)
         self._train_fn = mx.compile(ppo.make_train_step(config))
         self._grow(capacity)
 
@@ -178,7 +168,7 @@ class StackedLearner:
                 tree[name] = mx.concatenate([tree[name], tail]) if name in tree else tail
         self.adam_steps = mx.concatenate([self.adam_steps, mx.zeros((extra * self.groups,))])
 
-        for name in _ROOM_ARRAYS:
+        for name in (*_ROLLOUT_ARRAYS, *_COUNTERS):
             array = getattr(self, name)
             setattr(
                 self, name, np.concatenate([array, np.zeros((extra, *array.shape[1:]), dtype=array.dtype)])
@@ -204,6 +194,10 @@ class StackedLearner:
         self._pending[room] = fresh
         self.shufflers[room] = np.random.Generator(np.random.PCG64(shuffle_seed))
         self.noise_keys[room] = noise_seed.generate_state(1, np.uint64)[0]
+        # The room leaves its first k * rollout_ticks / rollout_cohorts ticks out of its rollouts,
+        # k drawn from its seed: rooms started together then fill their rollouts (and wait for
+        # their updates) in cohorts spread over a rollout instead of all on one tick, each cohort
+        # big enough to update in batches.
         cohorts = self.config.rollout_cohorts
         cohort = int(phase_seed.generate_state(1, np.uint64)[0] % np.uint64(cohorts))
         self.unrecorded[room] = cohort * (self.config.rollout_ticks // cohorts)
@@ -218,7 +212,10 @@ class StackedLearner:
         shuffling. Its rollout starts empty: what `other_room` gathered since its last update is
         laid out for other worlds, and is not learned from. Returns the new room's index."""
         if (other.num_agents, other.config) != (self.num_agents, self.config):
-            raise ValueError("A room moves only between learners of one agent count and config.")
+            raise ValueError(
+                f"A room moves only between learners of one agent count and config, not from one of "
+                f"{other.num_agents} agents with {other.config} to one of {self.num_agents} with {self.config}."
+            )
         if not self._free:
             self._grow(max(1, 2 * self.capacity))
         room = self._free.pop()

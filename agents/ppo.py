@@ -47,10 +47,7 @@ class LearningConfig:
     rollout_ticks: int = 128
     """Ticks gathered between two updates."""
     rollout_cohorts: int = 16
-    """A new room leaves its first k * rollout_ticks / rollout_cohorts ticks out of its rollouts,
-    k drawn from its seed: rooms started together then fill their rollouts (and wait for their
-    updates) in this many cohorts spread over a rollout, instead of all on one tick, and each
-    cohort is big enough to update in batches. 1: every room fills on multiples of rollout_ticks."""
+    """Rooms started together fill their rollouts in this many cohorts (see StackedLearner.add)."""
     epochs: int = 2
     """Passes over a rollout per update."""
     minibatches: int = 4
@@ -76,7 +73,7 @@ def act(params: Params, observations: mx.array, masks: mx.array, gumbel: mx.arra
     return actions, chosen, values, mx.exp(log_probs)
 
 
-def values(params: Params, observations: mx.array) -> mx.array:
+def critic_values(params: Params, observations: mx.array) -> mx.array:
     """The critic's estimates, (groups, samples)."""
     return forward(params, observations)[1]
 
