@@ -115,7 +115,8 @@ class LearningBucket:
         return self._fit_world(self.learner.take_over(source.learner, row))
 
     def _fit_world(self, row: int) -> int:
-        """`row`, once the world has its slots: the world grows with the learner."""
+        """`row`, once the world has grown with the learner, so that a room's learner row names
+        its slots."""
         self.world.grow(self.learner.capacity * self.envs)
         return row
 
@@ -217,10 +218,10 @@ class ScriptedBucket:
         return np.stack([output.actions for output in outputs]), outputs
 
     def record(self, rows: np.ndarray, rewards: np.ndarray, episode_over: np.ndarray) -> None:
-        return None
+        """Nothing to learn from."""
 
     def end_episode(self, row: int) -> None:
-        return None
+        """Nothing to learn from."""
 
     def take_figures(self, row: int) -> EpisodeFigures:
         return EpisodeFigures()
