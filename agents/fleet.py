@@ -1,11 +1,10 @@
 """Many rooms stepped together: one world step over their slots, one MLX call for their agents.
 
-Rooms are grouped in buckets of one agent count, one policy and one number of worlds a room
-trains in: a bucket's rooms share a BatchedWorld (one slot per world of each room) and, for the
-learning policy, a StackedLearner (one row each). A step of any set of rooms is one vectorised
-world step and one act call per bucket, and the learning updates of the rooms whose rollouts
-filled are batched the same way. Every random draw is the room's own, so a room's run is the
-same alone or beside hundreds of others.
+Rooms are grouped in buckets (agents.buckets) of one agent count, one policy and one number of
+worlds a room trains in. A step of any set of rooms is one vectorised world step and one act
+call per bucket, and the learning updates of the rooms whose rollouts filled are batched the same
+way (agents.updates). Every random draw is the room's own, so a room's run is the same alone or
+beside hundreds of others.
 
 With a BackgroundTrainer, learning updates are computed on the trainer's thread while rooms go
 on stepping here; a room whose rollout is full waits (it is `deferred`) until its update is back.
@@ -26,18 +25,21 @@ from typing import Any
 
 import numpy as np
 
-from agents.learning import LearningConfig, StackedLearner
-from agents.policy import ActOutput, EpisodeFigures, Policy
-from agents.scripted import HeuristicPolicy, RandomPolicy
+from agents.buckets import Bucket, make_bucket
+from agents.learner import StackedLearner
+from agents.policy import POLICIES, ActOutput
+from agents.ppo import LearningConfig
 from agents.trainer import BackgroundTrainer
+from agents.updates import Updates
 from env import snapshot
 from env.config import NUM_ACTIONS, WorldConfig
-from env.core import BatchedWorld, observation_size
+from env.core import observation_size
 from env.layout import Layout, lay_out, seed_key
 from env.seeding import EpisodeSeeds
 from env.snapshot import SlotState
 
-POLICIES = ("learning", "heuristic", "random")
+__all__ = ["POLICIES", "EpisodeSummary", "Fleet", "Totals"]
+
 POLICY_SEED_STREAM = 1
 """The policy of a room seeded s draws from SeedSequence(s, spawn_key=(1,))."""
 TRAINING_WORLD_STREAM = 2
@@ -47,10 +49,6 @@ LAY_AHEAD_TICKS = 200
 """A world this many ticks or fewer from the end of its episode gets the layout of its next episode
 laid ahead, a few worlds a step (laying one costs ~3 ms). Rooms started together end their
 episodes on one tick: 500 heuristic rooms laying theirs on it took 1.3 s, against 43 ms a step."""
-QUEUED_JOBS = 1
-"""Update jobs with the trainer at once. While one computes, the rooms whose rollouts fill gather
-for the next, which updates them in one batch; a second job queued behind it would take them one
-or two at a time, at ~1.7x the cost per room (10 ms a room in a batch of 8, 17 ms alone)."""
 
 
 @dataclass
@@ -83,13 +81,11 @@ class Totals:
 
 @dataclass
 class _Room:
-    bucket: _Bucket
+    bucket: Bucket
     row: int
-    """The room's row in its bucket: its learner row; its worlds are slots row*envs onwards."""
+    """The room's row in its bucket; its worlds are slots row*envs onwards."""
     seeds: list[EpisodeSeeds]
     """The episode seeds of each of its worlds (the first is the room's own)."""
-    scripted: Policy | None
-    """The heuristic or random policy; None for learning rooms."""
     observations: np.ndarray = field(default_factory=lambda: np.zeros(0))
     """(envs * agents, obs): every world's observations, world by world."""
     masks: np.ndarray = field(default_factory=lambda: np.zeros(0))
@@ -110,43 +106,6 @@ class _Room:
         return np.arange(self.slot, self.slot + self.bucket.envs)
 
 
-class _Bucket:
-    """Rooms of one agent count, one policy and one number of worlds a room, in one BatchedWorld
-    (and one learner)."""
-
-    def __init__(
-        self, num_agents: int, policy: str, envs: int, world: WorldConfig, learning: LearningConfig
-    ) -> None:
-        self.num_agents = num_agents
-        self.policy = policy
-        self.envs = envs
-        self.world = BatchedWorld(world, slots=envs, max_agents=num_agents)
-        self.learner = StackedLearner(num_agents, world, learning, envs=envs) if policy == "learning" else None
-        self.free = [0]
-
-    def take_row(self, source: np.random.SeedSequence | tuple[StackedLearner, int]) -> int:
-        """A row for a new room whose policy draws from the seed `source`, or for the learning
-        room that moves here from the (learner, row) `source`."""
-        if self.learner is not None:
-            # The learner and the world grow alike, so a room's learner row names its slots.
-            if isinstance(source, tuple):
-                row = self.learner.take_over(*source)
-            else:
-                row = self.learner.add(source)
-            self.world.grow(self.learner.capacity * self.envs)
-            return row
-        if not self.free:
-            self.free = list(range(2 * self.world.slots - 1, self.world.slots - 1, -1))
-            self.world.grow(2 * self.world.slots)
-        return self.free.pop()
-
-    def release(self, row: int) -> None:
-        if self.learner is not None:
-            self.learner.remove(row)
-        else:
-            self.free.append(row)
-
-
 class Fleet:
     """Every room of an engine; rooms are named by the int ids `add` hands out."""
 
@@ -165,13 +124,8 @@ class Fleet:
         self.learning = learning or LearningConfig()
         self.update_budget = update_budget
         self.trainer = trainer
-        self._updating: set[int] = set()
-        """Rooms whose update is with the trainer."""
-        self.deferred: list[int] = []
-        """Rooms the last `step` left unstepped: their update is put off to a later step, or is
-        with the trainer."""
-        self._updates_left = 0
-        self._buckets: dict[tuple[int, str, int], _Bucket] = {}
+        self._updates = Updates(trainer)
+        self._buckets: dict[tuple[int, str, int], Bucket] = {}
         self._rooms: dict[int, _Room] = {}
         self._next_id = 0
 
@@ -183,14 +137,7 @@ class Fleet:
             raise ValueError(f"Policy {policy!r} is not one of {', '.join(POLICIES)}.")
         bucket = self._bucket(num_agents, policy, 1)
         seeds = EpisodeSeeds(seed)
-        policy_seed = seeds.spawn(POLICY_SEED_STREAM)
-        row = bucket.take_row(policy_seed)
-        scripted: Policy | None = None
-        if policy == "heuristic":
-            scripted = HeuristicPolicy(policy_seed, self.config)
-        elif policy == "random":
-            scripted = RandomPolicy(policy_seed)
-        room = _Room(bucket, row, [seeds], scripted)
+        room = _Room(bucket, bucket.add(seeds.spawn(POLICY_SEED_STREAM)), [seeds])
         bucket.world.clear_slot(room.slot)
         self._blank_observations(room)
         self._begin_episodes(bucket, [(room, 0)])
@@ -199,11 +146,17 @@ class Fleet:
         self._rooms[room_id] = room
         return room_id
 
-    def _bucket(self, num_agents: int, policy: str, envs: int) -> _Bucket:
+    @property
+    def deferred(self) -> list[int]:
+        """Rooms the last `step` left unstepped: their update is put off to a later step, or is
+        with the trainer."""
+        return self._updates.deferred
+
+    def _bucket(self, num_agents: int, policy: str, envs: int) -> Bucket:
         key = (num_agents, policy, envs)
         bucket = self._buckets.get(key)
         if bucket is None:
-            bucket = self._buckets[key] = _Bucket(num_agents, policy, envs, self.config, self.learning)
+            bucket = self._buckets[key] = make_bucket(num_agents, policy, envs, self.config, self.learning)
         return bucket
 
     def envs(self, room_id: int) -> int:
@@ -219,17 +172,18 @@ class Fleet:
         learn, so they keep their one world."""
         if envs < 1:
             raise ValueError(f"A room trains in at least one world, not {envs}.")
-        self._settle(room_id)
+        self._updates.settle(room_id)
         room = self._rooms[room_id]
         old = room.bucket
-        if old.learner is None or envs == old.envs:
+        envs = old.worlds_for(envs)
+        if envs == old.envs:
             return
         new = self._bucket(old.num_agents, old.policy, envs)
         old_row, old_slot, n = room.row, room.slot, old.num_agents
         first = room.observations[:n], room.masks[:n]
-        room.bucket, room.row = new, new.take_row((old.learner, old_row))
+        room.bucket, room.row = new, new.take_over(old, old_row)
         new.world.copy_slot(old.world, old_slot, room.slot)
-        old.release(old_row)
+        old.remove(old_row)
         self._blank_observations(room)
         room.observations[:n], room.masks[:n] = first
         room.laid = {env: layout for env, layout in room.laid.items() if env < envs}
@@ -241,9 +195,9 @@ class Fleet:
 
     def remove(self, room_id: int) -> None:
         """Forget a room and free its slot."""
-        self._settle(room_id)
+        self._updates.settle(room_id)
         room = self._rooms.pop(room_id)
-        room.bucket.release(room.row)
+        room.bucket.remove(room.row)
 
     def __contains__(self, room_id: int) -> bool:
         return room_id in self._rooms
@@ -257,7 +211,7 @@ class Fleet:
         room.observations = np.zeros((agents, observation_size(self.config)), dtype=np.float32)
         room.masks = np.zeros((agents, NUM_ACTIONS), dtype=bool)
 
-    def _begin_episodes(self, bucket: _Bucket, worlds: list[tuple[_Room, int]]) -> None:
+    def _begin_episodes(self, bucket: Bucket, worlds: list[tuple[_Room, int]]) -> None:
         """Begin the next episode of each (room, world) of `bucket` (laid ahead, or now) and
         observe them all in one call."""
         if not worlds:
@@ -273,7 +227,9 @@ class Fleet:
         observations, masks = bucket.world.observe(np.array(slots))
         n = bucket.num_agents
         for k, (room, env) in enumerate(worlds):
-            room.observations[env * n : (env + 1) * n], room.masks[env * n : (env + 1) * n] = observations[k], masks[k]
+            agents = slice(env * n, (env + 1) * n)
+            room.observations[agents] = observations[k]
+            room.masks[agents] = masks[k]
 
     # ------------------------------------------------------------------ steps
 
@@ -286,7 +242,7 @@ class Fleet:
         update first (in the order given, so put the longest waiting first), stepping on a later
         step once their update is done. A room's run does not depend on when it steps.
         """
-        failed = self._take_finished(wait=False)
+        failed = self._updates.take_finished(wait=False)
         if failed:
             raise failed[0]
         return self._step(list(room_ids), self.update_budget, background=self.trainer is not None)
@@ -294,106 +250,45 @@ class Fleet:
     def step_one(self, room_id: int) -> EpisodeSummary | None:
         """Advance one room by one tick now: an update it is due, or has with the trainer, is
         made first. Returns the summary of the episode this tick ended, if any."""
-        self._settle(room_id)
+        self._updates.settle(room_id)
         return self._step([room_id], None, background=False).get(room_id)
 
     def _step(self, room_ids: list[int], budget: int | None, background: bool) -> dict[int, EpisodeSummary]:
         if len(set(room_ids)) != len(room_ids):
             raise ValueError(f"A room steps once per step; {room_ids} names one twice.")
         ended: dict[int, EpisodeSummary] = {}
-        self.deferred = []
-        self._updates_left = budget if budget is not None else len(self._rooms)
+        self._updates.begin_step(budget if budget is not None else len(self._rooms), background)
         for bucket, ids in self._by_bucket(room_ids):
-            ended.update(self._step_bucket(bucket, ids, background))
+            ended.update(self._step_bucket(bucket, ids))
         return ended
 
-    def _take_finished(self, wait: bool) -> list[BaseException]:
-        """Apply the updates the trainer has finished (with `wait`, every one it holds); the
-        errors of those that failed, whose rooms stay due: their update is tried again, alike."""
-        if self.trainer is None:
-            return []
-        errors = []
-        for rooms, learner, job, result in self.trainer.finished(wait):
-            self._updating.difference_update(rooms)
-            if isinstance(result, BaseException):
-                learner.abandon(job)
-                errors.append(result)
-            else:
-                learner.apply(result)
-        return errors
-
-    def _settle(self, room_id: int) -> None:
-        """Wait for the room's update, if the trainer has it, and apply it. Should it fail, the
-        room is as before it was handed over, and the next `step` tries it again."""
-        if room_id in self._updating:
-            self._take_finished(wait=True)
-
-    def _by_bucket(self, room_ids: Iterable[int]) -> list[tuple[_Bucket, list[int]]]:
+    def _by_bucket(self, room_ids: Iterable[int]) -> list[tuple[Bucket, list[int]]]:
         """`room_ids` grouped by bucket, each group in the order given."""
-        groups: dict[int, tuple[_Bucket, list[int]]] = {}
+        groups: dict[int, tuple[Bucket, list[int]]] = {}
         for room_id in room_ids:
             bucket = self._rooms[room_id].bucket
             groups.setdefault(id(bucket), (bucket, []))[1].append(room_id)
         return list(groups.values())
 
-    def _update_within_budget(self, bucket: _Bucket, ids: list[int], background: bool) -> list[int]:
-        """Update the rooms of `ids` whose rollouts are full, as many as the step's budget
-        allows, here or (`background`) by handing them to the trainer; the ids that may step
-        now (the others are deferred)."""
-        learner = bucket.learner
-        assert learner is not None
+    def _step_bucket(self, bucket: Bucket, ids: list[int]) -> dict[int, EpisodeSummary]:
         rooms = [self._rooms[i] for i in ids]
-        full = learner.full(np.array([room.row for room in rooms], dtype=np.int64))
-        waiting = [i for i, is_full in zip(ids, full, strict=True) if is_full]
-        allowed = max(self._updates_left, 0)
-        trainer = self.trainer if background else None
-        if trainer is not None:
-            fresh = [i for i in waiting if i not in self._updating]
-            chosen = fresh[:allowed] if trainer.outstanding < QUEUED_JOBS else []
-            deferred = waiting
-        else:
-            chosen, deferred = waiting[:allowed], waiting[allowed:]
-        if chosen:
-            picked = [self._rooms[i] for i in chosen]
-            rows = np.array([room.row for room in picked], dtype=np.int64)
-            next_observations = np.stack([room.observations for room in picked])
-            if trainer is not None:
-                trainer.submit(chosen, learner, learner.prepare(rows, next_observations))
-                self._updating.update(chosen)
-            else:
-                learner.update(rows, next_observations)
-            self._updates_left -= len(chosen)
-        self.deferred.extend(deferred)
-        skipped = set(deferred)
-        return [i for i in ids if i not in skipped]
-
-    def _step_bucket(self, bucket: _Bucket, ids: list[int], background: bool) -> dict[int, EpisodeSummary]:
-        if bucket.learner is not None:
-            ids = self._update_within_budget(bucket, ids, background)
-            if not ids:
-                return {}
+        observed = [room.observations for room in rooms]
+        ids = bucket.update_due(ids, _rows(rooms), observed, self._updates)
+        if not ids:
+            return {}
         rooms = [self._rooms[i] for i in ids]
-        rows = np.array([room.row for room in rooms], dtype=np.int64)
+        rows = _rows(rooms)
         slots = np.concatenate([room.slots for room in rooms])
         observations = np.stack([room.observations for room in rooms])
         masks = np.stack([room.masks for room in rooms])
         n = bucket.num_agents
-        if bucket.learner is not None:
-            actions, probabilities, values = bucket.learner.act(rows, observations, masks)
-            for i, room in enumerate(rooms):
-                room.last_act = ActOutput(actions[i, :n], probabilities[i, :n], values[i, :n])
-        else:
-            chosen = []
-            for room, room_observations, room_masks in zip(rooms, observations, masks, strict=True):
-                assert room.scripted is not None
-                room.last_act = room.scripted.act(room_observations, room_masks)
-                chosen.append(room.last_act.actions)
-            actions = np.stack(chosen)
+        actions, first_acts = bucket.act(rows, observations, masks)
+        for room, first_act in zip(rooms, first_acts, strict=True):
+            room.last_act = first_act
 
         result = bucket.world.step(slots, actions.reshape(len(slots), n))
         over = result.terminated | result.truncated
-        if bucket.learner is not None:
-            bucket.learner.record(rows, result.rewards.reshape(len(rooms), -1), over.reshape(len(rooms), -1))
+        bucket.record(rows, result.rewards.reshape(len(rooms), -1), over.reshape(len(rooms), -1))
         observations = observations.reshape(len(slots), n, -1)
         masks = masks.reshape(len(slots), n, -1)
         going = np.flatnonzero(~over)
@@ -416,7 +311,7 @@ class Fleet:
         self._lay_ahead(bucket, rooms, slots)
         return ended
 
-    def _lay_ahead(self, bucket: _Bucket, rooms: list[_Room], slots: np.ndarray) -> None:
+    def _lay_ahead(self, bucket: Bucket, rooms: list[_Room], slots: np.ndarray) -> None:
         """Lay the next episodes of the worlds of `rooms` (at `slots`) within LAY_AHEAD_TICKS of
         their end, as few a step as finishes them all before the first of them ends."""
         world = bucket.world
@@ -436,10 +331,9 @@ class Fleet:
 
     def reset(self, room_id: int) -> EpisodeSummary:
         """End the room's episode now and begin the next one of its seed sequence."""
-        self._settle(room_id)
+        self._updates.settle(room_id)
         room = self._rooms[room_id]
-        if room.bucket.learner is not None:
-            room.bucket.learner.end_episode(room.row)
+        room.bucket.end_episode(room.row)
         summary = self._end_episode(room, "reset")
         self._begin_episodes(room.bucket, [(room, 0)])
         return summary
@@ -454,10 +348,10 @@ class Fleet:
             "products": int(stats["products_created"]),
             "ticks": int(world.episode_tick[slot]),
         }
-        learner = room.bucket.learner
-        figures = learner.take_figures(room.row) if learner is not None else EpisodeFigures()
-        metrics.update(figures.summary())
-        summary = EpisodeSummary(int(world.episode[slot]), int(world.total_tick[slot]), stats, reason, metrics)
+        metrics.update(room.bucket.take_figures(room.row).summary())
+        summary = EpisodeSummary(
+            int(world.episode[slot]), int(world.total_tick[slot]), stats, reason, metrics
+        )
         totals = room.totals
         totals.products += int(stats["products_created"])
         totals.episodes += 1
@@ -518,14 +412,18 @@ class Fleet:
 
     def state_digest_bytes(self, room_id: int) -> bytes:
         """The room's world and, for learning rooms, its weights: equal bytes, equal states."""
-        self._settle(room_id)
+        self._updates.settle(room_id)
         room = self._rooms[room_id]
         digest = snapshot.state_digest_bytes(room.bucket.world, room.slot)
-        learner = room.bucket.learner
-        return digest + (learner.digest(room.row) if learner is not None else b"")
+        return digest + room.bucket.digest(room.row)
 
     def learner_of(self, room_id: int) -> tuple[StackedLearner, int] | None:
         """The learner holding a learning room's weights, and the room's row in it."""
-        self._settle(room_id)
+        self._updates.settle(room_id)
         room = self._rooms[room_id]
-        return (room.bucket.learner, room.row) if room.bucket.learner is not None else None
+        return room.bucket.learner_of(room.row)
+
+
+def _rows(rooms: list[_Room]) -> np.ndarray:
+    """The rooms' rows in their bucket."""
+    return np.array([room.row for room in rooms], dtype=np.int64)

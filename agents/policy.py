@@ -7,6 +7,9 @@ from typing import Protocol
 
 import numpy as np
 
+POLICIES = ("learning", "heuristic", "random")
+"""The policies a room may run, by name: agents.learning's and agents.scripted's."""
+
 
 @dataclass
 class ActOutput:
@@ -31,6 +34,15 @@ class EpisodeFigures:
     approx_kl: list[float] = field(default_factory=list)
     mean_return: list[float] = field(default_factory=list)
     """Mean discounted return (the value targets) of each update's rollout."""
+
+    def add_update(self, figures: np.ndarray, mean_return: float) -> None:
+        """Count an update with its (4,) policy loss, value loss, entropy and approximate KL."""
+        self.updates += 1
+        self.policy_loss.append(float(figures[0]))
+        self.value_loss.append(float(figures[1]))
+        self.entropy.append(float(figures[2]))
+        self.approx_kl.append(float(figures[3]))
+        self.mean_return.append(mean_return)
 
     def summary(self) -> dict[str, float | int]:
         """Means over the episode's updates, JSON-safe."""

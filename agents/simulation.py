@@ -11,9 +11,10 @@ from typing import Any
 
 import numpy as np
 
-from agents.fleet import POLICIES, EpisodeSummary, Fleet
-from agents.learning import LearningConfig
-from agents.policy import ActOutput
+from agents import checkpoint
+from agents.fleet import EpisodeSummary, Fleet
+from agents.policy import POLICIES, ActOutput
+from agents.ppo import LearningConfig
 from env.config import WorldConfig
 from env.snapshot import SlotState
 
@@ -126,8 +127,6 @@ class RoomSimulation:
 
     def save_checkpoint(self, path: str) -> None:
         """Write the learning policy's checkpoint (see agents.checkpoint)."""
-        from agents import checkpoint
-
         found = self.fleet.learner_of(self.room)
         if found is None:
             raise ValueError(f"A {self.policy} room has no weights to save.")

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
-from agents.learning import StackedLearner, UpdateJob, UpdateResult
+from agents.learner import StackedLearner, UpdateJob, UpdateResult
 
 Finished = tuple[Any, StackedLearner, UpdateJob, UpdateResult | BaseException]
 """A job's tag, its learner, the job, and its result or the error that computing it raised."""

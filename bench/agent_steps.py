@@ -81,7 +81,7 @@ def _per_group_training(policy: object) -> None:
 
 
 def worker(agents: int, mode: str, layout: str, ticks: int) -> dict[str, object]:
-    from agents.learning import LearningConfig
+    from agents.ppo import LearningConfig
     from agents.simulation import RoomSimulation
     from server.cli.blas import blas_status
 

@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from agents import fleet as fleet_module  # noqa: E402
 from agents.fleet import Fleet  # noqa: E402
-from agents.learning import StackedLearner  # noqa: E402
+from agents.learner import StackedLearner  # noqa: E402
 from env.core import BatchedWorld  # noqa: E402
 from server.cli.blas import blas_status  # noqa: E402
 

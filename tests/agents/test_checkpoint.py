@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from agents import checkpoint
-from agents.learning import LearningConfig, LearningPolicy
+from agents.learning import LearningPolicy
+from agents.ppo import LearningConfig
 from env.config import NUM_ACTIONS, WorldConfig
 from env.core import observation_size
 
@@ -17,7 +18,10 @@ def _drive(policy: LearningPolicy, rng: np.random.Generator, ticks: int) -> list
     actions = []
     size = observation_size(WorldConfig())
     for _ in range(ticks):
-        out = policy.act(rng.random((policy.num_agents, size), dtype=np.float32), np.ones((policy.num_agents, NUM_ACTIONS), bool))
+        out = policy.act(
+            rng.random((policy.num_agents, size), dtype=np.float32),
+            np.ones((policy.num_agents, NUM_ACTIONS), bool),
+        )
         policy.record(rng.random(policy.num_agents).astype(np.float32), False)
         actions.append(out.actions)
     return actions
@@ -29,7 +33,7 @@ def test_round_trip(tmp_path: Path, shared: bool) -> None:
     policy = LearningPolicy(3, np.random.SeedSequence(7), WorldConfig(), config)
     _drive(policy, np.random.default_rng(0), 40)
     path = tmp_path / "policy.safetensors"
-    policy.save(str(path))
+    checkpoint.save(policy, path)
     loaded = checkpoint.load(path)
 
     assert loaded.config == policy.config
@@ -49,3 +53,11 @@ def test_rejects_other_files(tmp_path: Path) -> None:
     mx.save_safetensors(str(path), {"x": mx.zeros(3)}, metadata={"format": "something-else"})
     with pytest.raises(ValueError, match="not a simrooms policy checkpoint"):
         checkpoint.load(path)
+
+
+def test_rejects_arrays_of_another_layout() -> None:
+    three = LearningPolicy(3, np.random.SeedSequence(1), WorldConfig(), LearningConfig(shared=False))
+    two = LearningPolicy(2, np.random.SeedSequence(1), WorldConfig(), LearningConfig(shared=False))
+    arrays = checkpoint.room_arrays(three.learner, three.room)
+    with pytest.raises(ValueError, match=r"Array params/actor\.\w+ has shape \(3, .*\), not \(2, "):
+        checkpoint.set_room_arrays(two.learner, two.room, arrays)

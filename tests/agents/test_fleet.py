@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from agents.fleet import Fleet
-from agents.learning import LearningConfig, StackedLearner, UpdateJob, UpdateResult
+from agents.learner import StackedLearner, UpdateJob, UpdateResult
+from agents.ppo import LearningConfig
 from agents.trainer import BackgroundTrainer
 
 FAST_LEARNING = LearningConfig(rollout_ticks=16, minibatches=2)
@@ -34,7 +35,10 @@ def test_a_room_alone_equals_the_room_among_others(policy: str) -> None:
     ticks = 70
     fleet = Fleet(learning=FAST_LEARNING)
     rng = np.random.default_rng(0)
-    others = [fleet.add(int(rng.integers(1, 9)), str(rng.choice(["learning", "heuristic", "random"])), i) for i in range(12)]
+    others = [
+        fleet.add(int(rng.integers(1, 9)), str(rng.choice(["learning", "heuristic", "random"])), i)
+        for i in range(12)
+    ]
     others += [fleet.add(4, policy, 1000 + i) for i in range(6)]
     watched = fleet.add(4, policy, 7)
     for tick in range(ticks):
@@ -216,7 +220,9 @@ def test_a_room_waits_for_its_update_before_it_is_reset_moved_or_removed() -> No
         fleet.reset(room)
         learner, row = fleet.learner_of(room) or (None, 0)
         assert learner is not None and learner.filled[row] == 0 and learner.figures[row].updates == 0
-        assert fleet.totals(room).finished[-1].metrics["updates"] == 1, "the update counts in the episode it ends"
+        assert fleet.totals(room).finished[-1].metrics["updates"] == 1, (
+            "the update counts in the episode it ends"
+        )
         assert fleet.step_one(other) is None and fleet.tick(other) == ALIGNED.rollout_ticks + 1
         fleet.remove(room)
         assert trainer.outstanding == 0
@@ -224,7 +230,9 @@ def test_a_room_waits_for_its_update_before_it_is_reset_moved_or_removed() -> No
         trainer.close()
 
 
-def test_an_update_that_fails_on_the_trainer_raises_here_and_is_tried_again(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_update_that_fails_on_the_trainer_raises_here_and_is_tried_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     trainer = BackgroundTrainer()
     try:
         fleet = Fleet(learning=ALIGNED, trainer=trainer)
@@ -242,7 +250,10 @@ def test_an_update_that_fails_on_the_trainer_raises_here_and_is_tried_again(monk
                 fleet.step([room])
         monkeypatch.setattr(StackedLearner, "compute", compute)
         _step_until(fleet, [room], ALIGNED.rollout_ticks + 1)
-        assert fleet.state_digest_bytes(room) == _run_alone(2, "learning", 1, ALIGNED.rollout_ticks + 1, ALIGNED)[0]
+        assert (
+            fleet.state_digest_bytes(room)
+            == _run_alone(2, "learning", 1, ALIGNED.rollout_ticks + 1, ALIGNED)[0]
+        )
     finally:
         trainer.close()
 
@@ -285,7 +296,9 @@ def test_a_room_whose_update_failed_can_still_be_removed(monkeypatch: pytest.Mon
         trainer.close()
 
 
-def test_a_room_added_while_the_trainer_computes_leaves_that_update_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_room_added_while_the_trainer_computes_leaves_that_update_alone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """The learner grows and writes new rooms' weights while a job computes with its weights."""
     go = threading.Event()
     compute = StackedLearner.compute
@@ -308,13 +321,18 @@ def test_a_room_added_while_the_trainer_computes_leaves_that_update_alone(monkey
             fleet.step(others)
         go.set()
         _step_until(fleet, [first], ALIGNED.rollout_ticks + 1)
-        assert fleet.state_digest_bytes(first) == _run_alone(2, "learning", 1, ALIGNED.rollout_ticks + 1, ALIGNED)[0]
+        assert (
+            fleet.state_digest_bytes(first)
+            == _run_alone(2, "learning", 1, ALIGNED.rollout_ticks + 1, ALIGNED)[0]
+        )
     finally:
         go.set()
         trainer.close()
 
 
-def test_rooms_that_end_episodes_together_lay_the_next_ones_ahead_a_few_a_step(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_rooms_that_end_episodes_together_lay_the_next_ones_ahead_a_few_a_step(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """Rooms started together end every episode on one tick; their next layouts are laid on the
     ticks before, at most ceil(rooms / ticks left) a step, and the runs are those laid at reset."""
     from agents import fleet as fleet_module

@@ -1,18 +1,21 @@
-"""The learning policy: batching, determinism, and that it learns."""
+"""The learning policy of one room: batching, determinism, and that it learns."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from agents.learning import LearningConfig, LearningPolicy, StackedLearner
+from agents.learning import LearningPolicy
+from agents.ppo import LearningConfig
 from agents.simulation import RoomSimulation
 from env.config import NUM_ACTIONS, WorldConfig
 from env.core import observation_size
 
 
 def _policy(num_agents: int = 4, shared: bool = True, seed: int = 0) -> LearningPolicy:
-    return LearningPolicy(num_agents, np.random.SeedSequence(seed), WorldConfig(), LearningConfig(shared=shared))
+    return LearningPolicy(
+        num_agents, np.random.SeedSequence(seed), WorldConfig(), LearningConfig(shared=shared)
+    )
 
 
 @pytest.mark.parametrize("shared", [True, False])
@@ -42,13 +45,6 @@ def test_actions_respect_masks() -> None:
         assert (out.probabilities[~masks] < 1e-6).all()
 
 
-def test_per_agent_networks_differ_and_share_nothing() -> None:
-    policy = _policy(shared=False)
-    weights = np.array(policy.learner.room_arrays(policy.room)["params/actor.w1"])
-    assert weights.shape[0] == 4
-    assert not np.allclose(weights[0], weights[1])
-
-
 @pytest.mark.parametrize("shared", [True, False])
 def test_learning_runs_are_deterministic(shared: bool) -> None:
     def run() -> bytes:
@@ -58,22 +54,6 @@ def test_learning_runs_are_deterministic(shared: bool) -> None:
         return sim.state_digest_bytes()
 
     assert run() == run()
-
-
-def test_update_changes_weights_and_reports_figures() -> None:
-    sim = RoomSimulation(4, "learning", 5, learning=LearningConfig(rollout_ticks=32, rollout_cohorts=1))
-    found = sim.fleet.learner_of(sim.room)
-    assert found is not None
-    learner, row = found
-    before = learner.digest(row)
-    for _ in range(33):
-        sim.step()
-    assert learner.digest(row) != before
-    figures = learner.take_figures(row)
-    assert figures.updates == 1
-    summary = figures.summary()
-    assert {"policy_loss", "value_loss", "entropy", "approx_kl"} <= set(summary)
-    assert 0.0 < float(summary["entropy"]) <= np.log(NUM_ACTIONS)
 
 
 def test_learning_improves_products_and_return() -> None:
@@ -98,19 +78,3 @@ def test_learning_improves_products_and_return() -> None:
     assert late_products > max(2 * early_products, 3 * random_products, 5.0)
     assert late_return > early_return
     assert value_losses and np.isfinite(value_losses).all()
-
-
-@pytest.mark.parametrize("shared", [True, False])
-def test_every_world_of_a_room_acts_on_the_same_weights(shared: bool) -> None:
-    """Agent a of each world uses the same network (per-agent networks: network a)."""
-    config = LearningConfig(shared=shared, hidden=16)
-    learner = StackedLearner(3, WorldConfig(), config, envs=2)
-    room = learner.add(np.random.SeedSequence(4))
-    one_world = np.random.default_rng(1).random((3, learner.inputs), dtype=np.float32)
-    masks = np.ones((1, 6, NUM_ACTIONS), dtype=bool)
-    _, probabilities, values = learner.act(np.array([room]), np.concatenate([one_world, one_world])[None], masks)
-    np.testing.assert_allclose(probabilities[0, :3], probabilities[0, 3:], rtol=1e-6)
-    np.testing.assert_allclose(values[0, :3], values[0, 3:], rtol=1e-6)
-    assert not np.allclose(values[0, 0], values[0, 1])
-    grouped = learner._grouped(np.arange(12).reshape(2, 6))
-    assert learner._ungrouped(grouped, 2).tolist() == np.arange(12).reshape(2, 6).tolist()
