@@ -38,8 +38,6 @@ from env.layout import Layout, lay_out, seed_key
 from env.seeding import EpisodeSeeds
 from env.snapshot import SlotState
 
-__all__ = ["POLICIES", "EpisodeSummary", "Fleet", "Totals"]
-
 POLICY_SEED_STREAM = 1
 """The policy of a room seeded s draws from SeedSequence(s, spawn_key=(1,))."""
 TRAINING_WORLD_STREAM = 2

@@ -10,9 +10,6 @@ from agents.policy import ActOutput, EpisodeFigures
 from agents.ppo import LearningConfig
 from env.config import WorldConfig
 
-# LearningConfig is defined in agents.ppo; server.cli still imports it from here.
-__all__ = ["LearningConfig", "LearningPolicy"]
-
 
 class LearningPolicy:
     """PPO for the agents of one room."""

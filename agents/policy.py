@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Literal, Protocol, get_args
 
 import numpy as np
 
-POLICIES = ("learning", "heuristic", "random")
+PolicyName = Literal["learning", "heuristic", "random"]
+POLICIES: tuple[PolicyName, ...] = get_args(PolicyName)
 """The policies a room may run, by name: agents.learning's and agents.scripted's."""
 
 

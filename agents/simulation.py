@@ -13,12 +13,10 @@ import numpy as np
 
 from agents import checkpoint
 from agents.fleet import EpisodeSummary, Fleet
-from agents.policy import POLICIES, ActOutput
+from agents.policy import ActOutput
 from agents.ppo import LearningConfig
 from env.config import WorldConfig
 from env.snapshot import SlotState
-
-__all__ = ["POLICIES", "EpisodeSummary", "RoomSimulation"]
 
 
 class RoomSimulation:

@@ -20,9 +20,12 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from agents.policy import POLICIES  # noqa: E402
+
 OUT = ROOT / "bench" / "out"
 SIMROOMS = ROOT / ".venv" / "bin" / "simrooms"
-POLICIES = ("learning", "heuristic", "random")
 RECENT = 10
 """Episodes averaged, as in `recent_products_per_episode`."""
 BASELINE_TICKS = 20_000

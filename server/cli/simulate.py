@@ -19,16 +19,17 @@ from server.cli.blas import blas_status
 if TYPE_CHECKING:
     from agents.simulation import RoomSimulation
 
-POLICIES = ("learning", "heuristic", "random")
-MAX_AGENTS = 8
 RECENT_EPISODES = 10
 # Below this many ticks a run ends before a bar would tell anything, unless someone watches.
 PROGRESS_MIN_TICKS = 10_000
 
 
 def register_simulate(parser: argparse.ArgumentParser) -> None:
+    from agents.policy import POLICIES
+    from env.config import MAX_AGENTS
+
     parser.add_argument(
-        "--agents", type=int_between(1, MAX_AGENTS), default=4, help="agents in the room, 1-8"
+        "--agents", type=int_between(1, MAX_AGENTS), default=4, help=f"agents in the room, 1-{MAX_AGENTS}"
     )
     parser.add_argument(
         "--policy", choices=POLICIES, default="learning", help=f"one of {', '.join(POLICIES)} (default learning)"
@@ -60,7 +61,7 @@ def run_simulate(args: argparse.Namespace) -> int:
     if args.per_agent_networks:
         if args.policy != "learning":
             raise UsageError(f"--per-agent-networks needs --policy learning, not {args.policy}.")
-        from agents.learning import LearningConfig
+        from agents.ppo import LearningConfig
 
         learning = LearningConfig(shared=False)
     if args.checkpoint_out and args.policy != "learning":

@@ -12,7 +12,9 @@ from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from agents.policy import PolicyName
 from env import wire
+from env.config import MAX_AGENTS
 
 NAMESPACE = "/sim"
 ROOM_NAME_PATTERN = r"^[A-Za-z0-9_-](?:[A-Za-z0-9 _-]{0,38}[A-Za-z0-9_-])?$"
@@ -54,7 +56,6 @@ Speed = Annotated[
         "in copies of its world (the server's turbo_worlds), and its members see the first.",
     ),
 ]
-Policy = Literal["learning", "heuristic", "random"]
 Role = Literal["owner", "controller", "admin", "observer"]
 
 
@@ -73,8 +74,8 @@ class CreateRoom(ClientModel):
     """Create a room (the sender owns it). Does not join it."""
 
     name: RoomName
-    agents: Annotated[int, Field(ge=1, le=8, description="Agents in the room, 1-8.")] = 4
-    policy: Policy = "learning"
+    agents: Annotated[int, Field(ge=1, le=MAX_AGENTS, description=f"Agents in the room, 1-{MAX_AGENTS}.")] = 4
+    policy: PolicyName = "learning"
     seed: Annotated[int, Field(ge=0, le=MAX_SEED, description="Seed of the room's episodes, or null.")] | None = None
     speed: Speed = 1.0
     public: bool = True
@@ -141,7 +142,7 @@ class RoomInfo(ServerModel):
     name: str
     owner: str
     agents: int
-    policy: Policy
+    policy: PolicyName
     public: bool
     running: bool
     tick: int
@@ -362,7 +363,7 @@ class InspectAgent(ClientModel):
     """Watch one agent of a joined room live (``agent: null`` stops watching)."""
 
     room: RoomName
-    agent: Annotated[int, Field(ge=0, le=7)] | None
+    agent: Annotated[int, Field(ge=0, le=MAX_AGENTS - 1)] | None
 
 
 class MetricsHistory(ClientModel):
