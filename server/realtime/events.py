@@ -24,6 +24,7 @@ from server.realtime.protocol import (
     JoinRoom,
     LeaveRoom,
     ListRooms,
+    MembershipEnded,
     Metrics,
     MetricsHistory,
     OkAck,
@@ -216,6 +217,11 @@ SERVER_EVENTS: dict[str, ServerEvent] = {
         ),
         ServerEvent("room_list", (RoomList,), {"rooms": [example_room(running=True, tick=120, observers=2)]}),
         ServerEvent("room_deleted", (RoomDeleted,), {"room": "Factory 1"}),
+        ServerEvent(
+            "membership_ended",
+            (MembershipEnded,),
+            {"room": "Factory 1", "reason": "Your control of this private room was revoked: you can no longer see it."},
+        ),
         ServerEvent("agent_inspect", (AgentInspect,), example_inspect()),
     )
 }

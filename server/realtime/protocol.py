@@ -350,6 +350,14 @@ class RoomList(ServerModel):
     rooms: list[RoomInfo]
 
 
+class MembershipEnded(ServerModel):
+    """The receiving connection is no longer a member of the room: its user may no longer see it
+    (control of a private room was revoked). It gets no more of the room's events."""
+
+    room: str
+    reason: str
+
+
 class RoomDeleted(ServerModel):
     """The room was deleted; its members are no longer members."""
 

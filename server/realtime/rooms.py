@@ -87,7 +87,8 @@ class RoomManager:
         self.rooms: dict[str, Room] = {}
         self.connections: dict[str, Connection] = {}
         self.by_user: dict[int, set[str]] = {}
-        self._reserved: set[str] = set()
+        self._reserved: dict[str, int] = {}
+        """Names of rooms being made (the engine builds them meanwhile), and who makes each."""
         self._lock = threading.RLock()
         self._room_list_pending = False
         metrics.connections.set_function(lambda: len(self.connections))
@@ -203,13 +204,15 @@ class RoomManager:
                 raise ProtocolError(
                     "limit_reached", f"This server holds at most {self.settings.max_rooms} rooms; delete one first."
                 )
+            # Rooms being made count: creates sent at once must not each find the limit unreached.
             owned = sum(1 for room in self.rooms.values() if room.owner_id == user.id)
+            owned += sum(1 for owner in self._reserved.values() if owner == user.id)
             if owned >= self.settings.max_rooms_per_user:
                 raise ProtocolError(
                     "limit_reached",
                     f"A user may own at most {self.settings.max_rooms_per_user} rooms; {user.name!r} owns {owned}.",
                 )
-            self._reserved.add(key)
+            self._reserved[key] = user.id
         try:
             engine_room = self.engine.call(
                 self.engine.op_create, key, request.name, request.agents, request.policy, request.seed, request.speed
@@ -229,7 +232,7 @@ class RoomManager:
                 self.rooms[key] = room
         finally:
             with self._lock:
-                self._reserved.discard(key)
+                self._reserved.pop(key, None)
         self.room_list_changed()
         return self.info(room)
 
@@ -310,9 +313,29 @@ class RoomManager:
                 room.controllers.add(target.id)
             else:
                 room.controllers.discard(target.id)
+        if not self.may_see(target, room):
+            self._end_memberships(room, target, "Your control of this private room was revoked: you can no longer see it.")
         self._presence(room)
         if not room.public:
             self.room_list_changed()
+
+    def _end_memberships(self, room: Room, user: User, reason: str) -> None:
+        """Take every connection of `user` out of `room` now, telling each why."""
+        with self._lock:
+            ended = [sid for sid, member in room.members.items() if member.id == user.id]
+            for sid in ended:
+                del room.members[sid]
+                conn = self.connections.get(sid)
+                if conn is not None:
+                    conn.rooms.discard(room.key)
+        if not ended:
+            return
+        body = encode_event("membership_ended", {"room": room.name, "reason": reason})
+        for sid in ended:
+            with contextlib.suppress(Exception):  # the connection may be gone already
+                self.transport.leave_room(sid, room.channel)
+            self.metrics.deliveries.inc(self.transport.send_sid(sid, body))
+        self.engine.tell(self.engine.op_set_members, room.key, len(room.members))
 
     def delete(self, user: User, name: str) -> None:
         room = self._managed(user, name, "delete it")

@@ -94,6 +94,11 @@ socket.on("room_deleted", (/** @type {{ room: string }} */ m) => {
   view.showBanner("This room was deleted. Go back to the lobby to pick another one.");
   room.setDeleted();
 });
+socket.on("membership_ended", (/** @type {{ room: string, reason: string }} */ m) => {
+  if (!room.isMine(m)) return;
+  view.showBanner(`${m.reason} Go back to the lobby to pick another room.`);
+  room.setDeleted();
+});
 socket.on("room_list", (/** @type {{ rooms?: RoomInfo[] }} */ m) => {
   const info = (m.rooms || []).find((r) => r.name.toLowerCase() === room.roomKey);
   if (info) room.owner = info.owner;
