@@ -21,6 +21,7 @@ from server.http.auth import Auth, csrf
 from server.metrics import Metrics
 from server.ratelimit import KeyedLimiter
 from server.realtime import inspector, sockets
+from server.realtime.guard import PacketGuard
 from server.realtime.rooms import RoomManager
 from server.realtime.transport import Transport
 from server.services import Services, install
@@ -86,6 +87,8 @@ def create_app(settings: Settings | None = None) -> tuple[Flask, SocketIO]:
     csrf.exempt(api.login)
     csrf.exempt(api.token)
     sockets.register(socketio, svc, inspector.register(socketio, svc).handlers())
+    guard = PacketGuard(socketio.server)
+    metrics.malformed_closed.set_function(lambda: guard.closed)
 
     engine.start()
     socketio.start_background_task(bridge.run)

@@ -59,6 +59,11 @@ class Metrics:
             registry=r,
         )
         self.room_errors = Counter("simrooms_room_errors", "Rooms stopped because their step raised.", registry=r)
+        self.malformed_closed = Gauge(
+            "simrooms_connections_closed_malformed",
+            "Connections closed because they sent a packet the protocol cannot decode.",
+            registry=r,
+        )
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -34,10 +34,10 @@ def register(socketio: SocketIO, svc: Services, more: dict[str, Handler] | None 
     rooms = svc.rooms
     metrics = svc.metrics
 
-    def on_connect(auth: Any = None) -> None:
+    def on_connect(auth: Any = None) -> dict[str, Any] | None:
         sid = request.sid  # type: ignore[attr-defined]
         if sid in rooms.connections:  # a client's event named "connect", not a connection
-            return
+            return not_an_event("connect")
         user = None
         if isinstance(auth, dict) and "token" in auth:
             user = svc.auth.user_from_token(auth.get("token"))
@@ -51,12 +51,14 @@ def register(socketio: SocketIO, svc: Services, more: dict[str, Handler] | None 
             )
         rooms.connect(sid, user)
         metrics.events.labels("connect", "ok").inc()
+        return None
 
-    def on_disconnect(reason: Any = None) -> None:
+    def on_disconnect(reason: Any = None) -> dict[str, Any] | None:
         sid = request.sid  # type: ignore[attr-defined]
-        if socketio.server.manager.is_connected(sid, NAMESPACE):
-            return  # a client's event named "disconnect", not a disconnection
+        if socketio.server.manager.is_connected(sid, NAMESPACE):  # a client's event, not a disconnection
+            return not_an_event("disconnect")
         rooms.disconnect(sid)
+        return None
 
     socketio.on_event("connect", on_connect, namespace=NAMESPACE)
     socketio.on_event("disconnect", on_disconnect, namespace=NAMESPACE)
@@ -122,6 +124,12 @@ def register(socketio: SocketIO, svc: Services, more: dict[str, Handler] | None 
 
     for name, handler in handlers.items():
         socketio.on_event(name, _wrap(svc, name, handler), namespace=NAMESPACE)
+
+
+def not_an_event(name: str) -> dict[str, Any]:
+    """The ack of a client event named like a Socket.IO lifecycle event (its handler is that of
+    the lifecycle event, which must not run twice)."""
+    return error_ack("invalid_payload", f"{name!r} is not a client event of /sim; see docs/protocol.md.")
 
 
 def _wrap(svc: Services, event: str, handler: Handler) -> Callable[..., dict[str, Any]]:

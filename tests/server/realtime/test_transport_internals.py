@@ -29,3 +29,12 @@ def test_socketio_manager_lists_participants_and_maps_sids() -> None:
     manager = socketio.Server().manager
     assert list(inspect.signature(manager.get_participants).parameters) == ["namespace", "room"]
     assert list(inspect.signature(manager.eio_sid_from_sid).parameters) == ["sid", "namespace"]
+
+
+def test_socketio_server_handles_engineio_messages_and_holds_binary_packets() -> None:
+    """server.realtime.guard wraps the handler and reads the binary packets awaiting attachments."""
+    server = socketio.Server()
+    assert list(inspect.signature(server._handle_eio_message).parameters) == ["eio_sid", "data"]
+    assert server.eio.handlers["message"] == server._handle_eio_message
+    assert isinstance(server._binary_packet, dict)
+    assert socketio.packet.Packet(encoded_packet='451-/sim,["x",{}]').attachment_count == 1
