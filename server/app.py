@@ -16,7 +16,7 @@ from flask_socketio import SocketIO
 
 from server.engine.engine import Engine
 from server.engine.handoff import Bridge
-from server.http import admin, api, pages
+from server.http import admin, api, headers, pages
 from server.http.auth import Auth, csrf
 from server.metrics import Metrics
 from server.ratelimit import KeyedLimiter
@@ -81,6 +81,7 @@ def create_app(settings: Settings | None = None) -> tuple[Flask, SocketIO]:
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(admin.bp)
+    headers.install(app, settings.cookie_secure)
     csrf.init_app(app)
     # Programs post credentials without a form: the login form checks its own token when it has
     # one (server.http.auth.login_post_trusted), and the token endpoint takes JSON, no cookie.

@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     """Client events a connection may send at once before the average applies."""
     token_lifetime_seconds: Annotated[int, Field(ge=1)] = 24 * 3600
     """How long a bearer token from ``POST /api/token`` is valid."""
+    cookie_secure: Literal["auto", "always", "never"] = "auto"
+    """Mark the session cookie Secure (sent over HTTPS only): "auto" when the request came over
+    TLS (directly, or per X-Forwarded-Proto from a trusted proxy), "always", or "never"."""
     allow_signup: bool = False
     """Let visitors make their own accounts at /signup; otherwise ``simrooms user create`` does."""
     metrics_restricted: bool = False

@@ -14,7 +14,7 @@ from flask import (
 )
 from flask_login import current_user, login_user, logout_user  # type: ignore[import-untyped]
 
-from server.http.auth import SessionUser, csrf_token, login_post_trusted
+from server.http.auth import SessionUser, csrf_token, login_post_trusted, rotate_csrf_token
 from server.http.pages import render_login, safe_next
 from server.metrics import CONTENT_TYPE
 from server.services import services
@@ -63,6 +63,7 @@ def login() -> Any:
     user = services().auth.authenticate(name, password)
     if user is None:
         return _login_page("Wrong user name or password.", 401)
+    rotate_csrf_token()
     login_user(SessionUser(user))
     return redirect(safe_next(request.form.get("next")), code=303)
 

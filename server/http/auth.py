@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import Request
+from flask import Request, g, session
 from flask_login import LoginManager, UserMixin  # type: ignore[import-untyped]
 from flask_wtf.csrf import CSRFProtect, generate_csrf, validate_csrf  # type: ignore[import-untyped]
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -31,6 +31,8 @@ from server.storage.database import Storage, User
 
 T = TypeVar("T")
 csrf = CSRFProtect()
+CSRF_SESSION_KEY = "csrf_token"
+"""Where Flask-WTF keeps the session's token (its WTF_CSRF_FIELD_NAME default, in the session and g)."""
 """Checks the CSRF token of every POST form but those exempted in server.app."""
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 1024
@@ -149,6 +151,12 @@ def csrf_token() -> str:
     """This session's CSRF token (made on first use)."""
     token: str = generate_csrf()
     return token
+
+
+def rotate_csrf_token() -> None:
+    """Forget this session's CSRF token (at sign-in): a token seen before it is worth nothing after."""
+    session.pop(CSRF_SESSION_KEY, None)
+    g.pop(CSRF_SESSION_KEY, None)
 
 
 def csrf_valid(sent: str | None) -> bool:

@@ -21,6 +21,7 @@ from server.http.auth import (
     hash_password,
     offload,
     password_problem,
+    rotate_csrf_token,
     valid_user_name,
 )
 from server.realtime.protocol import ROOM_NAME_PATTERN
@@ -121,6 +122,7 @@ def signup() -> Any:
         user = svc.storage.create_user(name, offload(hash_password, password))
     except NameTaken:
         return _signup_page(errors={"username": f"The name {name!r} is taken."}, name=name, status=409)
+    rotate_csrf_token()
     login_user(SessionUser(user))
     return redirect("/", code=303)
 

@@ -9,7 +9,6 @@ from collections.abc import Callable
 
 import pytest
 import websocket
-
 from tests.support.server import Client, Server
 
 

@@ -75,6 +75,8 @@ export function el(tag, props = {}, ...children) {
     if (key === "text") node.textContent = String(value);
     else if (key === "className") node.className = String(value);
     else if (key === "dataset") Object.assign(node.dataset, value);
+    // Through the CSSOM: the Content-Security-Policy refuses style attributes.
+    else if (key === "style") node.style.cssText = String(value);
     else if (key.startsWith("on")) node.addEventListener(key.slice(2), /** @type {EventListener} */ (value));
     else if (key in node && typeof value !== "string") /** @type {Record<string, unknown>} */ (/** @type {unknown} */ (node))[key] = value;
     else node.setAttribute(key, String(value));
