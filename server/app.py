@@ -13,13 +13,14 @@ from importlib.resources import as_file, files
 
 from flask import Flask
 from flask_socketio import SocketIO
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from server.engine.engine import Engine
 from server.engine.handoff import Bridge
 from server.http import admin, api, headers, pages
 from server.http.auth import Auth, csrf
+from server.http.throttle import LoginThrottle
 from server.metrics import Metrics
-from server.ratelimit import KeyedLimiter
 from server.realtime import inspector, sockets
 from server.realtime.guard import PacketGuard
 from server.realtime.rooms import RoomManager
@@ -54,6 +55,11 @@ def create_app(settings: Settings | None = None) -> tuple[Flask, SocketIO]:
         engineio_logger=False,
         serializer="msgpack" if settings.serializer == "msgpack" else "default",
     )
+    if settings.trusted_proxies:
+        # Outermost, so that Socket.IO's requests see the forwarded address and scheme too.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=settings.trusted_proxies, x_proto=settings.trusted_proxies
+        )
     transport = Transport(
         socketio,
         use_queue=bool(settings.message_queue),
@@ -74,7 +80,7 @@ def create_app(settings: Settings | None = None) -> tuple[Flask, SocketIO]:
         bridge=bridge,
         transport=transport,
         socketio=socketio,
-        login_limiter=KeyedLimiter(settings.login_attempts_per_second, settings.login_attempts_burst),
+        throttle=LoginThrottle(settings),
     )
     install(app, svc)
 

@@ -16,8 +16,8 @@ from flask_socketio import SocketIO
 from server.engine.engine import Engine
 from server.engine.handoff import Bridge
 from server.http.auth import Auth
+from server.http.throttle import LoginThrottle
 from server.metrics import LAG_PROBE_INTERVAL, Metrics
-from server.ratelimit import KeyedLimiter
 from server.realtime.rooms import RoomManager
 from server.realtime.transport import Transport
 from server.settings import Settings
@@ -38,7 +38,7 @@ class Services:
     bridge: Bridge
     transport: Transport
     socketio: SocketIO
-    login_limiter: KeyedLimiter
+    throttle: LoginThrottle
     running: bool = True
 
     def disconnect_user(self, user_id: int) -> None:

@@ -88,6 +88,15 @@ class Settings(BaseSettings):
     """Password checks (login and token) per second per client address, on average."""
     login_attempts_burst: Annotated[int, Field(ge=1)] = 30
     """Password checks a client address may make at once before the average applies."""
+    login_attempts_per_account_per_second: Annotated[float, Field(gt=0)] = 0.2
+    """Password checks (login and token) per second for one account name, from anywhere."""
+    login_attempts_per_account_burst: Annotated[int, Field(ge=1)] = 10
+    """Password checks one account name may take at once before the average applies."""
+    password_checks_at_once: Annotated[int, Field(ge=1)] = 2
+    """Password checks (argon2: CPU and memory by design) the server runs at the same time."""
+    trusted_proxies: Annotated[int, Field(ge=0)] = 0
+    """Reverse proxies in front of the server whose X-Forwarded-For and X-Forwarded-Proto are
+    believed (the last this many hops); 0 believes none, so clients cannot forge their address."""
     gil_switch_interval: Annotated[float, Field(gt=0, le=0.1)] | None = 0.0005
     """Python's thread switch interval (``sys.setswitchinterval``), set by ``create_app``: the
     engine thread, the trainer thread and the event loop share the GIL, and a shorter interval

@@ -16,6 +16,7 @@ from flask_login import current_user, login_user, logout_user  # type: ignore[im
 
 from server.http.auth import SessionUser, csrf_token, login_post_trusted, rotate_csrf_token
 from server.http.pages import render_login, safe_next
+from server.http.throttle import Throttled
 from server.metrics import CONTENT_TYPE
 from server.services import services
 
@@ -56,11 +57,13 @@ def login_form() -> Any:
 def login() -> Any:
     if not login_post_trusted(request.form.get("csrf_token"), request):
         return _login_page("The form expired; please sign in again.", 400)
-    if not services().login_limiter.take(_client_key()):
-        return _login_page("Too many attempts; wait a minute.", 429)
     name = request.form.get("username", "")
     password = request.form.get("password", "")
-    user = services().auth.authenticate(name, password)
+    svc = services()
+    try:
+        user = svc.throttle.run(_client_key(), name, lambda: svc.auth.authenticate(name, password))
+    except Throttled as refused:
+        return _login_page(str(refused), 429)
     if user is None:
         return _login_page("Wrong user name or password.", 401)
     rotate_csrf_token()
@@ -86,18 +89,20 @@ def logout() -> Any:
 
 @bp.post("/api/token")
 def token() -> Any:
-    if not services().login_limiter.take(_client_key()):
-        return _error(429, "Too many attempts; wait a minute.")
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         return _error(400, 'Send a JSON object {"username": ..., "password": ...}.')
     name, password = data.get("username"), data.get("password")
     if not isinstance(name, str) or not isinstance(password, str):
         return _error(400, "username and password must be strings.")
-    user = services().auth.authenticate(name, password)
+    svc = services()
+    try:
+        user = svc.throttle.run(_client_key(), name, lambda: svc.auth.authenticate(name, password))
+    except Throttled as refused:
+        return _error(429, str(refused))
     if user is None:
         return _error(401, "Wrong user name or password.")
-    value, expires_at = services().auth.issue_token(user)
+    value, expires_at = svc.auth.issue_token(user)
     return jsonify({"token": value, "expires_at": expires_at})
 
 

@@ -24,6 +24,7 @@ from server.http.auth import (
     rotate_csrf_token,
     valid_user_name,
 )
+from server.http.throttle import Throttled
 from server.realtime.protocol import ROOM_NAME_PATTERN
 from server.services import services
 
@@ -102,8 +103,6 @@ def signup() -> Any:
     if request.method == "GET":
         return _signup_page()
     svc = services()
-    if not svc.login_limiter.take(request.remote_addr or "unknown"):
-        return _signup_page("Too many attempts; wait a minute.", status=429)
     name = request.form.get("username", "")
     password = request.form.get("password", "")
     errors: dict[str, str] = {}
@@ -119,7 +118,10 @@ def signup() -> Any:
     from server.storage.database import NameTaken
 
     try:
-        user = svc.storage.create_user(name, offload(hash_password, password))
+        hashed = svc.throttle.run(request.remote_addr or "unknown", name, lambda: offload(hash_password, password))
+        user = svc.storage.create_user(name, hashed)
+    except Throttled as refused:
+        return _signup_page(str(refused), name=name, status=429)
     except NameTaken:
         return _signup_page(errors={"username": f"The name {name!r} is taken."}, name=name, status=409)
     rotate_csrf_token()
