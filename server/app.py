@@ -22,7 +22,7 @@ from server.http.auth import Auth, csrf
 from server.http.throttle import LoginThrottle
 from server.metrics import Metrics
 from server.realtime import inspector, sockets
-from server.realtime.guard import PacketGuard
+from server.realtime.guard import BodyLimit, PacketGuard
 from server.realtime.rooms import RoomManager
 from server.realtime.transport import Transport
 from server.services import Services, install
@@ -60,6 +60,8 @@ def create_app(settings: Settings | None = None) -> tuple[Flask, SocketIO]:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=settings.trusted_proxies, x_proto=settings.trusted_proxies
         )
+    body_limit = BodyLimit(app.wsgi_app, socketio.server.eio, settings.max_message_bytes)
+    app.wsgi_app = body_limit  # type: ignore[method-assign]
     transport = Transport(
         socketio,
         use_queue=bool(settings.message_queue),
@@ -96,6 +98,7 @@ def create_app(settings: Settings | None = None) -> tuple[Flask, SocketIO]:
     sockets.register(socketio, svc, inspector.register(socketio, svc).handlers())
     guard = PacketGuard(socketio.server)
     metrics.malformed_closed.set_function(lambda: guard.closed)
+    metrics.oversized_refused.set_function(lambda: body_limit.refused)
 
     engine.start()
     socketio.start_background_task(bridge.run)

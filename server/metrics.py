@@ -59,6 +59,11 @@ class Metrics:
             registry=r,
         )
         self.room_errors = Counter("simrooms_room_errors", "Rooms stopped because their step raised.", registry=r)
+        self.oversized_refused = Gauge(
+            "simrooms_requests_refused_oversized",
+            "Long-polling POSTs refused (413) for a body over the message size limit.",
+            registry=r,
+        )
         self.malformed_closed = Gauge(
             "simrooms_connections_closed_malformed",
             "Connections closed because they sent a packet the protocol cannot decode.",

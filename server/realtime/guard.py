@@ -1,4 +1,4 @@
-"""Connections that send what the Socket.IO protocol cannot decode are closed, with one log line.
+"""Connections that send what the Socket.IO protocol cannot decode, or too much, are closed at once.
 
 python-socketio raises from its Engine.IO message handler on a packet it cannot decode (broken
 JSON, an unknown packet type), and Engine.IO logs each with a full traceback and keeps the
@@ -6,15 +6,22 @@ connection: anyone could fill the log. A binary packet announces attachments tha
 binary messages; python-socketio takes whatever comes next as one, so a client that announces
 some and then sends text never gets another ack. The guard wraps python-socketio's handler: it
 closes such a connection at once and logs one line saying why (so at most one per connection).
-It uses python-socketio internals, pinned in pyproject.toml and checked by
+
+A long-polling POST over the size limit made Engine.IO close its session and wait for the
+client's next GET to flush the close: a client that never sends one held the request's green
+thread forever. ``BodyLimit`` answers such a POST at once, before Engine.IO reads it, and closes
+the session without waiting; ``close_session`` never waits either.
+
+These use python-socketio and python-engineio internals, pinned in pyproject.toml and checked by
 tests/server/realtime/test_transport_internals.py.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
+from urllib.parse import parse_qs
 
 log = logging.getLogger(__name__)
 MAX_ATTACHMENTS = 1
@@ -51,4 +58,38 @@ class PacketGuard:
         self.closed += 1
         log.warning("Closed connection %s: it sent a packet the protocol cannot decode (%.200s).", eio_sid, why)
         self._server._binary_packet.pop(eio_sid, None)
-        self._server.eio.disconnect(eio_sid)
+        close_session(self._server.eio, eio_sid)
+
+
+def close_session(eio: Any, eio_sid: str) -> None:
+    """End Engine.IO session `eio_sid` now. Engine.IO's own disconnect waits until the close
+    packet is sent, which for a long-polling client is when it next asks: maybe never."""
+    socket = eio.sockets.pop(eio_sid, None)
+    if socket is not None:
+        socket.close(wait=False, reason=eio.reason.SERVER_DISCONNECT)
+
+
+class BodyLimit:
+    """WSGI middleware: a POST to the Socket.IO path whose body is over `limit` bytes is answered
+    413 at once, unread, and its session closed."""
+
+    def __init__(self, app: Callable[..., Iterable[bytes]], eio: Any, limit: int, path: str = "/socket.io") -> None:
+        self.app, self.eio, self.limit, self.path = app, eio, limit, path
+        self.refused = 0
+        """Requests refused for their size."""
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if environ.get("REQUEST_METHOD") == "POST" and str(environ.get("PATH_INFO", "")).startswith(self.path):
+            length = str(environ.get("CONTENT_LENGTH") or "0")
+            if not length.isdigit() or int(length) > self.limit:
+                self.refused += 1
+                sid = parse_qs(str(environ.get("QUERY_STRING", ""))).get("sid", [""])[0]
+                if sid:
+                    close_session(self.eio, sid)
+                message = f"A message may be at most {self.limit} bytes; this one was {length}. The session is closed."
+                start_response(
+                    "413 Payload Too Large",
+                    [("Content-Type", "text/plain; charset=utf-8"), ("Connection", "close")],
+                )
+                return [message.encode()]
+        return self.app(environ, start_response)
