@@ -24,7 +24,7 @@ from server.realtime.protocol import (
     StateUpdateFull,
 )
 from server.settings import Settings
-from tests.server.helpers import NS, replay
+from tests.support.server import NS, replay
 
 PASSWORD = "password123"
 
@@ -192,7 +192,7 @@ def test_user_create_command(tmp_path: Path) -> None:
     import subprocess
     import sys
 
-    from tests.server.helpers import REPO
+    from tests.support.server import REPO
 
     def create(name: str, password: str, *extra: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(

@@ -16,8 +16,7 @@ import socketio
 import websocket
 
 from env.delta import AGENTS, STATS, apply
-from tests.server.conftest import start_server
-from tests.server.helpers import NS, PASSWORD, Client, Server, login_session, replay, wait_synced, world
+from tests.support.server import NS, PASSWORD, Client, Server, login_session, replay, wait_synced, world
 
 pytestmark = pytest.mark.integration
 _names = itertools.count()
@@ -200,7 +199,7 @@ def test_every_error_code_from_real_input(connect: Callable[..., Client], server
 
 @pytest.fixture(scope="module")
 def limited(tmp_path_factory: pytest.TempPathFactory) -> Server:
-    srv = start_server(
+    srv = Server(
         tmp_path_factory.mktemp("limited"),
         {
             "SIMROOMS_MAX_ROOMS_PER_USER": "2",
@@ -497,7 +496,7 @@ def test_learning_room_runs(connect: Callable[..., Client]) -> None:
 
 
 def test_sigterm_stops_cleanly(tmp_path: Path) -> None:
-    srv = start_server(tmp_path / "s")
+    srv = Server(tmp_path / "s")
     client = Client(srv.url, token=srv.token("alice"))
     client.ok("create_room", {"name": "r", "policy": "random"})
     client.ok("start_game", {"room": "r"})
@@ -524,12 +523,7 @@ def test_delta_example_in_docs_applies() -> None:
 
 
 def test_threading_mode_serves_too(tmp_path: Path) -> None:
-    from tests.server.conftest import add_users
-
-    data = tmp_path / "threading"
-    data.mkdir()
-    add_users(data)
-    srv = Server(data, mode="threading")
+    srv = Server(tmp_path / "threading", mode="threading")
     try:
         owner = Client(srv.url, token=srv.token("alice"))
         watcher = Client(srv.url, token=srv.token("bob"))
@@ -552,12 +546,7 @@ def test_msgpack_serializer_carries_the_same_protocol(tmp_path: Path) -> None:
 
     import msgpack
 
-    from tests.server.conftest import add_users
-
-    data = tmp_path / "msgpack"
-    data.mkdir()
-    add_users(data)
-    srv = Server(data, env={"SIMROOMS_SERIALIZER": "msgpack"})
+    srv = Server(tmp_path / "msgpack", {"SIMROOMS_SERIALIZER": "msgpack"})
     try:
         owner = Client(srv.url, token=srv.token("alice"), serializer="msgpack")
         watcher = Client(srv.url, token=srv.token("bob"), serializer="msgpack")
@@ -583,7 +572,7 @@ def test_the_event_loop_answers_while_the_engine_is_busy(tmp_path: Path) -> None
     handler waiting for it must not block the event loop: /healthz answers meanwhile."""
     import threading
 
-    srv = start_server(tmp_path / "busy")
+    srv = Server(tmp_path / "busy")
     try:
         client = Client(srv.url, token=srv.token("alice"))
         result: dict[str, object] = {}

@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.server.helpers import REPO, Client, Server
+from tests.support.server import REPO, Client, Server
 
 pytestmark = pytest.mark.integration
 JS_DIR = REPO / "tests" / "js"

@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.server.conftest import add_users
-from tests.server.helpers import Client, Server, free_port, wait_synced
+from tests.support.server import Client, Server, free_port, wait_synced
 
 pytestmark = [pytest.mark.integration, pytest.mark.redis]
 
@@ -45,10 +44,7 @@ def redis_url(tmp_path: Path) -> Iterator[str]:
 
 
 def test_rooms_work_through_a_redis_message_queue(tmp_path: Path, redis_url: str) -> None:
-    data = tmp_path / "mq"
-    data.mkdir()
-    add_users(data)
-    srv = Server(data, {"SIMROOMS_MESSAGE_QUEUE": redis_url})
+    srv = Server(tmp_path / "mq", {"SIMROOMS_MESSAGE_QUEUE": redis_url})
     try:
         owner = Client(srv.url, token=srv.token("alice"))
         watcher = Client(srv.url, token=srv.token("bob"))

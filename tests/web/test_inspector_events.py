@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import socketio
 
-from tests.web.conftest import WebServer
+from tests.support.server import Server as WebServer
 
 pytestmark = pytest.mark.integration
 NS = "/sim"
