@@ -32,8 +32,12 @@ PASSWORD = "password123"
 @pytest.fixture
 def app(tmp_path: Path) -> Iterator[tuple[Flask, SocketIO]]:
     settings = Settings(
-        data_dir=tmp_path, async_mode="threading", rate_limit_per_second=1000, rate_limit_burst=1000,
-        max_rooms_per_user=5, engine_warmup=False,
+        data_dir=tmp_path,
+        async_mode="threading",
+        rate_limit_per_second=1000,
+        rate_limit_burst=1000,
+        max_rooms_per_user=5,
+        engine_warmup=False,
     )
     flask_app, socketio = create_app(settings)
     svc: Services = flask_app.extensions["simrooms"]
@@ -70,11 +74,32 @@ def received(sio: SocketIOTestClient, name: str, seen: list[dict[str, Any]]) -> 
 
 def test_models_cover_every_event_and_examples_validate() -> None:
     assert set(CLIENT_EVENTS) == {
-        "create_room", "list_rooms", "join_room", "leave_room", "get_state", "start_game", "stop_game",
-        "step_game", "reset_game", "set_speed", "grant_control", "delete_room", "inspect_agent", "metrics_history",
+        "create_room",
+        "list_rooms",
+        "join_room",
+        "leave_room",
+        "get_state",
+        "start_game",
+        "stop_game",
+        "step_game",
+        "reset_game",
+        "set_speed",
+        "grant_control",
+        "delete_room",
+        "inspect_agent",
+        "metrics_history",
     }
-    assert {"state_update", "game_started", "game_stopped", "game_ended", "metrics", "presence", "room_error",
-            "room_list", "agent_inspect"} <= set(SERVER_EVENTS)
+    assert {
+        "state_update",
+        "game_started",
+        "game_stopped",
+        "game_ended",
+        "metrics",
+        "presence",
+        "room_error",
+        "room_list",
+        "agent_inspect",
+    } <= set(SERVER_EVENTS)
     for spec in CLIENT_EVENTS.values():
         spec.model.model_validate(spec.example)
         spec.ack.model_validate(spec.example_ack)
@@ -137,7 +162,10 @@ def test_roles_limits_and_errors(client: Callable[[str], SocketIOTestClient]) ->
     assert [r["name"] for r in call(root, "list_rooms", {})["rooms"]] == ["Mine"]
     assert call(root, "join_room", {"room": "Mine"})["role"] == "admin"
     assert call(root, "grant_control", {"room": "Mine", "user": "bob", "allow": True})["ok"]
-    assert call(root, "grant_control", {"room": "Mine", "user": "nobody", "allow": True})["error"]["code"] == "not_found"
+    assert (
+        call(root, "grant_control", {"room": "Mine", "user": "nobody", "allow": True})["error"]["code"]
+        == "not_found"
+    )
     assert call(bob, "join_room", {"room": "Mine"})["role"] == "controller"
     assert call(bob, "delete_room", {"room": "Mine"})["error"]["code"] == "forbidden"
     assert call(bob, "set_speed", {"room": "Mine", "speed": "max"}) == {"ok": True, "speed": "max"}
@@ -152,12 +180,22 @@ def test_roles_limits_and_errors(client: Callable[[str], SocketIOTestClient]) ->
 
 
 def test_rate_limit_keeps_the_connection(tmp_path: Path) -> None:
-    settings = Settings(data_dir=tmp_path, async_mode="threading", rate_limit_per_second=1, rate_limit_burst=3, engine_warmup=False)
+    settings = Settings(
+        data_dir=tmp_path,
+        async_mode="threading",
+        rate_limit_per_second=1,
+        rate_limit_burst=3,
+        engine_warmup=False,
+    )
     flask_app, socketio = create_app(settings)
     svc: Services = flask_app.extensions["simrooms"]
     try:
         svc.storage.create_user("alice", hash_password(PASSWORD))
-        token = flask_app.test_client().post("/api/token", json={"username": "alice", "password": PASSWORD}).json["token"]
+        token = (
+            flask_app.test_client()
+            .post("/api/token", json={"username": "alice", "password": PASSWORD})
+            .json["token"]
+        )
         sio = socketio.test_client(flask_app, namespace=NS, auth={"token": token})
         codes = [call(sio, "list_rooms", {}).get("error", {}).get("code") for _ in range(6)]
         assert codes[:3] == [None, None, None] and set(codes[3:]) == {"rate_limited"}
@@ -175,10 +213,23 @@ def test_http_login_logout_and_csrf(app: tuple[Flask, SocketIO]) -> None:
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', page)
     assert csrf
     cross_site = {"Origin": "http://evil.example"}
-    assert http.post("/login", data={"username": "alice", "password": PASSWORD}, headers=cross_site).status_code == 400
-    assert http.post("/login", data={"username": "alice", "password": PASSWORD, "csrf_token": "x"}).status_code == 400
-    assert http.post("/login", data={"username": "alice", "password": "nope", "csrf_token": csrf.group(1)}).status_code == 401
-    answer = http.post("/login", data={"username": "alice", "password": PASSWORD, "csrf_token": csrf.group(1)})
+    assert (
+        http.post("/login", data={"username": "alice", "password": PASSWORD}, headers=cross_site).status_code
+        == 400
+    )
+    assert (
+        http.post("/login", data={"username": "alice", "password": PASSWORD, "csrf_token": "x"}).status_code
+        == 400
+    )
+    assert (
+        http.post(
+            "/login", data={"username": "alice", "password": "nope", "csrf_token": csrf.group(1)}
+        ).status_code
+        == 401
+    )
+    answer = http.post(
+        "/login", data={"username": "alice", "password": PASSWORD, "csrf_token": csrf.group(1)}
+    )
     assert answer.status_code == 303 and answer.headers["Location"].endswith("/")
     assert http.get("/api/rooms").status_code == 200
     sio = socketio.test_client(flask_app, namespace=NS, flask_test_client=http)
@@ -196,8 +247,23 @@ def test_user_create_command(tmp_path: Path) -> None:
 
     def create(name: str, password: str, *extra: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [sys.executable, "-m", "server.cli", "user", "create", name, "--data-dir", str(tmp_path), "--password-stdin", *extra],
-            input=password, cwd=REPO, capture_output=True, text=True, timeout=120,
+            [
+                sys.executable,
+                "-m",
+                "server.cli",
+                "user",
+                "create",
+                name,
+                "--data-dir",
+                str(tmp_path),
+                "--password-stdin",
+                *extra,
+            ],
+            input=password,
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
 
     assert create("dora", "longenough\n", "--admin").returncode == 0
@@ -220,7 +286,9 @@ def test_user_create_command(tmp_path: Path) -> None:
 def test_protocol_docs_are_current() -> None:
     from server.realtime.protocol_docs import DOC_PATH, markdown
 
-    assert DOC_PATH.read_text() == markdown(), "docs/protocol.md is stale: run python -m server.realtime.protocol_docs"
+    assert DOC_PATH.read_text() == markdown(), (
+        "docs/protocol.md is stale: run python -m server.realtime.protocol_docs"
+    )
 
 
 def test_tokens_expire(tmp_path: Path) -> None:

@@ -42,7 +42,10 @@ def test_http_routes(server: Server) -> None:
     assert form.status_code == 200
     assert 'name="username"' in form.text and 'name="password"' in form.text
     assert requests.get(server.url + "/api/rooms").status_code == 401
-    assert requests.get(server.url + "/api/rooms", headers={"Authorization": "Bearer nonsense"}).status_code == 401
+    assert (
+        requests.get(server.url + "/api/rooms", headers={"Authorization": "Bearer nonsense"}).status_code
+        == 401
+    )
     bad = requests.post(server.url + "/api/token", json={"username": "alice", "password": "wrong password"})
     assert bad.status_code == 401
     answer = requests.post(server.url + "/api/token", json={"username": "alice", "password": PASSWORD}).json()
@@ -111,7 +114,9 @@ def test_connect_without_credentials_is_refused_with_unauthorized(server: Server
         errors: list[object] = []
         sio.on("connect_error", errors.append, namespace=NS)
         with pytest.raises(socketio.exceptions.ConnectionError):
-            sio.connect(server.url, namespaces=[NS], auth=kwargs or None, transports=["websocket"], wait_timeout=10)
+            sio.connect(
+                server.url, namespaces=[NS], auth=kwargs or None, transports=["websocket"], wait_timeout=10
+            )
         assert errors and errors[0]["message"] == "unauthorized"
         assert errors[0]["data"]["code"] == "unauthorized" and errors[0]["data"]["message"]
 
@@ -222,7 +227,9 @@ def test_limits_and_rate_limiting(limited: Server) -> None:
         alice.ok("create_room", {"name": "a2", "policy": "random"})
         assert alice.error("create_room", {"name": "a3", "policy": "random"}) == "limit_reached"
         bob.ok("create_room", {"name": "b1", "policy": "random"})
-        assert carol.error("create_room", {"name": "c1", "policy": "random"}) == "limit_reached"  # server full
+        assert (
+            carol.error("create_room", {"name": "c1", "policy": "random"}) == "limit_reached"
+        )  # server full
         alice.ok("join_room", {"room": "a1"})
         assert bob.error("join_room", {"room": "a1"}) == "limit_reached"
         time.sleep(2.0)
@@ -237,7 +244,9 @@ def test_limits_and_rate_limiting(limited: Server) -> None:
             client.close()
 
 
-def test_invalid_payloads_get_invalid_payload_and_the_connection_lives(connect: Callable[..., Client]) -> None:
+def test_invalid_payloads_get_invalid_payload_and_the_connection_lives(
+    connect: Callable[..., Client],
+) -> None:
     alice = connect("alice")
     name = make_room(alice)
     bad: list[object] = [
@@ -275,12 +284,20 @@ def test_invalid_payloads_get_invalid_payload_and_the_connection_lives(connect: 
 
 def test_garbage_packets_do_not_stop_the_server(server: Server, connect: Callable[..., Client]) -> None:
     token = server.token("carol")
-    ws = websocket.create_connection(f"ws://127.0.0.1:{server.port}/socket.io/?EIO=4&transport=websocket", timeout=10)
+    ws = websocket.create_connection(
+        f"ws://127.0.0.1:{server.port}/socket.io/?EIO=4&transport=websocket", timeout=10
+    )
     try:
         assert ws.recv().startswith("0")  # engine.io open
         ws.send("40/sim," + json.dumps({"token": token}))
         assert ws.recv().startswith("40/sim,")
-        for garbage in ('42/sim,["get_state",{"room":', "42/sim,{}", "4", "42/sim,[[[[[[[[[[", '42/sim,["get_state"' + ",[" * 3000):
+        for garbage in (
+            '42/sim,["get_state",{"room":',
+            "42/sim,{}",
+            "4",
+            "42/sim,[[[[[[[[[[",
+            '42/sim,["get_state"' + ",[" * 3000,
+        ):
             ws.send(garbage)
         ws.send('42/sim,["connect",{}]')
         ws.send('42/sim,["disconnect",{}]')
@@ -289,7 +306,7 @@ def test_garbage_packets_do_not_stop_the_server(server: Server, connect: Callabl
         answer = ""
         while time.monotonic() < deadline and not answer.startswith("43/sim,7"):
             answer = ws.recv()
-        assert json.loads(answer[len("43/sim,7"):])[0]["ok"], "the connection survives garbage"
+        assert json.loads(answer[len("43/sim,7") :])[0]["ok"], "the connection survives garbage"
     except (websocket.WebSocketConnectionClosedException, ConnectionError):
         pass  # dropping this connection is allowed; serving the others is what counts
     finally:
@@ -304,7 +321,10 @@ def test_garbage_packets_do_not_stop_the_server(server: Server, connect: Callabl
 def test_ten_rooms_stay_independent(connect: Callable[..., Client]) -> None:
     alice = connect("alice")
     seeds = [11, 11, 12, 13, 14, 15, 16, 17, 11, 12]
-    names = [make_room(alice, seed=seed, speed=5.0, policy="random" if i % 2 else "heuristic") for i, seed in enumerate(seeds)]
+    names = [
+        make_room(alice, seed=seed, speed=5.0, policy="random" if i % 2 else "heuristic")
+        for i, seed in enumerate(seeds)
+    ]
     policies = ["random" if i % 2 else "heuristic" for i in range(len(seeds))]
     for name in names:
         alice.ok("start_game", {"room": name})
@@ -321,7 +341,9 @@ def test_ten_rooms_stay_independent(connect: Callable[..., Client]) -> None:
         assert (states[i] == states[j]) == same, (i, j, seeds[i], seeds[j])
 
 
-def test_reconnecting_client_gets_a_full_snapshot_then_clean_deltas(server: Server, connect: Callable[..., Client]) -> None:
+def test_reconnecting_client_gets_a_full_snapshot_then_clean_deltas(
+    server: Server, connect: Callable[..., Client]
+) -> None:
     alice = connect("alice")
     name = make_room(alice, speed=5.0)
     alice.ok("start_game", {"room": name})
@@ -339,7 +361,9 @@ def test_reconnecting_client_gets_a_full_snapshot_then_clean_deltas(server: Serv
         wait_synced(again, name, final)
         updates = again.received("state_update", name)
         assert updates[0]["full"] is True and all(not u["full"] for u in updates[1:])
-        assert {k: v for k, v in updates[0].items() if k not in ("ts", "full")}["tick"] >= joined["state"]["tick"]
+        assert {k: v for k, v in updates[0].items() if k not in ("ts", "full")}["tick"] >= joined["state"][
+            "tick"
+        ]
         states = list(replay(updates))
         assert states[-1] == final
         keys = {key for update in updates[1:] for key in update}
@@ -356,7 +380,9 @@ def direct_messages(server: Server) -> float:
     return float(found.group(1))
 
 
-def test_websocket_and_polling_members_get_the_same_updates(server: Server, connect: Callable[..., Client]) -> None:
+def test_websocket_and_polling_members_get_the_same_updates(
+    server: Server, connect: Callable[..., Client]
+) -> None:
     """Websocket members take each update as one prebuilt frame written to their socket; a
     long-polling member takes it through its connection's queue; both replay to the room's state."""
     alice = connect("alice")
@@ -424,7 +450,9 @@ def _agent_steps(server: Server) -> float:
     return float(re.search(r"^simrooms_agent_steps_total (\S+)$", text, re.M).group(1))  # type: ignore[union-attr]
 
 
-def test_a_learning_room_in_turbo_trains_in_several_worlds(server: Server, connect: Callable[..., Client]) -> None:
+def test_a_learning_room_in_turbo_trains_in_several_worlds(
+    server: Server, connect: Callable[..., Client]
+) -> None:
     """In turbo a learning room steps 16 copies of its world a tick (the default turbo_worlds)
     while its members see one; at an ordinary speed it trains in its own world again."""
     alice = connect("alice")
@@ -481,9 +509,12 @@ def test_a_failing_room_stops_with_room_error_and_others_go_on(connect: Callable
     after = alice.ok("get_state", {"room": fine})["state"]
     assert after["tick"] > before and after["running"]
     assert alice.ok("get_state", {"room": boom})["state"]["running"] is False
-    alice.wait_for(lambda: any(
-        any(r["name"] == boom and not r["running"] for r in m["rooms"]) for m in alice.received("room_list")
-    ))
+    alice.wait_for(
+        lambda: any(
+            any(r["name"] == boom and not r["running"] for r in m["rooms"])
+            for m in alice.received("room_list")
+        )
+    )
 
 
 def test_learning_room_runs(connect: Callable[..., Client]) -> None:
@@ -517,9 +548,21 @@ def test_delta_example_in_docs_applies() -> None:
     before = example_snapshot()
     state = apply(before, {k: v for k, v in example.items() if k not in ("ts", "full")})
     Snapshot.model_validate(state)
-    assert state["tick"] == 121 and state["grid"][4][7] == 0 and state["log"][-1] == {"tick": 121, "agent": 0, "action": "pick"}
+    assert (
+        state["tick"] == 121
+        and state["grid"][4][7] == 0
+        and state["log"][-1] == {"tick": 121, "agent": 0, "action": "pick"}
+    )
     assert state["stats"] == {"products_created": 2, "efficiency": 1.72, "total_reward": 2.62}
-    assert state["agents"][0] == {"id": 0, "x": 7, "y": 4, "energy": 80, "carrying": 2, "reward": 1.22, "action": "pick"}
+    assert state["agents"][0] == {
+        "id": 0,
+        "x": 7,
+        "y": 4,
+        "energy": 80,
+        "carrying": 2,
+        "reward": 1.22,
+        "action": "pick",
+    }
 
 
 def test_threading_mode_serves_too(tmp_path: Path) -> None:
@@ -592,7 +635,9 @@ def test_the_event_loop_answers_while_the_engine_is_busy(tmp_path: Path) -> None
             time.sleep(0.05)
         worker.join()
         assert result["ack"]["ok"]  # type: ignore[index]
-        assert slowest < 0.5, f"/healthz took {slowest:.3f} s while create_room took {result['seconds']:.3f} s"
+        assert slowest < 0.5, (
+            f"/healthz took {slowest:.3f} s while create_room took {result['seconds']:.3f} s"
+        )
         client.close()
     finally:
         srv.stop()

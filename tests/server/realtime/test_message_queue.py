@@ -22,8 +22,21 @@ def redis_url(tmp_path: Path) -> Iterator[str]:
         pytest.skip("redis-server is not installed")
     port = free_port()
     process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(tmp_path)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            binary,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(tmp_path),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         import redis
@@ -51,7 +64,9 @@ def test_rooms_work_through_a_redis_message_queue(tmp_path: Path, redis_url: str
         owner.ok("create_room", {"name": "mq", "policy": "heuristic", "seed": 9, "speed": 5.0})
         watcher.ok("join_room", {"room": "mq"})
         owner.ok("start_game", {"room": "mq"})
-        watcher.wait_for(lambda: len(watcher.received("state_update", "mq")) >= 5, what="updates through redis")
+        watcher.wait_for(
+            lambda: len(watcher.received("state_update", "mq")) >= 5, what="updates through redis"
+        )
         watcher.wait_for(lambda: watcher.received("room_list"), what="room_list through redis")
         owner.ok("stop_game", {"room": "mq"})
         watcher.wait_for(lambda: watcher.received("game_stopped", "mq"))

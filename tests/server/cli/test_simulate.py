@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from server.cli.blas import DEFAULT_THREADS, OPT_OUT, THREADS, find_openblas, preload_environment
+from tests.support.server import simrooms
 
-REPO = Path(__file__).resolve().parents[2]
 CONSOLE_SCRIPT = Path(sys.executable).with_name("simrooms")
 LIBRARY = "/usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3"
 
@@ -21,14 +21,7 @@ LIBRARY = "/usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3"
 def simulate(
     *args: str, env: dict[str, str] | None = None, timeout: float = 120
 ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "server.cli", "simulate", *args],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+    return simrooms("simulate", *args, env=env, timeout=timeout)
 
 
 def simulate_json(*args: str, env: dict[str, str] | None = None) -> dict[str, Any]:
