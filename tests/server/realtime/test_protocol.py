@@ -7,8 +7,11 @@ from typing import Any
 
 import pytest
 
-from server.realtime.events import CLIENT_EVENTS, SERVER_EVENTS
-from server.realtime.protocol import ERROR_CODES
+from env.delta import apply
+from server.realtime.events import CLIENT_EVENTS, SERVER_EVENTS, example_snapshot
+from server.realtime.protocol import ERROR_CODES, Snapshot, StateUpdateDelta
+from server.realtime.protocol_docs import DOC_PATH, markdown
+from server.realtime.validation import ProtocolError, parse
 
 
 def test_models_cover_every_event_and_examples_validate() -> None:
@@ -56,8 +59,6 @@ def test_models_cover_every_event_and_examples_validate() -> None:
 
 
 def test_protocol_docs_are_current() -> None:
-    from server.realtime.protocol_docs import DOC_PATH, markdown
-
     assert DOC_PATH.read_text() == markdown(), (
         "docs/protocol.md is stale: run python -m server.realtime.protocol_docs"
     )
@@ -79,11 +80,32 @@ def test_protocol_docs_are_current() -> None:
     ],
 )
 def test_create_room_bounds(payload: dict[str, Any], ok: bool) -> None:
-    from server.realtime.validation import ProtocolError, parse
-
     if ok:
         parse("create_room", (payload,))
     else:
         with pytest.raises(ProtocolError) as error:
             parse("create_room", (payload,))
         assert error.value.code == "invalid_payload" and "create_room" in error.value.message
+
+
+def test_delta_example_in_docs_applies() -> None:
+    example = SERVER_EVENTS["state_update"].example
+    StateUpdateDelta.model_validate(example)
+    before = example_snapshot()
+    state = apply(before, {k: v for k, v in example.items() if k not in ("ts", "full")})
+    Snapshot.model_validate(state)
+    assert (
+        state["tick"] == 121
+        and state["grid"][4][7] == 0
+        and state["log"][-1] == {"tick": 121, "agent": 0, "action": "pick"}
+    )
+    assert state["stats"] == {"products_created": 2, "efficiency": 1.72, "total_reward": 2.62}
+    assert state["agents"][0] == {
+        "id": 0,
+        "x": 7,
+        "y": 4,
+        "energy": 80,
+        "carrying": 2,
+        "reward": 1.22,
+        "action": "pick",
+    }
