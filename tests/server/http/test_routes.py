@@ -13,6 +13,7 @@ from tests.support.server import (
     PASSWORD,
     Client,
     Server,
+    csrf_token,
     login_session,
     make_room,
 )
@@ -78,10 +79,8 @@ def test_cookie_login_connects_and_logout_disconnects(server: Server) -> None:
     try:
         name = make_room(client)
         assert client.ok("join_room", {"room": name})["role"] == "owner"
-        form = session.get(server.url + "/logout")
-        csrf = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
-        assert csrf
-        out = session.post(server.url + "/logout", data={"csrf_token": csrf.group(1)}, allow_redirects=False)
+        csrf = csrf_token(session.get(server.url + "/logout").text)
+        out = session.post(server.url + "/logout", data={"csrf_token": csrf}, allow_redirects=False)
         assert out.status_code in (302, 303)
         assert client.disconnected.wait(10), "logout must disconnect the user's sockets"
         # The old cookie no longer signs anybody in.
