@@ -12,8 +12,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from flask_socketio import SocketIO
 
-from server.app import Services, create_app
+from server.app import create_app
 from server.http.auth import hash_password
+from server.services import Services
 from server.settings import Settings
 from tests.support.server import PASSWORD, USERS
 
