@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-import itertools
+import functools
 import time
 from typing import Any
 
 import pytest
 import requests
-import socketio
 
-from tests.web.conftest import PHONE, TcpProxy, WebServer
+from tests.support.browser import PHONE, TcpProxy
+from tests.support.server import PASSWORD, Client, Server
+from tests.support.server import room_name as unique_name
 
 pytestmark = pytest.mark.browser
-_names = itertools.count(1)
-
-
-def room_name(prefix: str) -> str:
-    return f"{prefix} {int(time.time() * 1000) % 100000}-{next(_names)}"
+room_name = functools.partial(unique_name, sep=" ")
+"""Room names with a space, as people type them (the page quotes them in its URLs)."""
 
 
 def tick(page: Any) -> int:
@@ -29,7 +27,8 @@ def wait_tick(page: Any, above: int, timeout: float = 15000) -> int:
     page.wait_for_function(
         "n => /^\\d+$/.test(document.getElementById('stat-tick').textContent) && "
         "Number(document.getElementById('stat-tick').textContent) > n",
-        arg=above, timeout=timeout,
+        arg=above,
+        timeout=timeout,
     )
     return tick(page)
 
@@ -42,20 +41,21 @@ def canvas_pixels(page: Any) -> str:
     return str(page.evaluate("document.getElementById('board').toDataURL()"))
 
 
-def server_world(server: WebServer, name: str, serializer: str = "default") -> dict[str, Any]:
+def server_world(server: Server, name: str, serializer: str = "default") -> dict[str, Any]:
     """The room's state as the server has it (get_state on a socket of our own), without the
     fields a page sets itself (room, running, speed)."""
-    client = socketio.Client(reconnection=False, serializer=serializer)
-    client.connect(server.url, namespaces=["/sim"], auth={"token": server.token("root")}, transports=["websocket"], wait_timeout=10)
+    client = Client(server.url, token=server.token("root"), serializer=serializer)
     try:
-        ack = client.call("get_state", {"room": name}, namespace="/sim", timeout=30)
+        state = client.ok("get_state", {"room": name})["state"]
     finally:
-        client.disconnect()
-    return world_of(ack["state"])
+        client.close()
+    return world_of(state)
 
 
 def world_of(state: dict[str, Any]) -> dict[str, Any]:
-    return {key: state[key] for key in ("tick", "episode", "width", "height", "grid", "agents", "stats", "log")}
+    return {
+        key: state[key] for key in ("tick", "episode", "width", "height", "grid", "agents", "stats", "log")
+    }
 
 
 def create_room_in_lobby(page: Any, name: str, policy: str = "heuristic", speed: str = "1") -> None:
@@ -120,7 +120,9 @@ def test_login_create_start_tick_advances_and_canvas_changes(pages: Any) -> None
     # The page rebuilt the state from deltas (rewards and stats as changes) to the very figures.
     assert world_of(page.evaluate("window.simrooms.view.state")) == server_world(pages.server, name)
     # The action log is newest first and bounded.
-    log_ticks = page.eval_on_selector_all("#log li span:nth-child(2)", "els => els.map(e => Number(e.textContent.slice(2)))")
+    log_ticks = page.eval_on_selector_all(
+        "#log li span:nth-child(2)", "els => els.map(e => Number(e.textContent.slice(2)))"
+    )
     assert log_ticks == sorted(log_ticks, reverse=True) and 0 < len(log_ticks) <= 120
 
 
@@ -156,7 +158,9 @@ def test_observer_sees_the_same_tick_and_gains_control(pages: Any) -> None:
     owner.click("#btn-stop")
     owner.wait_for_selector("#run-state:text('stopped')")
     observer.wait_for_selector("#run-state:text('stopped')")
-    observer.wait_for_function("t => document.getElementById('stat-tick').textContent === String(t)", arg=tick(owner))
+    observer.wait_for_function(
+        "t => document.getElementById('stat-tick').textContent === String(t)", arg=tick(owner)
+    )
 
     # The owner grants control from the presence list; the observer's controls work.
     owner.click("#presence li[data-user=bob] button:text('Grant control')")
@@ -176,11 +180,13 @@ def test_observer_sees_the_same_tick_and_gains_control(pages: Any) -> None:
     observer.wait_for_function("() => document.getElementById('btn-stop').disabled")
 
 
-def test_lost_socket_shows_disconnected_then_reconnects_and_resyncs(pages: Any, web_server: WebServer) -> None:
+def test_lost_socket_shows_disconnected_then_reconnects_and_resyncs(pages: Any, web_server: Server) -> None:
     proxy = TcpProxy(web_server.port)
     # The browser notes the refused connections while the socket is down; nothing else may fail.
-    pages.allow(r"ERR_CONNECTION_(REFUSED|RESET|CLOSED)|ERR_EMPTY_RESPONSE|WebSocket connection to .* failed|"
-                r"Failed to load resource")
+    pages.allow(
+        r"ERR_CONNECTION_(REFUSED|RESET|CLOSED)|ERR_EMPTY_RESPONSE|WebSocket connection to .* failed|"
+        r"Failed to load resource"
+    )
     try:
         page = pages.open("alice", base_url=proxy.url)
         name = room_name("Flaky")
@@ -208,10 +214,12 @@ def test_lost_socket_shows_disconnected_then_reconnects_and_resyncs(pages: Any, 
         proxy.close()
 
 
-def test_server_restart_page_reconnects_without_reload(pages: Any, web_server: WebServer) -> None:
+def test_server_restart_page_reconnects_without_reload(pages: Any, web_server: Server) -> None:
     """A restarted server forgets its rooms: the page reconnects, says so, and the lobby works."""
-    pages.allow(r"ERR_CONNECTION_(REFUSED|RESET|CLOSED)|ERR_EMPTY_RESPONSE|WebSocket connection to .* failed|"
-                r"Failed to load resource")
+    pages.allow(
+        r"ERR_CONNECTION_(REFUSED|RESET|CLOSED)|ERR_EMPTY_RESPONSE|WebSocket connection to .* failed|"
+        r"Failed to load resource"
+    )
     page = pages.open("alice")
     wait_connected(page)
     page.evaluate("window.__marker = 42")
@@ -290,7 +298,9 @@ def test_inspector_shows_view_and_probabilities(pages: Any) -> None:
     assert abs(sum(probabilities) - 1.0) < 0.05
     assert page.locator("#probs .prob.chosen").count() == 1
     first = page.evaluate("window.simrooms.view.inspect.tick")
-    page.wait_for_function("t => window.simrooms.view.inspect && window.simrooms.view.inspect.tick > t", arg=first)
+    page.wait_for_function(
+        "t => window.simrooms.view.inspect && window.simrooms.view.inspect.tick > t", arg=first
+    )
     overlay = page.evaluate("""() => { const c = document.getElementById('board-overlay');
         const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
         let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i]) n++; return n; }""")
@@ -301,7 +311,7 @@ def test_inspector_shows_view_and_probabilities(pages: Any) -> None:
     assert canvas_pixels(page) != before
 
 
-def test_admin_page_and_its_api(pages: Any, web_server: WebServer) -> None:
+def test_admin_page_and_its_api(pages: Any, web_server: Server) -> None:
     owner = pages.open("alice")
     name = room_name("Admin")
     create_room_in_lobby(owner, name)
@@ -312,7 +322,10 @@ def test_admin_page_and_its_api(pages: Any, web_server: WebServer) -> None:
     row.wait_for()
     admin.wait_for_function(
         "name => { const r = document.querySelector(`#admin-rooms-body tr[data-room='${name}']`);"
-        " return r && /\\d+(\\.\\d)? \\/ 10\\.0/.test(r.textContent); }", arg=name, timeout=15000)
+        " return r && /\\d+(\\.\\d)? \\/ 10\\.0/.test(r.textContent); }",
+        arg=name,
+        timeout=15000,
+    )
     assert "alice" in admin.inner_text("#admin-users-body")
     admin.once("dialog", lambda dialog: dialog.accept())
     row.locator("button:text('Stop')").click()
@@ -338,7 +351,9 @@ def test_phone_layout_fits_and_works(pages: Any) -> None:
     create_room_in_lobby(page, name)
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
     board = page.locator("#board").bounding_box()
-    assert board and board["width"] >= 300 and board["x"] >= 0 and board["x"] + board["width"] <= PHONE["width"]
+    assert (
+        board and board["width"] >= 300 and board["x"] >= 0 and board["x"] + board["width"] <= PHONE["width"]
+    )
     page.click("#btn-start")
     page.wait_for_selector("#run-state:text('running')")
     wait_tick(page, 3)
@@ -370,7 +385,7 @@ def test_signed_out_pages_redirect_to_login(pages: Any) -> None:
     page.click("button[type=submit]")
     assert "Wrong user name or password" in page.inner_text("#login-error")
     page.fill("input[name=username]", "alice")
-    page.fill("input[name=password]", "password123")
+    page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url("**/rooms/Anything")
     page.wait_for_selector("#room-banner:text('no room named')")
@@ -390,4 +405,6 @@ def test_the_page_speaks_msgpack_when_the_server_does(msgpack_pages: Any) -> Non
     page.wait_for_selector("#run-state:text('stopped')")
     page.wait_for_timeout(300)
     assert tick(page) == msgpack_pages.server.room_info(name)["tick"]
-    assert world_of(page.evaluate("window.simrooms.view.state")) == server_world(msgpack_pages.server, name, "msgpack")
+    assert world_of(page.evaluate("window.simrooms.view.state")) == server_world(
+        msgpack_pages.server, name, "msgpack"
+    )

@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.server.conftest import add_users
-from tests.server.helpers import Client, Server, free_port, wait_synced
+from tests.support.server import Client, Server, free_port, wait_synced
 
 pytestmark = [pytest.mark.integration, pytest.mark.redis]
 
@@ -23,8 +22,21 @@ def redis_url(tmp_path: Path) -> Iterator[str]:
         pytest.skip("redis-server is not installed")
     port = free_port()
     process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(tmp_path)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            binary,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(tmp_path),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         import redis
@@ -45,17 +57,16 @@ def redis_url(tmp_path: Path) -> Iterator[str]:
 
 
 def test_rooms_work_through_a_redis_message_queue(tmp_path: Path, redis_url: str) -> None:
-    data = tmp_path / "mq"
-    data.mkdir()
-    add_users(data)
-    srv = Server(data, {"SIMROOMS_MESSAGE_QUEUE": redis_url})
+    srv = Server(tmp_path / "mq", {"SIMROOMS_MESSAGE_QUEUE": redis_url})
     try:
         owner = Client(srv.url, token=srv.token("alice"))
         watcher = Client(srv.url, token=srv.token("bob"))
         owner.ok("create_room", {"name": "mq", "policy": "heuristic", "seed": 9, "speed": 5.0})
         watcher.ok("join_room", {"room": "mq"})
         owner.ok("start_game", {"room": "mq"})
-        watcher.wait_for(lambda: len(watcher.received("state_update", "mq")) >= 5, what="updates through redis")
+        watcher.wait_for(
+            lambda: len(watcher.received("state_update", "mq")) >= 5, what="updates through redis"
+        )
         watcher.wait_for(lambda: watcher.received("room_list"), what="room_list through redis")
         owner.ok("stop_game", {"room": "mq"})
         watcher.wait_for(lambda: watcher.received("game_stopped", "mq"))

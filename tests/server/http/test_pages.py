@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,34 +9,20 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from server.app import Services, create_app
-from server.http.auth import hash_password
-from server.settings import Settings
+from tests.support.app import running_app
+from tests.support.server import PASSWORD, csrf_token
 
-PASSWORD = "password123"
-
-
-def make_app(tmp_path: Path, **overrides: object) -> Flask:
-    settings = Settings(data_dir=tmp_path, async_mode="threading", engine_warmup=False, **overrides)  # type: ignore[arg-type]
-    app, _ = create_app(settings)
-    svc: Services = app.extensions["simrooms"]
-    hashed = hash_password(PASSWORD)
-    svc.storage.create_user("alice", hashed)
-    svc.storage.create_user("root", hashed, is_admin=True)
-    return app
+USERS = {"alice": False, "root": True}
 
 
 @pytest.fixture
 def app(tmp_path: Path) -> Iterator[Flask]:
-    app = make_app(tmp_path)
-    yield app
-    app.extensions["simrooms"].shutdown()
+    with running_app(tmp_path, USERS) as (flask_app, _):
+        yield flask_app
 
 
 def csrf(client: FlaskClient, path: str = "/login") -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).get_data(as_text=True))
-    assert found
-    return found.group(1)
+    return csrf_token(client.get(path).get_data(as_text=True))
 
 
 def sign_in(client: FlaskClient, user: str, next_path: str | None = None) -> str:
@@ -71,7 +56,9 @@ def test_login_goes_back_where_it_was_asked_and_nowhere_else(app: Flask) -> None
     for evil in ("//evil.example/x", "https://evil.example/", "/\\evil.example", "javascript:alert(1)"):
         assert sign_in(app.test_client(), "alice", evil) == "/", evil
     wrong = app.test_client()
-    answer = wrong.post("/login", data={"username": "alice", "password": "nope", "csrf_token": csrf(wrong), "next": "/admin"})
+    answer = wrong.post(
+        "/login", data={"username": "alice", "password": "nope", "csrf_token": csrf(wrong), "next": "/admin"}
+    )
     assert answer.status_code == 401
     text = answer.get_data(as_text=True)
     assert "Wrong user name or password" in text and 'name="next" value="/admin"' in text
@@ -93,28 +80,52 @@ def test_pages_render_for_users(app: Flask) -> None:
     data = admin.get("/api/admin/rooms").get_json()
     assert isinstance(data, dict)
     assert data["rooms"] == [] and data["server"]["rooms"] == 0
-    for path in ("/static/vendor/socket.io/socket.io.min.js", "/static/vendor/uplot/uPlot.iife.min.js",
-                 "/static/js/room.js", "/static/css/app.css", "/static/favicon.svg"):
+    for path in (
+        "/static/vendor/socket.io/socket.io.min.js",
+        "/static/vendor/uplot/uPlot.iife.min.js",
+        "/static/js/room.js",
+        "/static/css/app.css",
+        "/static/favicon.svg",
+    ):
         assert client.get(path).status_code == 200, path
 
 
 def test_signup_when_allowed(tmp_path: Path) -> None:
-    app = make_app(tmp_path, allow_signup=True)
-    try:
+    with running_app(tmp_path, USERS, allow_signup=True) as (app, _):
         client = app.test_client()
         assert 'href="/signup"' in client.get("/login").get_data(as_text=True)
         token = csrf(client, "/signup")
-        bad = client.post("/signup", data={"csrf_token": token, "username": "x y", "password": "short", "password2": "short"})
+        bad = client.post(
+            "/signup",
+            data={"csrf_token": token, "username": "x y", "password": "short", "password2": "short"},
+        )
         assert bad.status_code == 400
         assert "needs at least 8" in bad.get_data(as_text=True)
-        taken = client.post("/signup", data={"csrf_token": token, "username": "ALICE", "password": PASSWORD, "password2": PASSWORD})
+        taken = client.post(
+            "/signup",
+            data={"csrf_token": token, "username": "ALICE", "password": PASSWORD, "password2": PASSWORD},
+        )
         assert taken.status_code == 409 and "is taken" in taken.get_data(as_text=True)
-        differ = client.post("/signup", data={"csrf_token": token, "username": "carol", "password": PASSWORD, "password2": "x" + PASSWORD})
+        differ = client.post(
+            "/signup",
+            data={
+                "csrf_token": token,
+                "username": "carol",
+                "password": PASSWORD,
+                "password2": "x" + PASSWORD,
+            },
+        )
         assert differ.status_code == 400 and "differ" in differ.get_data(as_text=True)
-        assert client.post("/signup", data={"username": "carol", "password": PASSWORD, "password2": PASSWORD}).status_code == 400
-        made = client.post("/signup", data={"csrf_token": token, "username": "carol", "password": PASSWORD, "password2": PASSWORD})
+        assert (
+            client.post(
+                "/signup", data={"username": "carol", "password": PASSWORD, "password2": PASSWORD}
+            ).status_code
+            == 400
+        )
+        made = client.post(
+            "/signup",
+            data={"csrf_token": token, "username": "carol", "password": PASSWORD, "password2": PASSWORD},
+        )
         assert made.status_code == 303 and made.headers["Location"] == "/"
         assert client.get("/").status_code == 200
         assert app.extensions["simrooms"].storage.user_by_name("carol") is not None
-    finally:
-        app.extensions["simrooms"].shutdown()

@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.server.helpers import REPO, Client, Server
+from tests.support.server import REPO, Client, Server
 
 pytestmark = pytest.mark.integration
 JS_DIR = REPO / "tests" / "js"
@@ -21,20 +21,28 @@ def ensure_node_modules() -> None:
     npm = shutil.which("npm")
     if npm is None:
         pytest.skip("npm is not installed")
-    done = subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=JS_DIR, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [npm, "ci", "--no-audit", "--no-fund"], cwd=JS_DIR, capture_output=True, text=True, timeout=300
+    )
     if done.returncode != 0:
         pytest.skip(f"npm ci failed: {done.stderr[-500:]}")
 
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
-def test_js_client_connects_with_a_token_joins_and_gets_updates(server: Server, connect: Callable[..., Client]) -> None:
+def test_js_client_connects_with_a_token_joins_and_gets_updates(
+    server: Server, connect: Callable[..., Client]
+) -> None:
     ensure_node_modules()
     alice = connect("alice")
     alice.ok("create_room", {"name": "js-smoke", "policy": "heuristic", "seed": 4, "speed": 5.0})
     alice.ok("start_game", {"room": "js-smoke"})
     token = server.token("bob")
     done = subprocess.run(
-        ["node", "smoke.mjs", server.url, token, "js-smoke"], cwd=JS_DIR, capture_output=True, text=True, timeout=60
+        ["node", "smoke.mjs", server.url, token, "js-smoke"],
+        cwd=JS_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     seen = json.loads(done.stdout.strip().splitlines()[-1])
@@ -42,8 +50,13 @@ def test_js_client_connects_with_a_token_joins_and_gets_updates(server: Server, 
     assert seen["invalid"] == "invalid_payload"
     assert seen["ticks"] == sorted(seen["ticks"])
     refused = subprocess.run(
-        ["node", "smoke.mjs", server.url, "forged", "js-smoke"], cwd=JS_DIR, capture_output=True, text=True, timeout=60
+        ["node", "smoke.mjs", server.url, "forged", "js-smoke"],
+        cwd=JS_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert refused.returncode == 1
     error = json.loads(refused.stdout.strip().splitlines()[-1])["errors"][0]
     assert error["message"] == "unauthorized" and error["data"]["code"] == "unauthorized"
+    alice.ok("stop_game", {"room": "js-smoke"})  # the server is shared: leave no room running

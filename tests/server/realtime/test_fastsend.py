@@ -47,7 +47,9 @@ def read_frames(sock: green_socket.socket, count: int) -> list[str]:
                 elif length == 127:
                     (length,), start = struct.unpack("!Q", buffer[2:10]), 10
                 if len(buffer) >= start + length:
-                    assert opcode == 0x81, f"frame {len(frames)} starts with {opcode:#x}: a frame was cut into"
+                    assert opcode == 0x81, (
+                        f"frame {len(frames)} starts with {opcode:#x}: a frame was cut into"
+                    )
                     frames.append(buffer[start : start + length].decode())
                     buffer = buffer[start + length :]
                     break
@@ -67,7 +69,9 @@ def test_direct_and_queued_frames_arrive_whole_and_in_order_when_the_reader_lags
     messages = 60
     direct = 0
     for n in range(messages):
-        pkt = eio_packet.Packet(eio_packet.MESSAGE, f'2/sim,["state_update",{{"n":{n},"pad":"{"x" * size}"}}]')
+        pkt = eio_packet.Packet(
+            eio_packet.MESSAGE, f'2/sim,["state_update",{{"n":{n},"pad":"{"x" * size}"}}]'
+        )
         if fastsend.send(connection, fastsend.frame(pkt)):  # type: ignore[arg-type]
             direct += 1
         else:

@@ -66,9 +66,12 @@ def test_the_interval_must_be_positive() -> None:
 
 
 @pytest.mark.parametrize("interval", [60.0, 0.0])
-def test_the_engine_takes_over_full_collections_while_it_runs_unless_told_not_to(tmp_path: Path, interval: float) -> None:
+def test_the_engine_takes_over_full_collections_while_it_runs_unless_told_not_to(
+    tmp_path: Path, interval: float
+) -> None:
     before = gc.get_threshold()
-    engine = Engine(Settings(data_dir=tmp_path, gc_full_collection_seconds=interval), Bridge(green=False), hub=None)  # type: ignore[arg-type]
+    settings = Settings(data_dir=tmp_path, gc_full_collection_seconds=interval)
+    engine = Engine(settings, Bridge(green=False), hub=None)  # type: ignore[arg-type]
     engine.start()
     try:
         assert gc.get_threshold() == ((before[0], before[1], NEVER) if interval else before)

@@ -1,4 +1,4 @@
-"""`simrooms simulate` run as a user runs it, and the OpenBLAS preload that its entry point does."""
+"""`simrooms simulate` run as a user runs it (the OpenBLAS preload of its entry point: test_blas.py)."""
 
 from __future__ import annotations
 
@@ -11,24 +11,16 @@ from typing import Any
 
 import pytest
 
-from server.cli.blas import DEFAULT_THREADS, OPT_OUT, THREADS, find_openblas, preload_environment
+from server.cli.blas import OPT_OUT, find_openblas
+from tests.support.server import simrooms
 
-REPO = Path(__file__).resolve().parents[2]
 CONSOLE_SCRIPT = Path(sys.executable).with_name("simrooms")
-LIBRARY = "/usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3"
 
 
 def simulate(
     *args: str, env: dict[str, str] | None = None, timeout: float = 120
 ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "server.cli", "simulate", *args],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+    return simrooms("simulate", *args, env=env, timeout=timeout)
 
 
 def simulate_json(*args: str, env: dict[str, str] | None = None) -> dict[str, Any]:
@@ -153,48 +145,6 @@ def test_console_script_is_installed() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["ticks"] == 20
-
-
-# ------------------------------------------------------------------ the BLAS preload
-
-
-def test_preload_is_prepended_with_one_thread() -> None:
-    assert preload_environment({"PATH": "/bin"}, LIBRARY) == {
-        "PATH": "/bin",
-        "LD_PRELOAD": LIBRARY,
-        THREADS: DEFAULT_THREADS,
-    }
-    env = preload_environment({"LD_PRELOAD": "/opt/a.so /opt/b.so", THREADS: "2"}, LIBRARY)
-    assert env is not None
-    assert env["LD_PRELOAD"] == f"{LIBRARY}:/opt/a.so:/opt/b.so"
-    assert env[THREADS] == "2"
-
-
-@pytest.mark.parametrize(
-    ("environ", "library"),
-    [
-        ({}, None),
-        ({"LD_PRELOAD": LIBRARY}, LIBRARY),
-        ({"LD_PRELOAD": f"/opt/a.so:{LIBRARY}"}, LIBRARY),
-        ({OPT_OUT: "1"}, LIBRARY),
-        ({OPT_OUT: "yes"}, LIBRARY),
-    ],
-)
-def test_no_re_exec_without_library_when_preloaded_or_opted_out(
-    environ: dict[str, str], library: str | None
-) -> None:
-    assert preload_environment(environ, library) is None
-
-
-@pytest.mark.parametrize("value", ["", "0"])
-def test_empty_or_zero_opt_out_does_not_opt_out(value: str) -> None:
-    assert preload_environment({OPT_OUT: value}, LIBRARY) is not None
-
-
-def test_preload_does_not_touch_the_given_environment() -> None:
-    environ = {"LD_PRELOAD": "/opt/a.so"}
-    preload_environment(environ, LIBRARY)
-    assert environ == {"LD_PRELOAD": "/opt/a.so"}
 
 
 @pytest.mark.skipif(find_openblas() is None, reason="Debian's libopenblas0-pthread is not installed")
