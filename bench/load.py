@@ -40,9 +40,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench.load_client import run_observers  # noqa: E402
-from tests.server.helpers import Server  # noqa: E402
+from bench.server_process import BenchServer  # noqa: E402
 
-PASSWORD = "bench-password"
 TICKS_PER_SECOND = 10.0
 
 
@@ -79,23 +78,11 @@ def room_ticks(url: str, token: str) -> dict[str, int]:
     return {room["name"]: int(room["tick"]) for room in rooms}
 
 
-def add_user(data_dir: Path) -> None:
-    from server.http.auth import hash_password
-    from server.settings import Settings
-    from server.storage.database import Storage
-
-    storage = Storage(Settings(data_dir=data_dir).resolved_database_url())
-    storage.create_all()
-    storage.create_user("bench", hash_password(PASSWORD), is_admin=True)
-    storage.dispose()
-
-
 def scenario(
     rooms: int, observers: int, seconds: float, workers: int, policy: str, warmup: float, env: dict[str, str] | None = None
 ) -> dict[str, Any]:
     data_dir = Path(tempfile.mkdtemp(prefix="simrooms-load-"))
-    add_user(data_dir)
-    server = Server(
+    server = BenchServer(
         data_dir,
         {
             "SIMROOMS_MAX_ROOMS": "100000",
@@ -108,7 +95,7 @@ def scenario(
         },
     )
     try:
-        token = requests.post(server.url + "/api/token", json={"username": "bench", "password": PASSWORD}, timeout=60).json()["token"]
+        token = server.token()
         control = socketio.Client(reconnection=False)
         control.connect(server.url, namespaces=["/sim"], auth={"token": token}, transports=["websocket"], wait_timeout=30)
         names = [f"load-{i}" for i in range(rooms)]

@@ -24,8 +24,8 @@ import socketio
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.load import PASSWORD, add_user, room_ticks  # noqa: E402
-from tests.server.helpers import Server  # noqa: E402
+from bench.load import room_ticks  # noqa: E402
+from bench.server_process import BenchServer  # noqa: E402
 
 
 def agent_steps(url: str) -> float:
@@ -38,8 +38,7 @@ def agent_steps(url: str) -> float:
 
 def measure(worlds: int, agents: int, warmup: float, seconds: float) -> dict[str, float]:
     data_dir = Path(tempfile.mkdtemp(prefix="simrooms-turbo-"))
-    add_user(data_dir)
-    server = Server(data_dir, {"SIMROOMS_ENGINE_WARMUP": "1", "SIMROOMS_TURBO_WORLDS": str(worlds)})
+    server = BenchServer(data_dir, {"SIMROOMS_ENGINE_WARMUP": "1", "SIMROOMS_TURBO_WORLDS": str(worlds)})
     client = socketio.Client(reconnection=False)
     updates: list[float] = []
     lock = threading.Lock()
@@ -51,7 +50,7 @@ def measure(worlds: int, agents: int, warmup: float, seconds: float) -> dict[str
 
     client.on("state_update", on_update, namespace="/sim")
     try:
-        token = requests.post(server.url + "/api/token", json={"username": "bench", "password": PASSWORD}, timeout=60).json()["token"]
+        token = server.token()
         client.connect(server.url, namespaces=["/sim"], auth={"token": token}, transports=["websocket"], wait_timeout=30)
         for name, speed in (("turbo", "max"), ("steady", 1.0)):
             ack = client.call("create_room", {"name": name, "agents": agents, "speed": speed, "seed": 1}, namespace="/sim")

@@ -96,6 +96,9 @@ class Server:
                 "SIMROOMS_ASYNC_MODE": mode,
                 "SIMROOMS_ENGINE_WARMUP": "1" if warmup else "0",
                 "SIMROOMS_LOG_LEVEL": log_level,
+                # Tests sign the same few users in many times over a session.
+                "SIMROOMS_LOGIN_ATTEMPTS_PER_ACCOUNT_PER_SECOND": "100",
+                "SIMROOMS_LOGIN_ATTEMPTS_PER_ACCOUNT_BURST": "1000",
             }
         )
         self.env.update(env or {})
