@@ -41,7 +41,9 @@ def _per_agent_calls(policy: object) -> None:
     shared = policy.config.shared  # type: ignore[attr-defined]
     axis = 1 if shared else 0
 
-    def one_call_per_agent(params: object, observations: mx.array, masks: mx.array, gumbel: mx.array) -> tuple:
+    def one_call_per_agent(
+        params: object, observations: mx.array, masks: mx.array, gumbel: mx.array
+    ) -> tuple:
         parts = []
         for i in range(observations.shape[axis]):
             pick = (slice(None), slice(i, i + 1)) if shared else (slice(i, i + 1),)
@@ -99,7 +101,12 @@ def worker(agents: int, mode: str, layout: str, ticks: int) -> dict[str, object]
     for _ in range(ticks):
         sim.step()
     elapsed = time.perf_counter() - started
-    return {"agents": agents, "mode": mode, "blas": blas_status(), "agent_steps_per_second": agents * ticks / elapsed}
+    return {
+        "agents": agents,
+        "mode": mode,
+        "blas": blas_status(),
+        "agent_steps_per_second": agents * ticks / elapsed,
+    }
 
 
 def _run_worker(agents: int, mode: str, layout: str, ticks: int, openblas: str | None) -> dict[str, object]:
@@ -115,7 +122,9 @@ def _run_worker(agents: int, mode: str, layout: str, ticks: int, openblas: str |
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--ticks", type=int, default=3000)
     parser.add_argument("--worker", nargs=3, metavar=("AGENTS", "MODE", "LAYOUT"))
     args = parser.parse_args()
@@ -137,7 +146,15 @@ def main() -> None:
                     raise SystemExit(f"The worker ran on {figures['batched']['blas']} BLAS, not {label}.")
                 batched = float(figures["batched"]["agent_steps_per_second"])  # type: ignore[arg-type]
                 single = float(figures["per-agent"]["agent_steps_per_second"])  # type: ignore[arg-type]
-                rows.append({"weights": layout, "blas": label, "agents": agents, "batched": batched, "per_agent": single})
+                rows.append(
+                    {
+                        "weights": layout,
+                        "blas": label,
+                        "agents": agents,
+                        "batched": batched,
+                        "per_agent": single,
+                    }
+                )
                 print(
                     f"{layout:<19} {label:<10} {agents:>6} {batched:>10.0f} {single:>10.0f} {batched / single:>6.2f}x",
                     flush=True,

@@ -75,7 +75,9 @@ def measure(rooms: int, steps: int, warmup: int) -> dict[str, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--rooms", type=int, nargs="+", default=[1, 50, 500])
     parser.add_argument("--steps", type=int, default=300)
     parser.add_argument("--warmup", type=int, default=200)

@@ -74,12 +74,20 @@ def lag_histogram(url: str) -> dict[str, float]:
 
 
 def room_ticks(url: str, token: str) -> dict[str, int]:
-    rooms = requests.get(url + "/api/rooms", headers={"Authorization": f"Bearer {token}"}, timeout=60).json()["rooms"]
+    rooms = requests.get(url + "/api/rooms", headers={"Authorization": f"Bearer {token}"}, timeout=60).json()[
+        "rooms"
+    ]
     return {room["name"]: int(room["tick"]) for room in rooms}
 
 
 def scenario(
-    rooms: int, observers: int, seconds: float, workers: int, policy: str, warmup: float, env: dict[str, str] | None = None
+    rooms: int,
+    observers: int,
+    seconds: float,
+    workers: int,
+    policy: str,
+    warmup: float,
+    env: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     data_dir = Path(tempfile.mkdtemp(prefix="simrooms-load-"))
     server = BenchServer(
@@ -97,12 +105,19 @@ def scenario(
     try:
         token = server.token()
         control = socketio.Client(reconnection=False)
-        control.connect(server.url, namespaces=["/sim"], auth={"token": token}, transports=["websocket"], wait_timeout=30)
+        control.connect(
+            server.url, namespaces=["/sim"], auth={"token": token}, transports=["websocket"], wait_timeout=30
+        )
         names = [f"load-{i}" for i in range(rooms)]
         created = time.perf_counter()
         # One seed a room: rooms of one seed are the same experiment, alike even in when they update.
         for index, name in enumerate(names):
-            ack = control.call("create_room", {"name": name, "agents": 4, "policy": policy, "speed": 1.0, "seed": 1000 + index}, namespace="/sim", timeout=120)
+            ack = control.call(
+                "create_room",
+                {"name": name, "agents": 4, "policy": policy, "speed": 1.0, "seed": 1000 + index},
+                namespace="/sim",
+                timeout=120,
+            )
             assert ack["ok"], ack
         create_seconds = time.perf_counter() - created
         for name in names:
@@ -117,12 +132,23 @@ def scenario(
         with multiprocessing.get_context("spawn").Pool(workers) as pool:
             pending = [
                 pool.apply_async(run_observers, (server.url, token, share, start, end, end + 60))
-                for share in assignments if share
+                for share in assignments
+                if share
             ]
             time.sleep(max(0.0, start - time.time()))
-            ticks0, cpu0, lag0, t0 = room_ticks(server.url, token), cpu_seconds(server.process.pid), lag_histogram(server.url), time.time()
+            ticks0, cpu0, lag0, t0 = (
+                room_ticks(server.url, token),
+                cpu_seconds(server.process.pid),
+                lag_histogram(server.url),
+                time.time(),
+            )
             time.sleep(max(0.0, end - time.time()))
-            ticks1, cpu1, lag1, t1 = room_ticks(server.url, token), cpu_seconds(server.process.pid), lag_histogram(server.url), time.time()
+            ticks1, cpu1, lag1, t1 = (
+                room_ticks(server.url, token),
+                cpu_seconds(server.process.pid),
+                lag_histogram(server.url),
+                time.time(),
+            )
             results = [p.get(timeout=seconds + 180) for p in pending]
         control.disconnect()
     finally:
@@ -172,7 +198,9 @@ def scenario(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--rooms", type=int, nargs="+", default=[1, 10, 50])
     parser.add_argument("--observers", type=int, nargs="+", default=[1, 10])
     parser.add_argument("--seconds", type=float, default=15.0, help="measurement window per run")
@@ -180,12 +208,35 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2, help="observer processes")
     parser.add_argument("--policy", default="learning")
     parser.add_argument("--json", type=Path, help="also write the figures there")
-    parser.add_argument("--p99-limit", type=float, default=100.0, help="ms of p99 latency a run that holds stays under")
-    parser.add_argument("--env", nargs="*", default=[], metavar="NAME=VALUE", help="server settings, e.g. SIMROOMS_GIL_SWITCH_INTERVAL=0.001")
-    parser.add_argument("--series", action="store_true", help="also print the p99 latency of each second's updates")
+    parser.add_argument(
+        "--p99-limit", type=float, default=100.0, help="ms of p99 latency a run that holds stays under"
+    )
+    parser.add_argument(
+        "--env",
+        nargs="*",
+        default=[],
+        metavar="NAME=VALUE",
+        help="server settings, e.g. SIMROOMS_GIL_SWITCH_INTERVAL=0.001",
+    )
+    parser.add_argument(
+        "--series", action="store_true", help="also print the p99 latency of each second's updates"
+    )
     args = parser.parse_args(argv)
     rows = []
-    header = ("rooms", "obs", "ticks/s mean", "min", ">=95%", "p50 ms", "p99 ms", "bytes", "cpu %", "lag ms", "lag>50ms", "holds")
+    header = (
+        "rooms",
+        "obs",
+        "ticks/s mean",
+        "min",
+        ">=95%",
+        "p50 ms",
+        "p99 ms",
+        "bytes",
+        "cpu %",
+        "lag ms",
+        "lag>50ms",
+        "holds",
+    )
     print(" | ".join(header), flush=True)
     for rooms in args.rooms:
         for observers in args.observers:
@@ -195,10 +246,20 @@ def main(argv: list[str] | None = None) -> int:
             rows.append(row)
             print(
                 " | ".join(
-                    str(v) for v in (
-                        row["rooms"], row["observers_per_room"], row["ticks_per_second_mean"], row["ticks_per_second_min"],
-                        row["rooms_at_95pct"], row["latency_p50_ms"], row["latency_p99_ms"], row["bytes_per_update_median"],
-                        row["server_cpu_percent"], row["loop_lag_mean_ms"], row["loop_lag_over_50ms"], row["holds"],
+                    str(v)
+                    for v in (
+                        row["rooms"],
+                        row["observers_per_room"],
+                        row["ticks_per_second_mean"],
+                        row["ticks_per_second_min"],
+                        row["rooms_at_95pct"],
+                        row["latency_p50_ms"],
+                        row["latency_p99_ms"],
+                        row["bytes_per_update_median"],
+                        row["server_cpu_percent"],
+                        row["loop_lag_mean_ms"],
+                        row["loop_lag_over_50ms"],
+                        row["holds"],
                     )
                 ),
                 flush=True,

@@ -80,7 +80,9 @@ class Figures:
     joined: int = 0
 
 
-def run_observers(url: str, token: str, rooms: list[str], start: float, end: float, deadline: float) -> dict[str, Any]:
+def run_observers(
+    url: str, token: str, rooms: list[str], start: float, end: float, deadline: float
+) -> dict[str, Any]:
     """Connect one observer per entry of `rooms`, join, and record updates received between the
     epoch times `start` and `end`; return the figures at `deadline` at the latest."""
     host = url.replace("http://", "ws://").rstrip("/")
@@ -90,7 +92,9 @@ def run_observers(url: str, token: str, rooms: list[str], start: float, end: flo
     for room in rooms:
         try:
             ws = websocket.create_connection(
-                f"{host}/socket.io/?EIO=4&transport=websocket", timeout=30, enable_multithread=False,
+                f"{host}/socket.io/?EIO=4&transport=websocket",
+                timeout=30,
+                enable_multithread=False,
                 sockopt=((6, 1, 1),),  # TCP_NODELAY
             )
         except Exception as error:  # a refused connection is a figure too
@@ -138,7 +142,9 @@ def run_observers(url: str, token: str, rooms: list[str], start: float, end: flo
     }
 
 
-def _handle(observer: Observer, data: bytes, now: float, token: str, figures: Figures, start: float, end: float) -> None:
+def _handle(
+    observer: Observer, data: bytes, now: float, token: str, figures: Figures, start: float, end: float
+) -> None:
     """One Engine.IO message that arrived (in a read made) at epoch time `now`."""
     ws = observer.ws
     if data.startswith(_EVENT_PREFIX):
@@ -162,7 +168,7 @@ def _handle(observer: Observer, data: bytes, now: float, token: str, figures: Fi
     elif text.startswith("40/sim,"):
         ws.send('42/sim,1["join_room",' + json.dumps({"room": observer.room}) + "]")
     elif text.startswith("43/sim,1"):
-        ack = json.loads(text[len("43/sim,1"):])[0]
+        ack = json.loads(text[len("43/sim,1") :])[0]
         if ack.get("ok"):
             figures.joined += 1
             observer.stage = "joined"

@@ -47,7 +47,11 @@ class BenchServer:
         }
         with open(self.log_path, "w") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "server.cli", "serve"], cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT
+                [sys.executable, "-m", "server.cli", "serve"],
+                cwd=ROOT,
+                env=environment,
+                stdout=log,
+                stderr=subprocess.STDOUT,
             )
         self._wait_ready()
 
@@ -55,7 +59,9 @@ class BenchServer:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"simrooms serve exited with {self.process.returncode}:\n{self.log_path.read_text()}")
+                raise RuntimeError(
+                    f"simrooms serve exited with {self.process.returncode}:\n{self.log_path.read_text()}"
+                )
             with contextlib.suppress(requests.RequestException):
                 if requests.get(self.url + "/healthz", timeout=1).status_code == 200:
                     return
@@ -63,7 +69,9 @@ class BenchServer:
         raise RuntimeError(f"simrooms serve did not answer within {timeout} s:\n{self.log_path.read_text()}")
 
     def token(self) -> str:
-        answer = requests.post(self.url + "/api/token", json={"username": USER, "password": PASSWORD}, timeout=60)
+        answer = requests.post(
+            self.url + "/api/token", json={"username": USER, "password": PASSWORD}, timeout=60
+        )
         answer.raise_for_status()
         return str(answer.json()["token"])
 

@@ -51,17 +51,29 @@ def measure(worlds: int, agents: int, warmup: float, seconds: float) -> dict[str
     client.on("state_update", on_update, namespace="/sim")
     try:
         token = server.token()
-        client.connect(server.url, namespaces=["/sim"], auth={"token": token}, transports=["websocket"], wait_timeout=30)
+        client.connect(
+            server.url, namespaces=["/sim"], auth={"token": token}, transports=["websocket"], wait_timeout=30
+        )
         for name, speed in (("turbo", "max"), ("steady", 1.0)):
-            ack = client.call("create_room", {"name": name, "agents": agents, "speed": speed, "seed": 1}, namespace="/sim")
+            ack = client.call(
+                "create_room", {"name": name, "agents": agents, "speed": speed, "seed": 1}, namespace="/sim"
+            )
             assert ack["ok"], ack
         assert client.call("join_room", {"room": "turbo"}, namespace="/sim")["ok"]
         for name in ("turbo", "steady"):
             assert client.call("start_game", {"room": name}, namespace="/sim")["ok"]
         time.sleep(warmup)
-        before, steps_before, started = room_ticks(server.url, token), agent_steps(server.url), time.monotonic()
+        before, steps_before, started = (
+            room_ticks(server.url, token),
+            agent_steps(server.url),
+            time.monotonic(),
+        )
         time.sleep(seconds)
-        after, steps_after, elapsed = room_ticks(server.url, token), agent_steps(server.url), time.monotonic() - started
+        after, steps_after, elapsed = (
+            room_ticks(server.url, token),
+            agent_steps(server.url),
+            time.monotonic() - started,
+        )
         with lock:
             sent = sum(started <= t <= started + elapsed for t in updates)
     finally:
@@ -77,14 +89,20 @@ def measure(worlds: int, agents: int, warmup: float, seconds: float) -> dict[str
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--agents", type=int, default=4)
     parser.add_argument("--worlds", type=int, nargs="+", default=[1, 4, 16, 32])
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--warmup", type=float, default=5.0)
     args = parser.parse_args()
-    print(f"one turbo room of {args.agents} learning agents beside a speed-1.0 room, {args.seconds:.0f} s each")
-    print(f"{'worlds':>6}  {'agent-steps/s':>13}  {'shown ticks/s':>13}  {'updates/s':>9}  {'speed-1.0 room':>14}")
+    print(
+        f"one turbo room of {args.agents} learning agents beside a speed-1.0 room, {args.seconds:.0f} s each"
+    )
+    print(
+        f"{'worlds':>6}  {'agent-steps/s':>13}  {'shown ticks/s':>13}  {'updates/s':>9}  {'speed-1.0 room':>14}"
+    )
     for worlds in args.worlds:
         row = measure(worlds, args.agents, args.warmup, args.seconds)
         print(

@@ -32,7 +32,12 @@ def sizes(policy: str, ticks: int, warmup: int, name: str, seed: int) -> dict[st
     for _ in range(warmup if policy == "learning" else 0):
         sim.step()
     json_transport, msgpack_transport = (Transport(None, use_queue=False, msgpack=m) for m in (False, True))  # type: ignore[arg-type]
-    figures: dict[str, list[int]] = {"json payload": [], "json packet": [], "msgpack payload": [], "msgpack packet": []}
+    figures: dict[str, list[int]] = {
+        "json payload": [],
+        "json packet": [],
+        "msgpack payload": [],
+        "msgpack packet": [],
+    }
     previous = Sent(sim.state(), True, 1.0)
     for _ in range(ticks):
         sim.step()
@@ -50,14 +55,18 @@ def sizes(policy: str, ticks: int, warmup: int, name: str, seed: int) -> dict[st
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--ticks", type=int, default=600)
     parser.add_argument("--warmup", type=int, default=3000, help="ticks a learning room trains first")
     parser.add_argument("--name", default="Factory 1", help="the room's name (it is in every update)")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
     print(f"median bytes per state_update, 4 agents, speed 1.0, room {args.name!r}")
-    print(f"{'policy':<10} {'json payload':>13} {'json packet':>12} {'msgpack payload':>16} {'msgpack packet':>15}")
+    print(
+        f"{'policy':<10} {'json payload':>13} {'json packet':>12} {'msgpack payload':>16} {'msgpack packet':>15}"
+    )
     for policy in ("learning", "heuristic", "random"):
         row = sizes(policy, args.ticks, args.warmup, args.name, args.seed)
         print(

@@ -30,23 +30,32 @@ class Metrics:
             "simrooms_agent_steps", "Agent-steps over all rooms and every world they train in.", registry=r
         )
         self.events = Counter(
-            "simrooms_events", "Client events handled, by name and outcome (ok or an error code).",
-            ["event", "outcome"], registry=r,
+            "simrooms_events",
+            "Client events handled, by name and outcome (ok or an error code).",
+            ["event", "outcome"],
+            registry=r,
         )
         self.tick_duration = Histogram(
-            "simrooms_tick_duration_seconds", "Time the engine spent stepping the rooms due in one cycle.",
-            buckets=_FAST, registry=r,
+            "simrooms_tick_duration_seconds",
+            "Time the engine spent stepping the rooms due in one cycle.",
+            buckets=_FAST,
+            registry=r,
         )
         self.cycle_rooms = Histogram(
-            "simrooms_cycle_rooms", "Rooms stepped in one engine cycle.",
-            buckets=(1, 2, 5, 10, 20, 50, 100, 200, 500, 1000), registry=r,
+            "simrooms_cycle_rooms",
+            "Rooms stepped in one engine cycle.",
+            buckets=(1, 2, 5, 10, 20, 50, 100, 200, 500, 1000),
+            registry=r,
         )
         self.loop_lag = Histogram(
             "simrooms_event_loop_lag_seconds",
             f"How late a timer of the event loop fired (probed every {LAG_PROBE_INTERVAL} s).",
-            buckets=_LAG, registry=r,
+            buckets=_LAG,
+            registry=r,
         )
-        self.updates = Counter("simrooms_state_updates", "state_update events encoded (once per room).", registry=r)
+        self.updates = Counter(
+            "simrooms_state_updates", "state_update events encoded (once per room).", registry=r
+        )
         self.update_bytes = Counter(
             "simrooms_state_update_bytes", "Bytes of encoded state_update events (once per room).", registry=r
         )
@@ -58,7 +67,9 @@ class Metrics:
             "Messages of those written as one prebuilt WebSocket frame straight to the socket.",
             registry=r,
         )
-        self.room_errors = Counter("simrooms_room_errors", "Rooms stopped because their step raised.", registry=r)
+        self.room_errors = Counter(
+            "simrooms_room_errors", "Rooms stopped because their step raised.", registry=r
+        )
         self.oversized_refused = Gauge(
             "simrooms_requests_refused_oversized",
             "Long-polling POSTs refused (413) for a body over the message size limit.",

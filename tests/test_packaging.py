@@ -35,10 +35,26 @@ print("served")
 def test_a_plain_install_serves_the_login_page_and_static_files(tmp_path: Path) -> None:
     # Built from a copy, so that setuptools' build/ and egg-info stay out of the checkout.
     source = tmp_path / "source"
-    shutil.copytree(REPO, source, ignore=shutil.ignore_patterns(".git", ".venv", "node_modules", "instance", "test-output", "build", "*.egg-info"))
+    shutil.copytree(
+        REPO,
+        source,
+        ignore=shutil.ignore_patterns(
+            ".git", ".venv", "node_modules", "instance", "test-output", "build", "*.egg-info"
+        ),
+    )
     target = tmp_path / "site"
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target), str(source)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--target",
+            str(target),
+            str(source),
+        ],
         check=True,
         capture_output=True,
         timeout=300,
@@ -46,7 +62,12 @@ def test_a_plain_install_serves_the_login_page_and_static_files(tmp_path: Path) 
     # Run outside the checkout, with only the installed copy of the project on the path.
     env = {**os.environ, "PYTHONPATH": str(target)}
     done = subprocess.run(
-        [sys.executable, "-c", CHECK, str(target)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, "-c", CHECK, str(target)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip().endswith("served")

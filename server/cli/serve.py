@@ -62,7 +62,9 @@ def run_serve(args: argparse.Namespace) -> int:
     except ValidationError as error:
         first = error.errors(include_url=False)[0]
         flag = "--" + str(first["loc"][0]).replace("_", "-") if first["loc"] else "a setting"
-        raise UsageError(f"{flag} has {first['input']!r}: {first['msg'][0].lower()}{first['msg'][1:]}.") from None
+        raise UsageError(
+            f"{flag} has {first['input']!r}: {first['msg'][0].lower()}{first['msg'][1:]}."
+        ) from None
     logging.basicConfig(
         level=getattr(logging, settings.log_level.upper(), logging.INFO),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -96,14 +98,22 @@ def run_serve(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, stop)
     log.info(
         "simrooms serving on http://%s:%s (%s, BLAS %s, data in %s)",
-        settings.host, settings.port, settings.async_mode, blas_status(), settings.data_dir.resolve(),
+        settings.host,
+        settings.port,
+        settings.async_mode,
+        blas_status(),
+        settings.data_dir.resolve(),
     )
     try:
         if settings.async_mode == "eventlet":
             _serve_eventlet(app, settings)
         else:
             socketio.run(
-                app, host=settings.host, port=settings.port, allow_unsafe_werkzeug=True, log_output=False,
+                app,
+                host=settings.host,
+                port=settings.port,
+                allow_unsafe_werkzeug=True,
+                log_output=False,
                 use_reloader=False,
             )
     except (SystemExit, KeyboardInterrupt) as stopped:
@@ -166,5 +176,3 @@ def _serve_eventlet(app: Any, settings: Any) -> None:
         # for longer than a ping cycle is dead or hostile.
         socket_timeout=settings.ping_interval + settings.ping_timeout + SOCKET_TIMEOUT_MARGIN,
     )
-
-

@@ -32,7 +32,10 @@ def register_simulate(parser: argparse.ArgumentParser) -> None:
         "--agents", type=int_between(1, MAX_AGENTS), default=4, help=f"agents in the room, 1-{MAX_AGENTS}"
     )
     parser.add_argument(
-        "--policy", choices=POLICIES, default="learning", help=f"one of {', '.join(POLICIES)} (default learning)"
+        "--policy",
+        choices=POLICIES,
+        default="learning",
+        help=f"one of {', '.join(POLICIES)} (default learning)",
     )
     parser.add_argument(
         "--seed", type=int_between(0, None), default=None, help="non-negative seed (default: from the OS)"

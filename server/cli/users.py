@@ -40,7 +40,9 @@ def run_user_create(args: argparse.Namespace) -> int:
         return 1
 
     if not valid_user_name(args.name):
-        return fail(f"{args.name!r} is not a valid user name: use 1-40 ASCII letters, digits, '.', '-' or '_'.")
+        return fail(
+            f"{args.name!r} is not a valid user name: use 1-40 ASCII letters, digits, '.', '-' or '_'."
+        )
     password = read_password(sys.stdin)
     problem = password_problem(password)
     if problem:

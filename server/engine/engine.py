@@ -20,14 +20,14 @@ import logging
 import time
 import traceback
 from collections.abc import Callable
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 from agents.fleet import EpisodeSummary, Fleet
 from agents.trainer import BackgroundTrainer
 from env.snapshot import SlotState, changes_many
 from server.engine.collector import FullCollections
 from server.engine.faults import FaultInjector
-from server.engine.handoff import CALL_TIMEOUT, AfterHub, Bridge, Future, real_modules
+from server.engine.handoff import CALL_TIMEOUT, AfterHub, Bridge, Future, Hub, real_modules
 from server.engine.room import EngineRoom, first_due
 from server.engine.updates import EngineFigures, Sent, encode_event, now_ms, plain, update_payload
 from server.settings import Settings
@@ -45,23 +45,6 @@ MIN_CYCLE_SECONDS = 0.004
 cycle): rooms due within a few milliseconds step in the same cycle, which keeps the per-cycle
 scans over all rooms rare with hundreds of rooms and gives each cycle a batch to step."""
 Command = tuple[Callable[..., Any], tuple[Any, ...], Future | None]
-
-
-class Hub(Protocol):
-    """What the event loop does with the engine's results. The engine only calls these inside
-    closures posted through the bridge, so they always run on the event loop."""
-
-    def send_room(self, key: str, event: str, body: str) -> int:
-        """Send an encoded event packet body to the room's members; the number of recipients."""
-        ...
-
-    def join_member(self, key: str, sid: str, body: str) -> None:
-        """Make `sid` a member of room `key` and send it the encoded full state_update."""
-        ...
-
-    def room_failed(self, key: str, message: str) -> None: ...
-
-    def engine_figures(self, figures: EngineFigures) -> None: ...
 
 
 class InvalidState(Exception):
@@ -131,6 +114,11 @@ class Engine:
         result: T = self.submit(fn, *args).wait(timeout)
         return result
 
+    def join(self, key: str, sid: str, members: int) -> dict[str, Any]:
+        """``op_join`` on the engine thread: the snapshot `sid` was sent, once it was sent."""
+        state: dict[str, Any] = self.submit(self.op_join, key, sid, members).wait()
+        return state
+
     def tell(self, fn: Callable[..., Any], *args: Any) -> None:
         """Run ``fn(*args)`` on the engine thread; nobody waits for it."""
         self._commands.put((fn, args, None))
@@ -172,7 +160,9 @@ class Engine:
 
     def _next_command(self, timeout: float) -> Command | None:
         try:
-            command: Command = self._commands.get(timeout=timeout) if timeout > 0 else self._commands.get_nowait()
+            command: Command = (
+                self._commands.get(timeout=timeout) if timeout > 0 else self._commands.get_nowait()
+            )
         except self._empty:
             return None
         return command
@@ -212,7 +202,9 @@ class Engine:
         fleet = self.fleet
         # Most overdue first: when more rollouts fill than one cycle may update, the rooms that
         # wait (and step a cycle later) are the least behind.
-        batched = sorted((room for room in due if not self._faults.armed(room.key)), key=lambda room: room.next_due)
+        batched = sorted(
+            (room for room in due if not self._faults.armed(room.key)), key=lambda room: room.next_due
+        )
         outcomes: dict[str, EpisodeSummary | None] = {}
         waiting: set[str] = set()
         if batched:
@@ -256,7 +248,9 @@ class Engine:
         room.episode = self.fleet.episode(room.fleet_id)
 
     def _fail(self, room: EngineRoom, error: BaseException) -> None:
-        log.error("Room %r stopped: its step raised\n%s", room.name, "".join(traceback.format_exception(error)))
+        log.error(
+            "Room %r stopped: its step raised\n%s", room.name, "".join(traceback.format_exception(error))
+        )
         room.running = False
         room.dirty = True
         message = f"The room's step failed and the room stopped: {type(error).__name__}: {error}"
@@ -289,7 +283,12 @@ class Engine:
         key = room.key
         # No update is forced out here: that would break "at most update_rate a second" in turbo,
         # where episodes can end many times a second. The next update folds the episode's end in.
-        self.bridge.post(lambda: (self.hub.send_room(key, "game_ended", ended), self.hub.send_room(key, "metrics", metrics)))
+        self.bridge.post(
+            lambda: (
+                self.hub.send_room(key, "game_ended", ended),
+                self.hub.send_room(key, "metrics", metrics),
+            )
+        )
 
     # --------------------------------------------------------------- updates
 
@@ -310,8 +309,12 @@ class Engine:
         try:
             keys = {room.fleet_id: room.key for room in due}
             states = {keys[i]: state for i, state in self.fleet.states(keys).items()} if keys else {}
-            previous = {room.key: room.last_sent for room in due if room.key in states and room.last_sent is not None}
-            found = changes_many([states[key] for key in previous], [sent.state for sent in previous.values()])
+            previous = {
+                room.key: room.last_sent for room in due if room.key in states and room.last_sent is not None
+            }
+            found = changes_many(
+                [states[key] for key in previous], [sent.state for sent in previous.values()]
+            )
             worlds = dict(zip(previous, found, strict=True))
         except Exception:
             log.exception("Taking the updates of %d rooms together raised; taking them one by one", len(due))
@@ -326,7 +329,9 @@ class Engine:
                 room.last_sent = None
                 self._fail(room, error)
 
-    def _flush_room(self, room: EngineRoom, now: float, state: SlotState, world: dict[str, Any] | None = None) -> None:
+    def _flush_room(
+        self, room: EngineRoom, now: float, state: SlotState, world: dict[str, Any] | None = None
+    ) -> None:
         """Send the members what changed since their last update, as one state_update: the
         delta's fields beside the update's own (see docs/protocol.md), or a full snapshot when
         they have none to build on. `state` is the room's world now, `world` (when known) the
@@ -364,8 +369,12 @@ class Engine:
         except Exception:
             log.exception("Engine warm-up failed")
 
-    def op_create(self, key: str, name: str, agents: int, policy: str, seed: int | None, speed: float | str) -> EngineRoom:
-        room = EngineRoom(key=key, name=name, fleet_id=self.fleet.add(agents, policy, seed), agents=agents, speed=speed)
+    def op_create(
+        self, key: str, name: str, agents: int, policy: str, seed: int | None, speed: float | str
+    ) -> EngineRoom:
+        room = EngineRoom(
+            key=key, name=name, fleet_id=self.fleet.add(agents, policy, seed), agents=agents, speed=speed
+        )
         self._faults.arm(key, name)
         self._set_worlds(room)
         self._publish(room)
@@ -446,7 +455,9 @@ class Engine:
 
     def snapshot(self, room: EngineRoom) -> dict[str, Any]:
         """The room's Snapshot now (engine thread)."""
-        return dict(self.fleet.snapshot(room.fleet_id, room=room.name, running=room.running, speed=room.speed))
+        return dict(
+            self.fleet.snapshot(room.fleet_id, room=room.name, running=room.running, speed=room.speed)
+        )
 
     def op_snapshot(self, key: str) -> dict[str, Any]:
         return plain(self.snapshot(self.room(key)))

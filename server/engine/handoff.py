@@ -15,7 +15,9 @@ import os
 import sys
 from collections.abc import Callable
 from types import ModuleType
-from typing import Any
+from typing import Any, Protocol
+
+from server.engine.updates import EngineFigures
 
 log = logging.getLogger(__name__)
 CALL_TIMEOUT = 60.0
@@ -172,3 +174,20 @@ class AfterHub:
     def __init__(self, value: Any, before: Callable[[], None]) -> None:
         self.value = value
         self.before = before
+
+
+class Hub(Protocol):
+    """What the event loop does with the engine's results. The engine only calls these inside
+    closures posted through the bridge, so they always run on the event loop."""
+
+    def send_room(self, key: str, event: str, body: str) -> int:
+        """Send an encoded event packet body to the room's members; the number of recipients."""
+        ...
+
+    def join_member(self, key: str, sid: str, body: str) -> None:
+        """Make `sid` a member of room `key` and send it the encoded full state_update."""
+        ...
+
+    def room_failed(self, key: str, message: str) -> None: ...
+
+    def engine_figures(self, figures: EngineFigures) -> None: ...

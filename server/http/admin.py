@@ -61,7 +61,9 @@ def _figures() -> AdminFigures:
     return figures  # type: ignore[no-any-return,unused-ignore]
 
 
-def engine_view(engine: Engine, keys: list[str], sizes: dict[str, tuple[float, int]]) -> dict[str, dict[str, Any]]:
+def engine_view(
+    engine: Engine, keys: list[str], sizes: dict[str, tuple[float, int]]
+) -> dict[str, dict[str, Any]]:
     """On the engine thread: schedule lag and state size of rooms `keys`."""
     now = time.monotonic()
     out: dict[str, dict[str, Any]] = {}
@@ -74,7 +76,9 @@ def engine_view(engine: Engine, keys: list[str], sizes: dict[str, tuple[float, i
             lag = max(0.0, now - room.next_due)
         cached = sizes.get(key)
         if cached is None or now - cached[0] > SIZE_CACHE_SECONDS:
-            snapshot = room.last_sent.snapshot(room.name) if room.last_sent is not None else engine.snapshot(room)
+            snapshot = (
+                room.last_sent.snapshot(room.name) if room.last_sent is not None else engine.snapshot(room)
+            )
             size = len(json.dumps(snapshot, separators=(",", ":")))
             sizes[key] = (now, size)
         else:
@@ -112,7 +116,9 @@ def admin_data(svc: Services, figures: AdminFigures) -> dict[str, Any]:
         speed = info["speed"]
         info.update(
             members=sorted({user.name for user in list(room.members.values())}, key=str.lower),
-            controllers=sorted((names.get(uid) or _user_name(svc, uid) for uid in room.controllers), key=str.lower),
+            controllers=sorted(
+                (names.get(uid) or _user_name(svc, uid) for uid in room.controllers), key=str.lower
+            ),
             tick_rate=rate,
             target_rate=None if speed == "max" else round(float(speed) * 10.0, 2),
             worlds=seen.get("worlds", 1),
@@ -129,7 +135,8 @@ def admin_data(svc: Services, figures: AdminFigures) -> dict[str, Any]:
     users: dict[int, dict[str, Any]] = {}
     for conn in list(manager.connections.values()):
         entry = users.setdefault(
-            conn.user.id, {"name": conn.user.name, "admin": conn.user.is_admin, "connections": 0, "rooms": set()}
+            conn.user.id,
+            {"name": conn.user.name, "admin": conn.user.is_admin, "connections": 0, "rooms": set()},
         )
         entry["connections"] += 1
         entry["rooms"] |= {manager.rooms[key].name for key in list(conn.rooms) if key in manager.rooms}

@@ -124,5 +124,7 @@ def schema() -> Any:
 def metrics() -> Any:
     svc = services()
     if svc.settings.metrics_restricted and not (current_user.is_authenticated and current_user.user.is_admin):
-        return _error(401 if not current_user.is_authenticated else 403, "Metrics are for admins on this server.")
+        return _error(
+            401 if not current_user.is_authenticated else 403, "Metrics are for admins on this server."
+        )
     return Response(svc.metrics.render(), mimetype=None, content_type=CONTENT_TYPE)

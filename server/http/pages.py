@@ -118,7 +118,9 @@ def signup() -> Any:
     from server.storage.database import NameTaken
 
     try:
-        hashed = svc.throttle.run(request.remote_addr or "unknown", name, lambda: offload(hash_password, password))
+        hashed = svc.throttle.run(
+            request.remote_addr or "unknown", name, lambda: offload(hash_password, password)
+        )
         user = svc.storage.create_user(name, hashed)
     except Throttled as refused:
         return _signup_page(str(refused), name=name, status=429)
@@ -129,7 +131,9 @@ def signup() -> Any:
     return redirect("/", code=303)
 
 
-def _signup_page(message: str = "", errors: dict[str, str] | None = None, name: str = "", status: int = 200) -> Any:
+def _signup_page(
+    message: str = "", errors: dict[str, str] | None = None, name: str = "", status: int = 200
+) -> Any:
     page = render_template("signup.html", message=message, errors=errors or {}, name=name, csrf=csrf_token())
     return page, status, {"Content-Type": "text/html; charset=utf-8", **NO_STORE}
 

@@ -127,9 +127,15 @@ CLIENT_EVENTS: dict[str, ClientEvent] = {
             {"name": "Factory 1", "agents": 4, "policy": "learning", "seed": 7, "speed": 1.0, "public": True},
             {"ok": True, "room": example_room()},
         ),
-        ClientEvent("list_rooms", ListRooms, RoomsAck, {}, {"ok": True, "rooms": [example_room(observers=2)]}),
         ClientEvent(
-            "join_room", JoinRoom, JoinAck, ROOM_ONLY, {"ok": True, "role": "observer", "state": example_snapshot()}
+            "list_rooms", ListRooms, RoomsAck, {}, {"ok": True, "rooms": [example_room(observers=2)]}
+        ),
+        ClientEvent(
+            "join_room",
+            JoinRoom,
+            JoinAck,
+            ROOM_ONLY,
+            {"ok": True, "role": "observer", "state": example_snapshot()},
         ),
         ClientEvent("leave_room", LeaveRoom, OkAck, ROOM_ONLY, OK_ACK),
         ClientEvent("get_state", GetState, StateAck, ROOM_ONLY, {"ok": True, "state": example_snapshot()}),
@@ -137,7 +143,9 @@ CLIENT_EVENTS: dict[str, ClientEvent] = {
         ClientEvent("stop_game", StopGame, TickAck, ROOM_ONLY, {"ok": True, "tick": 164}),
         ClientEvent("step_game", StepGame, TickAck, ROOM_ONLY, {"ok": True, "tick": 165}),
         ClientEvent("reset_game", ResetGame, TickAck, ROOM_ONLY, {"ok": True, "tick": 165}),
-        ClientEvent("set_speed", SetSpeed, SpeedAck, {"room": "Factory 1", "speed": 2.5}, {"ok": True, "speed": 2.5}),
+        ClientEvent(
+            "set_speed", SetSpeed, SpeedAck, {"room": "Factory 1", "speed": 2.5}, {"ok": True, "speed": 2.5}
+        ),
         ClientEvent(
             "grant_control", GrantControl, OkAck, {"room": "Factory 1", "user": "bob", "allow": True}, OK_ACK
         ),
@@ -154,7 +162,11 @@ CLIENT_EVENTS: dict[str, ClientEvent] = {
             MetricsHistory,
             HistoryAck,
             ROOM_ONLY,
-            {"ok": True, "room": "Factory 1", "episodes": [{"room": "Factory 1", "episode": 1, "return": 2.85, "products": 9}]},
+            {
+                "ok": True,
+                "room": "Factory 1",
+                "episodes": [{"room": "Factory 1", "episode": 1, "return": 2.85, "products": 9}],
+            },
         ),
     )
 }
@@ -210,17 +222,25 @@ SERVER_EVENTS: dict[str, ServerEvent] = {
         ServerEvent(
             "presence",
             (Presence,),
-            {"room": "Factory 1", "users": [{"name": "alice", "role": "owner"}, {"name": "bob", "role": "observer"}]},
+            {
+                "room": "Factory 1",
+                "users": [{"name": "alice", "role": "owner"}, {"name": "bob", "role": "observer"}],
+            },
         ),
         ServerEvent(
-            "room_error", (RoomError,), {"room": "Factory 1", "message": "The room's step failed: ValueError: ..."}
+            "room_error",
+            (RoomError,),
+            {"room": "Factory 1", "message": "The room's step failed: ValueError: ..."},
         ),
         ServerEvent("room_list", (RoomList,), {"rooms": [example_room(running=True, tick=120, observers=2)]}),
         ServerEvent("room_deleted", (RoomDeleted,), {"room": "Factory 1"}),
         ServerEvent(
             "membership_ended",
             (MembershipEnded,),
-            {"room": "Factory 1", "reason": "Your control of this private room was revoked: you can no longer see it."},
+            {
+                "room": "Factory 1",
+                "reason": "Your control of this private room was revoked: you can no longer see it.",
+            },
         ),
         ServerEvent("agent_inspect", (AgentInspect,), example_inspect()),
     )

@@ -41,6 +41,8 @@ class PacketGuard:
         server.eio.on("message", self.on_message)
 
     def on_message(self, eio_sid: str, data: Any) -> None:
+        if eio_sid not in self._server.eio.sockets:
+            return  # closed: what it had sent before the close was read is dropped unread
         waiting = self._server._binary_packet.get(eio_sid)
         if waiting is not None and not isinstance(data, bytes):
             self._close(eio_sid, "a text message came where a binary attachment was announced")
@@ -56,7 +58,9 @@ class PacketGuard:
 
     def _close(self, eio_sid: str, why: str) -> None:
         self.closed += 1
-        log.warning("Closed connection %s: it sent a packet the protocol cannot decode (%.200s).", eio_sid, why)
+        log.warning(
+            "Closed connection %s: it sent a packet the protocol cannot decode (%.200s).", eio_sid, why
+        )
         self._server._binary_packet.pop(eio_sid, None)
         close_session(self._server.eio, eio_sid)
 
@@ -73,13 +77,17 @@ class BodyLimit:
     """WSGI middleware: a POST to the Socket.IO path whose body is over `limit` bytes is answered
     413 at once, unread, and its session closed."""
 
-    def __init__(self, app: Callable[..., Iterable[bytes]], eio: Any, limit: int, path: str = "/socket.io") -> None:
+    def __init__(
+        self, app: Callable[..., Iterable[bytes]], eio: Any, limit: int, path: str = "/socket.io"
+    ) -> None:
         self.app, self.eio, self.limit, self.path = app, eio, limit, path
         self.refused = 0
         """Requests refused for their size."""
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        if environ.get("REQUEST_METHOD") == "POST" and str(environ.get("PATH_INFO", "")).startswith(self.path):
+        if environ.get("REQUEST_METHOD") == "POST" and str(environ.get("PATH_INFO", "")).startswith(
+            self.path
+        ):
             length = str(environ.get("CONTENT_LENGTH") or "0")
             if not length.isdigit() or int(length) > self.limit:
                 self.refused += 1

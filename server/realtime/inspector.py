@@ -83,7 +83,9 @@ def read_agents(engine: Engine, wanted: dict[str, set[int]]) -> dict[str, dict[s
                 entry["action"] = ACTION_NAMES[int(act.actions[agent])]
                 if act.probabilities is not None:
                     odds = act.probabilities[agent]
-                    entry["probabilities"] = {name: _finite(odds[i]) or 0.0 for i, name in enumerate(ACTION_NAMES)}
+                    entry["probabilities"] = {
+                        name: _finite(odds[i]) or 0.0 for i, name in enumerate(ACTION_NAMES)
+                    }
                 if act.values is not None:
                     entry["value"] = _finite(act.values[agent])
             figures[agent] = entry
@@ -133,7 +135,8 @@ class Inspector:
             raise ProtocolError("invalid_state", f"Join room {room.name!r} before inspecting its agents.")
         if m.agent >= room.agents:
             raise ProtocolError(
-                "not_found", f"Room {room.name!r} has {room.agents} agents (0-{room.agents - 1}), not agent {m.agent}."
+                "not_found",
+                f"Room {room.name!r} has {room.agents} agents (0-{room.agents - 1}), not agent {m.agent}.",
             )
         watch = Watch(conn.sid, room.key, room.name, m.agent)
         self.watches[(conn.sid, room.key)] = watch

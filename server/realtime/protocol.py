@@ -76,7 +76,9 @@ class CreateRoom(ClientModel):
     name: RoomName
     agents: Annotated[int, Field(ge=1, le=MAX_AGENTS, description=f"Agents in the room, 1-{MAX_AGENTS}.")] = 4
     policy: PolicyName = "learning"
-    seed: Annotated[int, Field(ge=0, le=MAX_SEED, description="Seed of the room's episodes, or null.")] | None = None
+    seed: (
+        Annotated[int, Field(ge=0, le=MAX_SEED, description="Seed of the room's episodes, or null.")] | None
+    ) = None
     speed: Speed = 1.0
     public: bool = True
 
@@ -257,7 +259,11 @@ _STATS_CHANGES = (
     f"without the zero changes at the end (1 to {len(wire.CHANGED_STATS)} values)."
 )
 _ROW_FIELDS_READ = [
-    f"the reward's change in 1/{wire.REWARD_SCALE}" if name == "reward" else f"{name} code" if name == "action" else name
+    f"the reward's change in 1/{wire.REWARD_SCALE}"
+    if name == "reward"
+    else f"{name} code"
+    if name == "action"
+    else name
     for name in wire.ROW_FIELDS
 ]
 _AGENT_ROWS = (

@@ -200,7 +200,9 @@ def markdown() -> str:
         lines += ["Example:", "", *_example(s.example)]
     lines += ["## Shared shapes", ""]
     for model in (RoomInfo, Snapshot, AgentState, Stats, LogEntry, PresenceUser, ErrorBody):
-        lines += [f"### {model.__name__}", "", _doc(model), ""] if _doc(model) else [f"### {model.__name__}", ""]
+        lines += (
+            [f"### {model.__name__}", "", _doc(model), ""] if _doc(model) else [f"### {model.__name__}", ""]
+        )
         lines += _fields_table(model)
     return "\n".join(lines).rstrip() + "\n"
 

@@ -93,7 +93,9 @@ class RoomManager:
         self._room_list_pending = False
         metrics.connections.set_function(lambda: len(self.connections))
         metrics.direct_frames.set_function(lambda: transport.direct_sends)
-        metrics.rooms.labels("running").set_function(lambda: sum(r.live.running for r in list(self.rooms.values())))
+        metrics.rooms.labels("running").set_function(
+            lambda: sum(r.live.running for r in list(self.rooms.values()))
+        )
         metrics.rooms.labels("stopped").set_function(
             lambda: sum(not r.live.running for r in list(self.rooms.values()))
         )
@@ -101,7 +103,9 @@ class RoomManager:
     # --------------------------------------------------------------- connections
 
     def connect(self, sid: str, user: User) -> Connection:
-        conn = Connection(sid, user, TokenBucket(self.settings.rate_limit_per_second, self.settings.rate_limit_burst))
+        conn = Connection(
+            sid, user, TokenBucket(self.settings.rate_limit_per_second, self.settings.rate_limit_burst)
+        )
         with self._lock:
             self.connections[sid] = conn
             self.by_user.setdefault(user.id, set()).add(sid)
@@ -162,14 +166,17 @@ class RoomManager:
         room = self.find(user, name)
         if not self.may_control(user, room):
             raise ProtocolError(
-                "forbidden", f"{action} in room {room.name!r} needs control: ask its owner {room.owner!r} for it."
+                "forbidden",
+                f"{action} in room {room.name!r} needs control: ask its owner {room.owner!r} for it.",
             )
         return room
 
     def _managed(self, user: User, name: str, action: str) -> Room:
         room = self.find(user, name)
         if not self.may_manage(user, room):
-            raise ProtocolError("forbidden", f"Only the owner of room {room.name!r} or an admin may {action}.")
+            raise ProtocolError(
+                "forbidden", f"Only the owner of room {room.name!r} or an admin may {action}."
+            )
         return room
 
     # --------------------------------------------------------------- views
@@ -199,10 +206,13 @@ class RoomManager:
         key = request.name.lower()
         with self._lock:
             if key in self.rooms or key in self._reserved:
-                raise ProtocolError("conflict", f"The room name {request.name!r} is taken (names ignore case).")
+                raise ProtocolError(
+                    "conflict", f"The room name {request.name!r} is taken (names ignore case)."
+                )
             if len(self.rooms) + len(self._reserved) >= self.settings.max_rooms:
                 raise ProtocolError(
-                    "limit_reached", f"This server holds at most {self.settings.max_rooms} rooms; delete one first."
+                    "limit_reached",
+                    f"This server holds at most {self.settings.max_rooms} rooms; delete one first.",
                 )
             # Rooms being made count: creates sent at once must not each find the limit unreached.
             owned = sum(1 for room in self.rooms.values() if room.owner_id == user.id)
@@ -215,7 +225,13 @@ class RoomManager:
             self._reserved[key] = user.id
         try:
             engine_room = self.engine.call(
-                self.engine.op_create, key, request.name, request.agents, request.policy, request.seed, request.speed
+                self.engine.op_create,
+                key,
+                request.name,
+                request.agents,
+                request.policy,
+                request.seed,
+                request.speed,
             )
             room = Room(
                 key=key,
@@ -247,7 +263,7 @@ class RoomManager:
             room.members[conn.sid] = conn.user
             conn.rooms.add(room.key)
         try:
-            state: dict[str, Any] = self.engine.call(self.engine.op_join, room.key, conn.sid, len(room.members))  # type: ignore[arg-type]
+            state = self.engine.join(room.key, conn.sid, len(room.members))
         except KeyError:
             self._drop_member(room, conn)
             raise ProtocolError("not_found", f"There is no room named {name!r}.") from None
@@ -314,7 +330,9 @@ class RoomManager:
             else:
                 room.controllers.discard(target.id)
         if not self.may_see(target, room):
-            self._end_memberships(room, target, "Your control of this private room was revoked: you can no longer see it.")
+            self._end_memberships(
+                room, target, "Your control of this private room was revoked: you can no longer see it."
+            )
         self._presence(room)
         if not room.public:
             self.room_list_changed()

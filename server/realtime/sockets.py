@@ -47,7 +47,10 @@ def register(socketio: SocketIO, svc: Services, more: dict[str, Handler] | None 
             metrics.events.labels("connect", "unauthorized").inc()
             raise ConnectionRefusedError(
                 "unauthorized",
-                {"code": "unauthorized", "message": "Sign in (session cookie) or connect with auth={'token': TOKEN}."},
+                {
+                    "code": "unauthorized",
+                    "message": "Sign in (session cookie) or connect with auth={'token': TOKEN}.",
+                },
             )
         rooms.connect(sid, user)
         metrics.events.labels("connect", "ok").inc()

@@ -31,7 +31,9 @@ _EVENT = 2
 
 
 class Transport:
-    def __init__(self, socketio: SocketIO, use_queue: bool, msgpack: bool = False, direct_frames: bool = False) -> None:
+    def __init__(
+        self, socketio: SocketIO, use_queue: bool, msgpack: bool = False, direct_frames: bool = False
+    ) -> None:
         """`direct_frames` (eventlet only) writes each room's update frame straight to its
         websocket members' sockets; the others get it through their connection's queue."""
         self.socketio = socketio

@@ -35,7 +35,7 @@ _RULES = {
     "name": "1-40 ASCII letters, digits, spaces, '-' or '_', with no space at either end",
     "room": "a room name: 1-40 ASCII letters, digits, spaces, '-' or '_', with no space at either end",
     "user": "a user name: 1-40 ASCII letters, digits, '.', '-' or '_'",
-    "speed": "a number from 0.1 to 5.0 or the string \"max\"",
+    "speed": 'a number from 0.1 to 5.0 or the string "max"',
 }
 
 
@@ -49,7 +49,12 @@ def describe(error: ValidationError, event: str) -> str:
     if first["type"] == "missing":
         return f"{event}: field {field!r} is required."
     value = _short(first["input"])
-    if field in _RULES and first["type"] in ("string_pattern_mismatch", "float_type", "literal_error", "string_type"):
+    if field in _RULES and first["type"] in (
+        "string_pattern_mismatch",
+        "float_type",
+        "literal_error",
+        "string_type",
+    ):
         return f"{event}: field {field!r} has {value}; it should be {_RULES[field]}."
     message = first["msg"].rstrip(".")
     return f"{event}: field {field!r} has {value}: {message[0].lower()}{message[1:]}."
@@ -64,7 +69,9 @@ def parse(event: str, args: tuple[Any, ...]) -> ClientModel:
     payload = args[0]
     if not isinstance(payload, dict):
         kind = "null" if payload is None else type(payload).__name__
-        kind = {"list": "a list", "bytes": "binary data", "str": "a string", "bool": "a boolean"}.get(kind, kind)
+        kind = {"list": "a list", "bytes": "binary data", "str": "a string", "bool": "a boolean"}.get(
+            kind, kind
+        )
         raise ProtocolError("invalid_payload", f"{event} takes one JSON object, not {kind}.")
     try:
         return spec.model.model_validate(payload)

@@ -148,7 +148,9 @@ def test_an_agent_may_follow_one_that_moves_away_first() -> None:
 
 
 def test_pick_takes_the_resource_for_work_cost_and_pick_reward() -> None:
-    world = build(["0....", ".....", ".....", ".....", "....."], under={0: RESOURCE}, work_cost=2, pick_reward=0.25)
+    world = build(
+        ["0....", ".....", ".....", ".....", "....."], under={0: RESOURCE}, work_cost=2, pick_reward=0.25
+    )
     result = step(world, PICK)
     assert result.actions[0, 0] == PICK
     assert world.grid[0, 0, 0] == EMPTY
@@ -173,7 +175,9 @@ def test_pick_where_it_is_not_allowed_becomes_stay(cell: int, load: int) -> None
 
 
 def test_drop_at_a_factory_makes_one_product_per_resource() -> None:
-    world = build(["0....", ".....", ".....", ".....", "....."], under={0: FACTORY}, carrying={0: 2}, product_reward=1.5)
+    world = build(
+        ["0....", ".....", ".....", ".....", "....."], under={0: FACTORY}, carrying={0: 2}, product_reward=1.5
+    )
     result = step(world, DROP)
     assert result.actions[0, 0] == DROP
     assert result.rewards[0, 0] == pytest.approx(3.0)
@@ -248,7 +252,9 @@ def test_actions_out_of_range_become_stay(action: int) -> None:
 
 
 def test_respawn_grows_one_resource_a_tick_up_to_max_resources() -> None:
-    world = build(["0r....", "......", "......", "......", "......"], respawn_probability=1.0, max_resources=3)
+    world = build(
+        ["0r....", "......", "......", "......", "......"], respawn_probability=1.0, max_resources=3
+    )
     counts = []
     for _ in range(6):
         step(world, STAY)
@@ -266,7 +272,12 @@ def test_respawn_spares_cells_with_agents() -> None:
 
 
 def test_respawn_replaces_a_picked_resource() -> None:
-    world = build(["0....", ".....", ".....", ".....", "....."], under={0: RESOURCE}, respawn_probability=1.0, max_resources=1)
+    world = build(
+        ["0....", ".....", ".....", ".....", "....."],
+        under={0: RESOURCE},
+        respawn_probability=1.0,
+        max_resources=1,
+    )
     step(world, PICK)
     assert (world.grid[0] == RESOURCE).sum() == 1 and world.grid[0, 0, 0] == EMPTY
     assert world.spawned[0] == 2 and world.carrying[0, 0] == 1
@@ -307,8 +318,22 @@ def test_a_closed_loop_earns_no_shaping() -> None:
 
 def world_state(world: BatchedWorld, slot: int) -> dict[str, Any]:
     arrays = (
-        "grid", "pos", "energy", "carrying", "active", "last_action", "agent_reward", "key", "episode_tick",
-        "total_tick", "episode", "products", "energy_spent", "episode_reward", "spawned", "consumed",
+        "grid",
+        "pos",
+        "energy",
+        "carrying",
+        "active",
+        "last_action",
+        "agent_reward",
+        "key",
+        "episode_tick",
+        "total_tick",
+        "episode",
+        "products",
+        "energy_spent",
+        "episode_reward",
+        "spawned",
+        "consumed",
     )
     state: dict[str, Any] = {name: getattr(world, name)[slot].tolist() for name in arrays}
     state["log"] = list(world.log[slot])
@@ -337,14 +362,19 @@ def test_a_slot_steps_the_same_alone_or_batched_with_others() -> None:
             np.testing.assert_array_equal(masks[row], alone[slot].action_masks(only)[0])
             single = alone[slot].step(only, actions[row : row + 1])
             np.testing.assert_array_equal(batched.rewards[row], single.rewards[0])
-            assert (batched.terminated[row], batched.truncated[row]) == (single.terminated[0], single.truncated[0])
+            assert (batched.terminated[row], batched.truncated[row]) == (
+                single.terminated[0],
+                single.truncated[0],
+            )
             if single.terminated[0] or single.truncated[0]:
                 fresh = lay_out(config, seeds[slot].spawn(1)[0], agents[slot])
                 batch.reset_slot(int(slot), fresh, new_episode=True)
                 alone[slot].reset_slot(0, fresh, new_episode=True)
         check_invariants(batch)
         for slot in range(3):
-            assert world_state(batch, slot) == world_state(alone[slot], 0), f"slot {slot} differs at tick {tick}."
+            assert world_state(batch, slot) == world_state(alone[slot], 0), (
+                f"slot {slot} differs at tick {tick}."
+            )
             np.testing.assert_array_equal(batch.observe(np.array([slot]))[0], alone[slot].observe(only)[0])
     assert batch.episode.tolist() != [1, 1, 1], "the run should have crossed an episode reset."
 
@@ -362,7 +392,9 @@ def test_no_walk_back_to_its_start_earns_shaping() -> None:
             assert since_start <= 1e-6, f"A walk back to the start earned {since_start:.3f}."
             returns += 1
     assert returns >= 5
-    world = build(["r.0...F", ".......", ".......", ".......", "......."], carrying={0: 1}, shaping_scale=0.05)
+    world = build(
+        ["r.0...F", ".......", ".......", ".......", "......."], carrying={0: 1}, shaping_scale=0.05
+    )
     assert sum(float(step(world, (RIGHT, LEFT)[t % 2]).rewards[0, 0]) for t in range(20)) <= 1e-6
 
 

@@ -26,7 +26,12 @@ def bfs(passable: np.ndarray, start: tuple[int, int]) -> dict[tuple[int, int], i
 
 def random_grids(count: int) -> list[np.ndarray]:
     rng = np.random.default_rng(7)
-    shapes = [(1, 1), (1, 6), (6, 1), *((int(rng.integers(2, 9)), int(rng.integers(2, 9))) for _ in range(count))]
+    shapes = [
+        (1, 1),
+        (1, 6),
+        (6, 1),
+        *((int(rng.integers(2, 9)), int(rng.integers(2, 9))) for _ in range(count)),
+    ]
     return [rng.random(shape) > rng.uniform(0.0, 0.6) for shape in shapes]
 
 

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import signal
+import socket
+import time
 from pathlib import Path
 
 import pytest
+import requests
 
-from tests.support.server import (
-    Client,
-    Server,
-    wait_synced,
-)
+from tests.support.server import Client, Server, simrooms, wait_synced
 
 pytestmark = pytest.mark.integration
 
@@ -42,3 +41,28 @@ def test_threading_mode_serves_too(tmp_path: Path) -> None:
         watcher.close()
     finally:
         assert srv.stop() == 0
+
+
+def test_idle_connections_are_closed_so_they_cannot_hold_every_slot(tmp_path: Path) -> None:
+    """Keep-alive sockets that send nothing more are closed after keepalive_seconds: with more of
+    them than the server takes connections, a new client still gets in."""
+    srv = Server(tmp_path / "s", {"SIMROOMS_KEEPALIVE_SECONDS": "1", "SIMROOMS_MAX_CONNECTIONS": "5"})
+    idle = [socket.create_connection(("127.0.0.1", srv.port), timeout=10) for _ in range(8)]
+    try:
+        started = time.monotonic()
+        for sock in idle:
+            assert sock.recv(1) == b"", "the server closed the idle connection"
+        assert time.monotonic() - started < 8
+        assert requests.get(srv.url + "/healthz", timeout=10).status_code == 200
+    finally:
+        for sock in idle:
+            sock.close()
+        srv.stop()
+
+
+def test_a_bad_setting_is_one_line_naming_the_flag(tmp_path: Path) -> None:
+    done = simrooms("serve", "--max-rooms", "-3", "--data-dir", str(tmp_path))
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        "simrooms serve: error: --max-rooms has '-3': input should be greater than or equal to 0."
+    ]

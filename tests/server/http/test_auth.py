@@ -40,7 +40,11 @@ def test_http_login_logout_and_csrf(tmp_path: Path) -> None:
         assert http.get("/api/rooms").status_code == 200
         sio = socketio.test_client(flask_app, namespace=NS, flask_test_client=http)
         assert sio.is_connected(NS)
-        assert http.post("/logout", data={"csrf_token": csrf}).status_code == 303
+        assert http.post("/logout", data={"csrf_token": csrf}).status_code == 400, "sign-in rotates the token"
+        assert sio.is_connected(NS)
+        fresh = csrf_token(http.get("/logout").get_data(as_text=True))
+        assert fresh != csrf
+        assert http.post("/logout", data={"csrf_token": fresh}).status_code == 303
         assert not sio.is_connected(NS)
         assert http.get("/api/rooms").status_code == 401
 

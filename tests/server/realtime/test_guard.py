@@ -8,13 +8,17 @@ import time
 from collections.abc import Callable
 
 import pytest
+import requests
 import websocket
+
 from tests.support.server import Client, Server
 
 
 def signed_in_socket(server: Server, user: str = "carol") -> websocket.WebSocket:
     """A raw Engine.IO websocket connected to /sim with a token."""
-    ws = websocket.create_connection(f"ws://127.0.0.1:{server.port}/socket.io/?EIO=4&transport=websocket", timeout=10)
+    ws = websocket.create_connection(
+        f"ws://127.0.0.1:{server.port}/socket.io/?EIO=4&transport=websocket", timeout=10
+    )
     assert ws.recv().startswith("0")  # Engine.IO open
     ws.send("40/sim," + json.dumps({"token": server.token(user)}))
     assert ws.recv().startswith("40/sim,")
@@ -71,7 +75,7 @@ def test_events_named_like_lifecycle_events_get_invalid_payload(server: Server, 
         '42/sim,7["list_rooms",{"n":1' + "0" * 100 + "}]",  # JSON that python-socketio cannot decode
         '42/sim,["get_state",{"room":',
         "42/sim,[[[[[[[[[[",
-        "9",  # no such packet type
+        "49",  # a Socket.IO packet type that does not exist
     ],
 )
 def test_an_undecodable_packet_closes_that_connection_with_one_log_line(
@@ -122,3 +126,20 @@ def test_more_than_one_attachment_closes_the_connection(server: Server) -> None:
         assert closed_within(ws)
     finally:
         ws.close()
+
+
+def test_an_oversized_polling_post_is_refused_at_once_and_its_session_closed(server: Server) -> None:
+    base = f"http://127.0.0.1:{server.port}/socket.io/?EIO=4&transport=polling"
+
+    def session() -> str:
+        opened = requests.get(base, timeout=5)
+        return str(json.loads(opened.text[1:])["sid"])
+
+    started = time.monotonic()
+    for _ in range(100):  # each of these held a green thread forever before
+        sid = session()
+        answer = requests.post(f"{base}&sid={sid}", data="4" + "x" * 70_000, timeout=5)
+        assert answer.status_code == 413 and "at most" in answer.text
+    assert time.monotonic() - started < 30
+    assert requests.get(f"{base}&sid={sid}", timeout=5).status_code == 400, "the session is closed"
+    assert requests.get(f"http://127.0.0.1:{server.port}/healthz", timeout=5).status_code == 200

@@ -1,0 +1,96 @@
+"""Limits that hold when requests race, and rights that end memberships (server.realtime.rooms)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.server import Client, Clients, Server, make_room, room_name
+
+LIMIT = 5
+
+
+@pytest.fixture(scope="module")
+def limited(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    server = Server(
+        tmp_path_factory.mktemp("limited-rooms"),
+        {"SIMROOMS_MAX_ROOMS_PER_USER": str(LIMIT), "SIMROOMS_RATE_LIMIT_BURST": "500"},
+    )
+    yield server
+    server.stop()
+
+
+def test_creates_sent_at_once_do_not_pass_the_per_user_room_limit(limited: Server, tmp_path: Path) -> None:
+    clients = Clients(limited)
+    senders = [clients("bob") for _ in range(4)]
+    acks: list[dict[str, object]] = []
+    lock = threading.Lock()
+    barrier = threading.Barrier(len(senders))
+
+    def create(client: Client, index: int) -> None:
+        barrier.wait()
+        for k in range(5):  # 4 connections x 5 creates, sent together
+            ack = client.call("create_room", {"name": room_name(f"race{index}{k}"), "policy": "random"})
+            with lock:
+                acks.append(ack)
+
+    threads = [threading.Thread(target=create, args=(c, i)) for i, c in enumerate(senders)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    try:
+        made = [ack for ack in acks if ack["ok"]]
+        refused = [ack for ack in acks if not ack["ok"]]
+        assert len(made) == LIMIT, f"{len(made)} rooms made with a limit of {LIMIT}"
+        assert {ack["error"]["code"] for ack in refused} == {"limit_reached"}  # type: ignore[index]
+        owned = [room for room in senders[0].ok("list_rooms", {})["rooms"] if room["owner"] == "bob"]
+        assert len(owned) == LIMIT
+    finally:
+        for room in senders[0].ok("list_rooms", {})["rooms"]:
+            if room["owner"] == "bob":
+                senders[0].ok("delete_room", {"room": room["name"]})
+        clients.close()
+
+
+def test_revoking_control_of_a_private_room_ends_the_membership_at_once(
+    connect: Callable[..., Client],
+) -> None:
+    owner, bob = connect("alice"), connect("bob")
+    name = make_room(owner, "private", public=False)
+    try:
+        owner.ok("grant_control", {"room": name, "user": "bob", "allow": True})
+        bob.ok("join_room", {"room": name})
+        owner.ok("start_game", {"room": name})
+        bob.wait_for(lambda: bob.received("state_update", name), what="bob's first update")
+        owner.ok("grant_control", {"room": name, "user": "bob", "allow": False})
+        ended = bob.wait_for(lambda: bob.received("membership_ended", name), what="membership_ended")
+        assert "revoked" in ended[0]["reason"]
+        time.sleep(0.3)  # updates already on their way when the membership ended
+        seen = len(bob.received("state_update", name))
+        time.sleep(1.5)
+        assert len(bob.received("state_update", name)) == seen, "no update after the membership ended"
+        assert bob.error("get_state", {"room": name}) == "not_found"
+        assert owner.ok("join_room", {"room": name})["state"]["room"] == name, "the owner stays"
+    finally:
+        owner.ok("delete_room", {"room": name})
+
+
+def test_revoking_control_of_a_public_room_keeps_the_member_watching(connect: Callable[..., Client]) -> None:
+    owner, bob = connect("alice"), connect("bob")
+    name = make_room(owner, "public")
+    try:
+        owner.ok("grant_control", {"room": name, "user": "bob", "allow": True})
+        bob.ok("join_room", {"room": name})
+        owner.ok("grant_control", {"room": name, "user": "bob", "allow": False})
+        owner.ok("step_game", {"room": name})
+        bob.wait_for(
+            lambda: len(bob.received("state_update", name)) >= 2, what="an update after the revocation"
+        )
+        assert bob.received("membership_ended", name) == []
+    finally:
+        owner.ok("delete_room", {"room": name})
