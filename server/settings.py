@@ -17,6 +17,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, CliSuppress, SettingsConfigDict
 
 SECRET_KEY_FILE = "secret_key"
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
 class Settings(BaseSettings):
@@ -60,8 +61,9 @@ class Settings(BaseSettings):
     TLS (directly, or per X-Forwarded-Proto from a trusted proxy), "always", or "never"."""
     allow_signup: bool = False
     """Let visitors make their own accounts at /signup; otherwise ``simrooms user create`` does."""
-    metrics_restricted: bool = False
-    """When true, ``GET /metrics`` needs an admin's session or token."""
+    metrics_restricted: bool | None = None
+    """Whether ``GET /metrics`` needs an admin's session or token. Unset: open while the server
+    listens on a loopback address only (``host``), restricted when it listens beyond."""
     max_connections: Annotated[int, Field(ge=1)] = 10000
     """Concurrent connections the eventlet server accepts (its ``max_size``)."""
     max_message_bytes: Annotated[int, Field(ge=1024)] = 64 * 1024
@@ -114,6 +116,11 @@ class Settings(BaseSettings):
     ``fault_after_ticks`` (exercises ``room_error``). Leave unset in production."""
     fault_after_ticks: CliSuppress[Annotated[int, Field(ge=0)]] = 3
     """Test hook: the steps a fault_room_prefix room takes before its step raises."""
+
+    def metrics_need_admin(self) -> bool:
+        if self.metrics_restricted is not None:
+            return self.metrics_restricted
+        return self.host not in LOOPBACK_HOSTS
 
     def resolved_database_url(self) -> str:
         if self.database_url:

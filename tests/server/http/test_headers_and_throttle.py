@@ -89,3 +89,14 @@ def test_forwarded_addresses_count_only_behind_trusted_proxies(tmp_path: Path) -
                 for index, name in enumerate(("alice", "bob", "carol"))
             ]
             assert codes == expected, (proxies, codes)
+
+
+@pytest.mark.parametrize(
+    ("host", "restricted", "status"),
+    [("127.0.0.1", None, 200), ("0.0.0.0", None, 401), ("0.0.0.0", False, 200), ("127.0.0.1", True, 401)],
+)
+def test_metrics_are_open_on_loopback_and_for_admins_beyond_unless_set(
+    tmp_path: Path, host: str, restricted: bool | None, status: int
+) -> None:
+    with running_app(tmp_path, host=host, metrics_restricted=restricted) as (flask_app, _):
+        assert flask_app.test_client().get("/metrics").status_code == status
