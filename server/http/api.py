@@ -123,7 +123,9 @@ def schema() -> Any:
 @bp.get("/metrics")
 def metrics() -> Any:
     svc = services()
-    if svc.settings.metrics_need_admin() and not (current_user.is_authenticated and current_user.user.is_admin):
+    if svc.settings.metrics_need_admin() and not (
+        current_user.is_authenticated and current_user.user.is_admin
+    ):
         return _error(
             401 if not current_user.is_authenticated else 403, "Metrics are for admins on this server."
         )
