@@ -21,7 +21,8 @@ from server.http import admin, api, headers, pages
 from server.http.auth import Auth, csrf
 from server.http.throttle import LoginThrottle
 from server.metrics import Metrics
-from server.realtime import inspector, sockets
+from server.realtime import backlog, inspector, sockets
+from server.realtime.backlog import Backlog
 from server.realtime.guard import BodyLimit, PacketGuard
 from server.realtime.rooms import RoomManager
 from server.realtime.transport import Transport
@@ -97,6 +98,9 @@ def create_app(settings: Settings | None = None) -> tuple[Flask, SocketIO]:
     csrf.exempt(api.token)
     sockets.register(socketio, svc, inspector.register(socketio, svc).handlers())
     guard = PacketGuard(socketio.server)
+    queued = Backlog(settings.max_queued_messages, settings.max_queued_bytes)
+    backlog.install(socketio.server.eio, queued)
+    metrics.backlog_dropped.set_function(lambda: queued.dropped)
     metrics.malformed_closed.set_function(lambda: guard.closed)
     metrics.oversized_refused.set_function(lambda: body_limit.refused)
 

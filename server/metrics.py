@@ -70,6 +70,11 @@ class Metrics:
         self.room_errors = Counter(
             "simrooms_room_errors", "Rooms stopped because their step raised.", registry=r
         )
+        self.backlog_dropped = Gauge(
+            "simrooms_connections_closed_backlog",
+            "Connections closed because more waited to be sent to them than the bounds allow.",
+            registry=r,
+        )
         self.oversized_refused = Gauge(
             "simrooms_requests_refused_oversized",
             "Long-polling POSTs refused (413) for a body over the message size limit.",

@@ -66,6 +66,11 @@ class Settings(BaseSettings):
     listens on a loopback address only (``host``), restricted when it listens beyond."""
     max_connections: Annotated[int, Field(ge=1)] = 10000
     """Concurrent connections the eventlet server accepts (its ``max_size``)."""
+    max_queued_messages: Annotated[int, Field(ge=10)] = 1000
+    """Messages that may wait to be sent to one connection (one that reads too slowly, or not at
+    all); a connection with more is closed. At 20 updates a second, 1,000 are 50 s behind."""
+    max_queued_bytes: Annotated[int, Field(ge=64 * 1024)] = 4 * 1024 * 1024
+    """Bytes that may wait to be sent to one connection; a connection with more is closed."""
     max_message_bytes: Annotated[int, Field(ge=1024)] = 64 * 1024
     """The largest message a client may send; larger ones close that connection."""
     update_rate: Annotated[float, Field(gt=0, le=20.0)] = 20.0

@@ -20,7 +20,7 @@ OPT_OUT = "SIMROOMS_NO_BLAS_PRELOAD"
 """Set to anything but "" or "0" to keep the BLAS the wheel brings (e.g. to benchmark it)."""
 THREADS = "OPENBLAS_NUM_THREADS"
 # One thread each: the engine, the server and numpy share two cores, and OpenBLAS's default thread
-# per core makes them thrash (FACTS.md: 5.5 ms against 0.29 ms for the same matmul).
+# per core makes them thrash (measured on 2 cores: 5.5 ms against 0.29 ms for the same matmul).
 DEFAULT_THREADS = "1"
 
 

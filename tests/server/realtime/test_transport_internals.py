@@ -38,3 +38,12 @@ def test_socketio_server_handles_engineio_messages_and_holds_binary_packets() ->
     assert server.eio.handlers["message"] == server._handle_eio_message
     assert isinstance(server._binary_packet, dict)
     assert socketio.packet.Packet(encoded_packet='51-/sim,["x",{}]').attachment_count == 1
+
+
+def test_engineio_sockets_send_through_one_queue() -> None:
+    """server.realtime.backlog bounds that queue by wrapping Socket.send."""
+    send = engineio.socket.Socket.send
+    send = getattr(send, "__wrapped__", send)  # the original, if an app of this process wrapped it
+    assert list(inspect.signature(send).parameters) == ["self", "pkt"]
+    source = inspect.getsource(send)
+    assert "self.queue.put(pkt)" in source
