@@ -50,6 +50,12 @@ class Settings(BaseSettings):
     """Rooms one user may own at once (admins too)."""
     max_members_per_room: Annotated[int, Field(ge=1)] = 1000
     """Connections joined to one room at once."""
+    max_connections_per_user: Annotated[int, Field(ge=1)] = 256
+    """Socket.IO connections one user (one account, all its tokens and sessions) holds at once."""
+    connects_per_user_per_second: Annotated[float, Field(gt=0)] = 20.0
+    """Socket.IO connections one user may open per second on average."""
+    connects_per_user_burst: Annotated[int, Field(ge=1)] = 100
+    """Socket.IO connections one user may open at once before the average applies."""
     rate_limit_per_second: Annotated[float, Field(gt=0)] = 20.0
     """Client events per second each connection may send on average."""
     rate_limit_burst: Annotated[int, Field(ge=1)] = 60

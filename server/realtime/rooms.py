@@ -19,7 +19,7 @@ from server.engine.engine import Engine, InvalidState
 from server.engine.room import EngineRoom
 from server.engine.updates import EngineFigures, encode_event
 from server.metrics import Metrics
-from server.ratelimit import TokenBucket
+from server.ratelimit import KeyedLimiter, TokenBucket
 from server.realtime.protocol import CreateRoom, Role
 from server.realtime.transport import Transport
 from server.realtime.validation import ProtocolError
@@ -91,6 +91,7 @@ class RoomManager:
         """Names of rooms being made (the engine builds them meanwhile), and who makes each."""
         self._lock = threading.RLock()
         self._room_list_pending = False
+        self._connects = KeyedLimiter(settings.connects_per_user_per_second, settings.connects_per_user_burst)
         metrics.connections.set_function(lambda: len(self.connections))
         metrics.direct_frames.set_function(lambda: transport.direct_sends)
         metrics.rooms.labels("running").set_function(
@@ -103,10 +104,24 @@ class RoomManager:
     # --------------------------------------------------------------- connections
 
     def connect(self, sid: str, user: User) -> Connection:
+        """Admit connection `sid` of `user`, or ProtocolError when the user connects too often or
+        holds as many connections as one user may."""
         conn = Connection(
             sid, user, TokenBucket(self.settings.rate_limit_per_second, self.settings.rate_limit_burst)
         )
         with self._lock:
+            if not self._connects.take(str(user.id)):
+                raise ProtocolError(
+                    "rate_limited",
+                    f"{user.name!r} connects too often: at most {self.settings.connects_per_user_per_second:g} "
+                    f"a second ({self.settings.connects_per_user_burst} at once). Wait and reconnect.",
+                )
+            held = len(self.by_user.get(user.id, ()))
+            if held >= self.settings.max_connections_per_user:
+                raise ProtocolError(
+                    "limit_reached",
+                    f"{user.name!r} holds {held} connections, the most one user may; close one first.",
+                )
             self.connections[sid] = conn
             self.by_user.setdefault(user.id, set()).add(sid)
         return conn

@@ -52,7 +52,13 @@ def register(socketio: SocketIO, svc: Services, more: dict[str, Handler] | None 
                     "message": "Sign in (session cookie) or connect with auth={'token': TOKEN}.",
                 },
             )
-        rooms.connect(sid, user)
+        try:
+            rooms.connect(sid, user)
+        except ProtocolError as refused:
+            metrics.events.labels("connect", refused.code).inc()
+            raise ConnectionRefusedError(
+                refused.code, {"code": refused.code, "message": refused.message}
+            ) from None
         metrics.events.labels("connect", "ok").inc()
         return None
 

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+import socketio
 
 from tests.support.server import Client, Clients, Server, make_room, room_name
 
@@ -94,3 +95,56 @@ def test_revoking_control_of_a_public_room_keeps_the_member_watching(connect: Ca
         assert bob.received("membership_ended", name) == []
     finally:
         owner.ok("delete_room", {"room": name})
+
+
+@pytest.fixture(scope="module")
+def capped(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    server = Server(
+        tmp_path_factory.mktemp("capped-connections"),
+        {
+            "SIMROOMS_MAX_CONNECTIONS_PER_USER": "3",
+            "SIMROOMS_CONNECTS_PER_USER_PER_SECOND": "2",
+            "SIMROOMS_CONNECTS_PER_USER_BURST": "6",
+        },
+    )
+    yield server
+    server.stop()
+
+
+def refusal(server: Server, token: str) -> dict[str, str]:
+    """The data of the connect error a new connection with `token` gets (it must be refused);
+    its message is the code, as for `unauthorized`."""
+    sio = socketio.Client(reconnection=False)
+    errors: list[dict[str, object]] = []
+    sio.on("connect_error", errors.append, namespace="/sim")
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        sio.connect(
+            server.url, namespaces=["/sim"], auth={"token": token}, transports=["websocket"], wait_timeout=10
+        )
+    assert errors[0]["message"] == errors[0]["data"]["code"]  # type: ignore[index]
+    return errors[0]["data"]  # type: ignore[return-value]
+
+
+def test_a_user_holds_a_bounded_number_of_connections_and_opens_them_at_a_bounded_rate(
+    capped: Server,
+) -> None:
+    token = capped.token("bob")
+    held = [Client(capped.url, token=token) for _ in range(3)]
+    try:
+        refused = refusal(capped, token)
+        assert refused["code"] == "limit_reached" and "3 connections" in refused["message"]
+        other = Client(capped.url, token=capped.token("alice"))  # another user is not held back
+        other.close()
+    finally:
+        for client in held:
+            client.close()
+    time.sleep(0.5)
+    churned = 0
+    for _ in range(10):  # connect and disconnect at once, as fast as possible
+        try:
+            Client(capped.url, token=token).close()
+            churned += 1
+        except socketio.exceptions.ConnectionError:
+            break
+    assert churned < 10, "a user cannot churn connections without limit"
+    assert refusal(capped, token)["code"] == "rate_limited"
