@@ -75,6 +75,11 @@ class Metrics:
             "Connections closed because more waited to be sent to them than the bounds allow.",
             registry=r,
         )
+        self.sessions_refused = Gauge(
+            "simrooms_sessions_refused",
+            "Engine.IO handshakes refused because their address opened sessions too often.",
+            registry=r,
+        )
         self.oversized_refused = Gauge(
             "simrooms_requests_refused_oversized",
             "Long-polling POSTs refused (413) for a body over the message size limit.",

@@ -50,6 +50,11 @@ class Settings(BaseSettings):
     """Rooms one user may own at once (admins too)."""
     max_members_per_room: Annotated[int, Field(ge=1)] = 1000
     """Connections joined to one room at once."""
+    sessions_per_address_per_second: Annotated[float, Field(gt=0)] = 50.0
+    """Engine.IO sessions (handshakes, before any sign-in) one client address may open per second
+    on average; more are refused with HTTP 401."""
+    sessions_per_address_burst: Annotated[int, Field(ge=1)] = 200
+    """Engine.IO sessions one client address may open at once before the average applies."""
     max_connections_per_user: Annotated[int, Field(ge=1)] = 256
     """Socket.IO connections one user (one account, all its tokens and sessions) holds at once."""
     connects_per_user_per_second: Annotated[float, Field(gt=0)] = 20.0

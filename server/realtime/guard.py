@@ -23,6 +23,8 @@ from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import parse_qs
 
+from server.ratelimit import KeyedLimiter
+
 log = logging.getLogger(__name__)
 MAX_ATTACHMENTS = 1
 """Binary attachments a client packet may announce: the protocol takes one JSON object per event,
@@ -101,3 +103,24 @@ class BodyLimit:
                 )
                 return [message.encode()]
         return self.app(environ, start_response)
+
+
+class SessionRate:
+    """Engine.IO sessions a client address may open per second: excess handshakes are refused
+    (401) before a session exists. Each session, even one whose Socket.IO connect is refused and
+    which closes at once, keeps a ping task and its objects for a ping interval (25 s): churning
+    clients otherwise fill the heap, and every full collection walks it."""
+
+    def __init__(self, server: Any, per_second: float, burst: int) -> None:
+        self._handle: Callable[[str, dict[str, Any]], None] = server._handle_eio_connect
+        self._limiter = KeyedLimiter(per_second, burst)
+        self.refused = 0
+        """Handshakes refused."""
+        server.eio.on("connect", self.on_connect)
+
+    def on_connect(self, eio_sid: str, environ: dict[str, Any]) -> bool:
+        if not self._limiter.take(str(environ.get("REMOTE_ADDR") or "unknown")):
+            self.refused += 1
+            return False
+        self._handle(eio_sid, environ)
+        return True

@@ -101,6 +101,9 @@ class Server:
                 "SIMROOMS_LOGIN_ATTEMPTS_PER_ACCOUNT_BURST": "1000",
                 "SIMROOMS_CONNECTS_PER_USER_PER_SECOND": "1000",
                 "SIMROOMS_CONNECTS_PER_USER_BURST": "1000",
+                # Every test client comes from 127.0.0.1.
+                "SIMROOMS_SESSIONS_PER_ADDRESS_PER_SECOND": "1000",
+                "SIMROOMS_SESSIONS_PER_ADDRESS_BURST": "1000",
             }
         )
         self.env.update(env or {})

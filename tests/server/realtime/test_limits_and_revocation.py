@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+import requests
 import socketio
 
 from tests.support.server import Client, Clients, Server, make_room, room_name
@@ -105,6 +106,8 @@ def capped(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             "SIMROOMS_MAX_CONNECTIONS_PER_USER": "3",
             "SIMROOMS_CONNECTS_PER_USER_PER_SECOND": "2",
             "SIMROOMS_CONNECTS_PER_USER_BURST": "6",
+            "SIMROOMS_SESSIONS_PER_ADDRESS_PER_SECOND": "2",
+            "SIMROOMS_SESSIONS_PER_ADDRESS_BURST": "40",
         },
     )
     yield server
@@ -148,3 +151,16 @@ def test_a_user_holds_a_bounded_number_of_connections_and_opens_them_at_a_bounde
             break
     assert churned < 10, "a user cannot churn connections without limit"
     assert refusal(capped, token)["code"] == "rate_limited"
+
+
+def test_an_address_opens_engine_io_sessions_at_a_bounded_rate(capped: Server) -> None:
+    """Handshakes beyond the address's rate are refused before any session exists (401)."""
+    handshake = f"{capped.url}/socket.io/?EIO=4&transport=polling"
+    codes = [requests.get(handshake, timeout=10).status_code for _ in range(60)]
+    assert 200 in codes and codes[-1] == 401, codes
+    refused = next(
+        float(line.split()[1])
+        for line in requests.get(capped.url + "/metrics", timeout=10).text.splitlines()
+        if line.startswith("simrooms_sessions_refused ")
+    )
+    assert refused == codes.count(401)
