@@ -98,10 +98,11 @@ def create_app(settings: Settings | None = None) -> tuple[Flask, SocketIO]:
     csrf.exempt(api.token)
     sockets.register(socketio, svc, inspector.register(socketio, svc).handlers())
     guard = PacketGuard(socketio.server)
-    sessions = SessionRate(
-        socketio.server, settings.sessions_per_address_per_second, settings.sessions_per_address_burst
-    )
-    metrics.sessions_refused.set_function(lambda: sessions.refused)
+    if settings.connections_limited():
+        sessions = SessionRate(
+            socketio.server, settings.sessions_per_address_per_second, settings.sessions_per_address_burst
+        )
+        metrics.sessions_refused.set_function(lambda: sessions.refused)
     queued = Backlog(settings.max_queued_messages, settings.max_queued_bytes)
     backlog.install(socketio.server.eio, queued)
     metrics.backlog_dropped.set_function(lambda: queued.dropped)

@@ -50,6 +50,10 @@ class Settings(BaseSettings):
     """Rooms one user may own at once (admins too)."""
     max_members_per_room: Annotated[int, Field(ge=1)] = 1000
     """Connections joined to one room at once."""
+    limit_connections: bool | None = None
+    """Whether the connection limits below apply (sessions per address, connections per user).
+    Unset: only when the server listens beyond loopback (``host``); a loopback-only server is
+    reached from its own machine alone (its operator, tests and load generators)."""
     sessions_per_address_per_second: Annotated[float, Field(gt=0)] = 50.0
     """Engine.IO sessions (handshakes, before any sign-in) one client address may open per second
     on average; more are refused with HTTP 401."""
@@ -106,9 +110,9 @@ class Settings(BaseSettings):
     """Password checks (login and token) per second per client address, on average."""
     login_attempts_burst: Annotated[int, Field(ge=1)] = 30
     """Password checks a client address may make at once before the average applies."""
-    login_attempts_per_account_per_second: Annotated[float, Field(gt=0)] = 0.2
+    login_attempts_per_account_per_second: Annotated[float, Field(gt=0)] = 1.0
     """Password checks (login and token) per second for one account name, from anywhere."""
-    login_attempts_per_account_burst: Annotated[int, Field(ge=1)] = 10
+    login_attempts_per_account_burst: Annotated[int, Field(ge=1)] = 30
     """Password checks one account name may take at once before the average applies."""
     password_checks_at_once: Annotated[int, Field(ge=1)] = 2
     """Password checks (argon2: CPU and memory by design) the server runs at the same time."""
@@ -132,6 +136,11 @@ class Settings(BaseSettings):
     ``fault_after_ticks`` (exercises ``room_error``). Leave unset in production."""
     fault_after_ticks: CliSuppress[Annotated[int, Field(ge=0)]] = 3
     """Test hook: the steps a fault_room_prefix room takes before its step raises."""
+
+    def connections_limited(self) -> bool:
+        if self.limit_connections is not None:
+            return self.limit_connections
+        return self.host not in LOOPBACK_HOSTS
 
     def metrics_need_admin(self) -> bool:
         if self.metrics_restricted is not None:

@@ -121,7 +121,8 @@ Generated from `server/realtime/protocol.py` and `events.py` by `python -m serve
 Namespace `/sim`. Connect with the session cookie of `POST /login`, or with
 `auth={"token": TOKEN}` where TOKEN comes from `POST /api/token` (JSON `{"username", "password"}`
 answered by `{"token", "expires_at"}`). Anything else is refused with the connect error message
-`unauthorized` and data `{"code": "unauthorized", "message": ...}`. A signed-in user who already
+`unauthorized` and data `{"code": "unauthorized", "message": ...}`. Where connections are
+limited (a server listening beyond loopback, or `limit_connections`), a signed-in user who already
 holds as many connections as one user may (`max_connections_per_user`) is refused with
 `limit_reached`, one who connects too often (`connects_per_user_per_second`) with `rate_limited`,
 each with the same form of data. A packet that cannot be decoded, or a connection that does not

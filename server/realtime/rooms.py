@@ -110,21 +110,25 @@ class RoomManager:
             sid, user, TokenBucket(self.settings.rate_limit_per_second, self.settings.rate_limit_burst)
         )
         with self._lock:
-            if not self._connects.take(str(user.id)):
-                raise ProtocolError(
-                    "rate_limited",
-                    f"{user.name!r} connects too often: at most {self.settings.connects_per_user_per_second:g} "
-                    f"a second ({self.settings.connects_per_user_burst} at once). Wait and reconnect.",
-                )
-            held = len(self.by_user.get(user.id, ()))
-            if held >= self.settings.max_connections_per_user:
-                raise ProtocolError(
-                    "limit_reached",
-                    f"{user.name!r} holds {held} connections, the most one user may; close one first.",
-                )
+            if self.settings.connections_limited():
+                self._check_connection_limits(user)
             self.connections[sid] = conn
             self.by_user.setdefault(user.id, set()).add(sid)
         return conn
+
+    def _check_connection_limits(self, user: User) -> None:
+        if not self._connects.take(str(user.id)):
+            raise ProtocolError(
+                "rate_limited",
+                f"{user.name!r} connects too often: at most {self.settings.connects_per_user_per_second:g} "
+                f"a second ({self.settings.connects_per_user_burst} at once). Wait and reconnect.",
+            )
+        held = len(self.by_user.get(user.id, ()))
+        if held >= self.settings.max_connections_per_user:
+            raise ProtocolError(
+                "limit_reached",
+                f"{user.name!r} holds {held} connections, the most one user may; close one first.",
+            )
 
     def disconnect(self, sid: str) -> None:
         with self._lock:

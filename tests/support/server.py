@@ -99,11 +99,6 @@ class Server:
                 # Tests sign the same few users in many times over a session.
                 "SIMROOMS_LOGIN_ATTEMPTS_PER_ACCOUNT_PER_SECOND": "100",
                 "SIMROOMS_LOGIN_ATTEMPTS_PER_ACCOUNT_BURST": "1000",
-                "SIMROOMS_CONNECTS_PER_USER_PER_SECOND": "1000",
-                "SIMROOMS_CONNECTS_PER_USER_BURST": "1000",
-                # Every test client comes from 127.0.0.1.
-                "SIMROOMS_SESSIONS_PER_ADDRESS_PER_SECOND": "1000",
-                "SIMROOMS_SESSIONS_PER_ADDRESS_BURST": "1000",
             }
         )
         self.env.update(env or {})

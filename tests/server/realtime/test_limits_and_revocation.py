@@ -106,6 +106,7 @@ def capped(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             "SIMROOMS_MAX_CONNECTIONS_PER_USER": "3",
             "SIMROOMS_CONNECTS_PER_USER_PER_SECOND": "2",
             "SIMROOMS_CONNECTS_PER_USER_BURST": "6",
+            "SIMROOMS_LIMIT_CONNECTIONS": "1",  # a loopback server limits nothing unless told
             "SIMROOMS_SESSIONS_PER_ADDRESS_PER_SECOND": "2",
             "SIMROOMS_SESSIONS_PER_ADDRESS_BURST": "40",
         },
