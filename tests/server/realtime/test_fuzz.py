@@ -41,6 +41,7 @@ import socketio
 import websocket
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from socketio.packet import BINARY_EVENT, EVENT, Packet
 
 from server.realtime.events import CLIENT_EVENTS
 from server.realtime.protocol import ERROR_CODES, MAX_SEED
@@ -240,6 +241,21 @@ FIELD_VALUES: dict[str, st.SearchStrategy[Any]] = {
 }
 
 
+VALID_VALUES: dict[str, st.SearchStrategy[Any]] = {
+    "name": st.sampled_from(["fuzz-a", "Fuzz A", "fuzz-b", HONEST_ROOM]),
+    "room": st.sampled_from([HONEST_ROOM, PRIVATE_ROOM, "fuzz-a", "Fuzz A", "fuzz-b", "nope"]),
+    "agents": st.integers(min_value=1, max_value=8),
+    "policy": st.sampled_from(["learning", "heuristic", "random"]),
+    "seed": st.none() | st.integers(min_value=0, max_value=MAX_SEED),
+    "speed": st.floats(min_value=0.1, max_value=5.0) | st.just("max"),
+    "public": st.booleans(),
+    "user": st.sampled_from(["alice", "bob", "carol", "root", "nobody"]),
+    "allow": st.booleans(),
+    "agent": st.none() | st.integers(min_value=0, max_value=7),
+}
+"""Values their field accepts, so that events also succeed (bob's rooms are made, run, deleted)."""
+
+
 @st.composite
 def payload_for(draw: st.DrawFn, event: str) -> Any:
     """A payload of `event`: mostly its own fields with values right or wrong, some extra fields,
@@ -252,6 +268,8 @@ def payload_for(draw: st.DrawFn, event: str) -> Any:
     if kind in (7, 8):
         return draw(JSON)
     payload = {}
+    if 10 <= kind < 20:
+        return {name: draw(VALID_VALUES[name]) for name in fields}
     for name in fields:
         if draw(st.integers(min_value=0, max_value=9)) == 0:
             continue  # missing
@@ -267,8 +285,17 @@ def payload_for(draw: st.DrawFn, event: str) -> Any:
 UNKNOWN_NAMES = st.sampled_from(
     ["message", "json", "*", "", "connect_error", "CREATE_ROOM", "create_room ", "state_update", "__init__"]
 ) | st.text(max_size=20).filter(lambda s: s not in CLIENT_EVENTS and s not in LIFECYCLE)
-NAMES = st.one_of(*[st.sampled_from(sorted(CLIENT_EVENTS))] * 8, st.sampled_from(LIFECYCLE), UNKNOWN_NAMES)
-"""Mostly the client events, sometimes the lifecycle names or unknown ones."""
+
+
+@st.composite
+def event_name(draw: st.DrawFn) -> str:
+    """Mostly the client events, sometimes the lifecycle names or unknown ones."""
+    kind = draw(st.integers(min_value=0, max_value=19))  # hypothesis favours the ends
+    if kind == 9:
+        return draw(st.sampled_from(LIFECYCLE))
+    if kind == 11:
+        return draw(UNKNOWN_NAMES)
+    return draw(st.sampled_from(sorted(CLIENT_EVENTS)))
 
 
 def known_bug(name: str, args: list[Any]) -> bool:
@@ -280,7 +307,7 @@ def known_bug(name: str, args: list[Any]) -> bool:
 @st.composite
 def event(draw: st.DrawFn) -> tuple[str, list[Any]]:
     """An event name and its arguments: mostly one payload, sometimes none or several."""
-    name = draw(NAMES)
+    name = draw(event_name())
     count = draw(st.sampled_from([1] * 12 + [0, 2, 3]))
     args = [draw(payload_for(name)) for _ in range(count)]
     return name, args[:2] if known_bug(name, args) else args
@@ -376,7 +403,9 @@ def send_events(fuzzer: Fuzzer, events: list[tuple[str, list[Any]]]) -> None:
         elif needs_ack:
             raise AssertionError(f"the server closed the connection after {events!r:.500}")
     if not client.disconnected.is_set():  # it still answers
-        assert client.call("list_rooms", {}, timeout=ACK_SECONDS)["ok"] is True
+        probe = client.call("list_rooms", {}, timeout=ACK_SECONDS)
+        check_ack(probe, "list_rooms after the example")
+        assert probe["ok"] is True or probe["error"]["code"] == "rate_limited", probe
 
 
 def test_every_event_over_socketio_is_acked_or_closes_the_connection(unharmed: Watch) -> None:
@@ -395,6 +424,35 @@ def test_every_event_over_socketio_is_acked_or_closes_the_connection(unharmed: W
     unharmed.figures.append(
         f"socketio fuzzing: {fuzzer.examples} examples, {fuzzer.closes} connections closed by the server; acks {sorted(fuzzer.acks.items())}"
     )
+
+
+@pytest.fixture(scope="module")
+def limited(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A server with tight rate limits (5 events a second, 5 at once)."""
+    server = Server(
+        tmp_path_factory.mktemp("fuzz-limited"),
+        {"SIMROOMS_RATE_LIMIT_PER_SECOND": "5", "SIMROOMS_RATE_LIMIT_BURST": "5"},
+    )
+    yield server
+    server.stop()
+
+
+def test_with_rate_limits_every_event_is_still_acked_or_closes_the_connection(limited: Server) -> None:
+    fuzzer = Fuzzer(limited, limited.token("bob"))
+
+    @settings(SETTINGS, max_examples=80)
+    @given(st.lists(event(), min_size=1, max_size=8))
+    def fuzz(events: list[tuple[str, list[Any]]]) -> None:
+        fuzzer.examples += 1
+        send_events(fuzzer, events)
+
+    try:
+        fuzz()
+    finally:
+        fuzzer.close()
+    assert any(key.endswith(":rate_limited") for key in fuzzer.acks), fuzzer.acks
+    assert "Traceback" not in limited.log()
+    assert requests.get(limited.url + "/healthz", timeout=5).status_code == 200
 
 
 # ------------------------------------------------------------------ raw frames over a raw websocket
@@ -476,6 +534,25 @@ def binary_frames(draw: st.DrawFn) -> list[Frame]:
     return [header, *(Frame(draw(st.binary(max_size=64)), odd=not proper) for _ in range(sent))]
 
 
+def unhashable_event_name(text: str) -> bool:
+    """Whether `text` is an event of /sim named by a list or an object: never acked and logs a
+    traceback (see test_an_event_named_by_a_list_or_object_is_answered_or_closed)."""
+    if not text.startswith("4"):
+        return False
+    try:
+        decoded = Packet(encoded_packet=text[1:])
+    except Exception:
+        return False
+    data = decoded.data
+    return (
+        decoded.packet_type in (EVENT, BINARY_EVENT)
+        and decoded.namespace == NS
+        and isinstance(data, list)
+        and bool(data)
+        and isinstance(data[0], list | dict)
+    )
+
+
 GARBAGE = st.one_of(
     st.text(max_size=40),
     st.from_regex(r"\A[0-6]?[0-9]{0,3}-?(/sim,|/other,|/,|)[0-9]{0,5}[\[\]{}\"a-z0-9,:.-]{0,30}\Z"),
@@ -501,8 +578,6 @@ GARBAGE = st.one_of(
             "42/sim,1null",
             "42/sim,1[5,{}]",
             "42/sim,1[null]",
-            '42/sim,1[["list_rooms"],{}]',
-            '42/sim,1[{"a":1}]',
             "42/sim," + "9" * 101 + '["list_rooms",{}]',
             '42/sim,1["get_state",{"room":' + "1" * 101 + "}]",
             '42/sim,1["get_state",{"room":"' + "x" * (MAX_MESSAGE_BYTES + 10) + '"}]',
@@ -512,9 +587,9 @@ GARBAGE = st.one_of(
             '42/sim,1["get_state",{"room":1e999}]',
         ]
     ),
-).filter(lambda text: not text.startswith(("1", "41")))
+).filter(lambda text: not text.startswith(("1", "41")) and not unhashable_event_name(text))
 """Text frames of every kind; none a client's own close ('1', '41...'), after which no ack comes
-and the server rightly keeps the Engine.IO connection."""
+and the server rightly keeps the Engine.IO connection, nor the known bug of unhashable_event_name."""
 
 
 FRAMES = st.one_of(
@@ -634,7 +709,24 @@ def test_a_disconnect_event_with_three_arguments_is_acked(server: Server) -> Non
     raw = RawSocket(server, server.token("carol"))
     try:
         raw.send(Frame('42/sim,5["disconnect",null,null,null]'))
-        raw.read({5})
+        raw.read({5}, seconds=2)
         assert raw.acks.get(5, {}).get("error", {}).get("code") == "invalid_payload" or raw.closed
+    finally:
+        raw.close()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: python-socketio looks the event name up in a dict in the event's own green thread, "
+    "outside PacketGuard: a list or object raises TypeError (unhashable), a traceback is logged "
+    "and no ack is sent; the connection stays",
+)
+@pytest.mark.parametrize("frame", ['42/sim,7[["list_rooms"],{}]', '42/sim,7[{"a":1}]'])
+def test_an_event_named_by_a_list_or_object_is_answered_or_closed(server: Server, frame: str) -> None:
+    raw = RawSocket(server, server.token("carol"))
+    try:
+        raw.send(Frame(frame))
+        raw.read({7}, seconds=2)
+        assert 7 in raw.acks or raw.closed
     finally:
         raw.close()
