@@ -384,7 +384,7 @@ def send_events(fuzzer: Fuzzer, events: list[tuple[str, list[Any]]]) -> None:
     client = fuzzer.get()
     answers: list[tuple[str, list[Any], threading.Event, list[Any]]] = []
     for name, args in events:
-        done, box = threading.Event(), []
+        done, box = threading.Event(), list[Any]()
 
         def answered(*ack: Any, done: threading.Event = done, box: list[Any] = box) -> None:
             box.append(ack)
@@ -638,9 +638,9 @@ class RawSocket:
         self.ws = websocket.create_connection(
             f"ws://127.0.0.1:{server.port}/socket.io/?EIO=4&transport=websocket", timeout=ACK_SECONDS
         )
-        assert self.ws.recv().startswith("0")
+        assert str(self.ws.recv()).startswith("0")
         self.ws.send("40/sim," + json.dumps({"token": token}))
-        assert self.ws.recv().startswith("40/sim,")
+        assert str(self.ws.recv()).startswith("40/sim,")
         self.closed = False
         self.acks: dict[int, Any] = {}
 
