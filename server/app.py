@@ -23,7 +23,7 @@ from server.http.throttle import LoginThrottle
 from server.metrics import Metrics
 from server.realtime import backlog, inspector, sockets
 from server.realtime.backlog import Backlog
-from server.realtime.guard import BodyLimit, PacketGuard, SessionRate
+from server.realtime.guard import BodyLimit, PacketGuard, SessionRate, close_on_undecodable_messages
 from server.realtime.rooms import RoomManager
 from server.realtime.transport import Transport
 from server.services import Services, install
@@ -98,6 +98,7 @@ def create_app(settings: Settings | None = None) -> tuple[Flask, SocketIO]:
     csrf.exempt(api.token)
     sockets.register(socketio, svc, inspector.register(socketio, svc).handlers())
     guard = PacketGuard(socketio.server)
+    close_on_undecodable_messages()
     if settings.connections_limited():
         sessions = SessionRate(
             socketio.server, settings.sessions_per_address_per_second, settings.sessions_per_address_burst

@@ -18,14 +18,19 @@ tests/server/realtime/test_transport_internals.py.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import parse_qs
 
+import engineio.socket
+
 from server.ratelimit import KeyedLimiter
 
 log = logging.getLogger(__name__)
+MARKED = "simrooms_guarded"
+"""Set on Engine.IO methods this module wrapped (each is wrapped once per process)."""
 MAX_ATTACHMENTS = 1
 """Binary attachments a client packet may announce: the protocol takes one JSON object per event,
 so one binary payload (which it refuses with invalid_payload) is the most a client has cause to
@@ -41,6 +46,16 @@ class PacketGuard:
         self.closed = 0
         """Connections closed for what they sent."""
         server.eio.on("message", self.on_message)
+        # python-socketio looks an event's name up in a dict later, in the event's own green
+        # thread: a name that is not a string must fail here, where the connection can be closed.
+        handle_event = server._handle_event
+
+        def checked_event(eio_sid: str, namespace: str | None, ack_id: int | None, data: Any) -> None:
+            if not (isinstance(data, list) and data and isinstance(data[0], str)):
+                raise ValueError("an event packet must hold a list that starts with the event's name")
+            handle_event(eio_sid, namespace, ack_id, data)
+
+        server._handle_event = checked_event
 
     def on_message(self, eio_sid: str, data: Any) -> None:
         if eio_sid not in self._server.eio.sockets:
@@ -124,3 +139,29 @@ class SessionRate:
             return False
         self._handle(eio_sid, environ)
         return True
+
+
+def close_on_undecodable_messages() -> None:
+    """Close a websocket connection whose message Engine.IO cannot decode (an empty text, or one
+    that does not start with a packet type): python-engineio decodes outside its own error
+    handling, so its handler ended without closing the session, which stayed, with its rooms and
+    its queue, until the ping timeout."""
+    handler = engineio.socket.Socket._websocket_handler
+    if getattr(handler, MARKED, False):
+        return
+
+    @functools.wraps(handler)
+    def guarded(self: engineio.socket.Socket, ws: Any) -> Any:
+        try:
+            return handler(self, ws)
+        except Exception as error:
+            log.warning(
+                "Closed connection %s: it sent a message Engine.IO cannot decode (%.200s).", self.sid, error
+            )
+            self.queue.put(None)  # its writer task ends
+            self.server.sockets.pop(self.sid, None)
+            self.close(wait=False, abort=True)
+            return []
+
+    setattr(guarded, MARKED, True)
+    engineio.socket.Socket._websocket_handler = guarded

@@ -62,7 +62,7 @@ def register(socketio: SocketIO, svc: Services, more: dict[str, Handler] | None 
         metrics.events.labels("connect", "ok").inc()
         return None
 
-    def on_disconnect(reason: Any = None) -> dict[str, Any] | None:
+    def on_disconnect(reason: Any = None, *_: Any) -> dict[str, Any] | None:
         sid = request.sid  # type: ignore[attr-defined]
         if socketio.server.manager.is_connected(sid, NAMESPACE):  # a client's event, not a disconnection
             return not_an_event("disconnect")

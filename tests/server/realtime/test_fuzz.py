@@ -27,8 +27,9 @@ The fuzzing user is bob, not an admin: he may make (at most MAX_FUZZ_ROOMS) and 
 own, but an admin stopping or deleting the honest room would be allowed, not hostile. Examples are
 derandomized (no database) so that CI runs the same ones every time.
 
-The bugs the fuzzing found are left out of the strategies (known_bug, unhashable_event_name, the
-GARBAGE filter) and shown by the xfail tests at the end.
+The tests at the end hold the inputs the fuzzing found that the server mishandled before: an
+event named disconnect with three arguments, an event named by a list or an object, and websocket
+messages Engine.IO cannot decode.
 """
 
 from __future__ import annotations
@@ -49,7 +50,6 @@ import socketio
 import websocket
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from socketio.packet import BINARY_EVENT, EVENT, Packet
 
 from server.realtime.events import CLIENT_EVENTS
 from server.realtime.protocol import ERROR_CODES, MAX_SEED
@@ -318,19 +318,13 @@ def event_name(draw: st.DrawFn) -> str:
     return draw(st.sampled_from(sorted(CLIENT_EVENTS)))
 
 
-def known_bug(name: str, args: list[Any]) -> bool:
-    """An event named disconnect with 3 or more arguments is never acked and logs a traceback:
-    see test_a_disconnect_event_with_three_arguments_is_acked."""
-    return name == "disconnect" and len(args) >= 3
-
-
 @st.composite
 def event(draw: st.DrawFn) -> tuple[str, list[Any]]:
     """An event name and its arguments: mostly one payload, sometimes none or several."""
     name = draw(event_name())
     count = draw(st.sampled_from([1] * 12 + [0, 2, 3]))
     args = [draw(payload_for(name)) for _ in range(count)]
-    return name, args[:2] if known_bug(name, args) else args
+    return name, args
 
 
 def undecodable(args: list[Any]) -> bool:
@@ -554,25 +548,6 @@ def binary_frames(draw: st.DrawFn) -> list[Frame]:
     return [header, *(Frame(draw(st.binary(max_size=64)), odd=not proper) for _ in range(sent))]
 
 
-def unhashable_event_name(text: str) -> bool:
-    """Whether `text` is an event of /sim named by a list or an object: never acked and logs a
-    traceback (see test_an_event_named_by_a_list_or_object_is_answered_or_closed)."""
-    if not text.startswith("4"):
-        return False
-    try:
-        decoded = Packet(encoded_packet=text[1:])
-    except Exception:
-        return False
-    data = decoded.data
-    return (
-        decoded.packet_type in (EVENT, BINARY_EVENT)
-        and decoded.namespace == NS
-        and isinstance(data, list)
-        and bool(data)
-        and isinstance(data[0], list | dict)
-    )
-
-
 GARBAGE = st.one_of(
     st.text(max_size=40),
     st.from_regex(r"\A[0-6]?[0-9]{0,3}-?(/sim,|/other,|/,|)[0-9]{0,5}[\[\]{}\"a-z0-9,:.-]{0,30}\Z"),
@@ -606,13 +581,9 @@ GARBAGE = st.one_of(
             '42/sim,1["get_state",{"room":1e999}]',
         ]
     ),
-).filter(
-    lambda text: text[:1] in "023456789" and not text.startswith("41") and not unhashable_event_name(text)
-)
-"""Text frames of every kind; none a client's own close ('1', '41...'), after which no ack comes
-and the server rightly keeps the Engine.IO connection, nor the known bugs of unhashable_event_name
-and test_a_message_engineio_cannot_decode_ends_the_connection_at_once (empty, or not starting with
-a digit)."""
+).filter(lambda text: not text.startswith("1") and not text.startswith("41"))
+"""Text frames of every kind but a client's own close ('1', '41...'), after which no ack comes and
+the server rightly keeps the Engine.IO connection (for '41', the namespace's) or closes it."""
 
 
 @st.composite
@@ -725,15 +696,9 @@ def test_every_raw_frame_is_answered_or_closes_the_connection(unharmed: Watch) -
     assert logged <= counts["closed"], "at most one log line per connection closed"
 
 
-# ------------------------------------------------------------------ what the fuzzing found
+# ------------------------------------------------------------------ what the fuzzing found (fixed)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: python-socketio calls on_disconnect(*args), then on_disconnect(*args[:-1]) on a "
-    "TypeError; with 3 or more arguments both raise, two tracebacks are logged and no ack is sent "
-    "(on_disconnect in server/realtime/sockets.py should take *_: Any as well; connect is fine)",
-)
 def test_a_disconnect_event_with_three_arguments_is_acked(server: Server) -> None:
     raw = RawSocket(server, server.token("carol"))
     try:
@@ -744,12 +709,6 @@ def test_a_disconnect_event_with_three_arguments_is_acked(server: Server) -> Non
         raw.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: python-socketio looks the event name up in a dict in the event's own green thread, "
-    "outside PacketGuard: a list or object raises TypeError (unhashable), a traceback is logged "
-    "and no ack is sent; the connection stays",
-)
 @pytest.mark.parametrize("frame", ['42/sim,7[["list_rooms"],{}]', '42/sim,7[{"a":1}]'])
 def test_an_event_named_by_a_list_or_object_is_answered_or_closed(server: Server, frame: str) -> None:
     raw = RawSocket(server, server.token("carol"))
@@ -761,14 +720,6 @@ def test_an_event_named_by_a_list_or_object_is_answered_or_closed(server: Server
         raw.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: python-engineio decodes a websocket message outside its try (engineio/socket.py "
-    "_websocket_handler): a text message that is empty or does not start with a digit raises "
-    "ValueError (empty packet, int() of the type), the handler exits without closing the Engine.IO socket, so no disconnect: the "
-    "connection (and its room memberships, its queue) stays until the ping timeout (45 s), "
-    "with no log line",
-)
 def test_a_message_engineio_cannot_decode_ends_the_connection_at_once(server: Server) -> None:
     before = connections(server)
     token = server.token("carol")
