@@ -92,6 +92,10 @@ def rss_kib(pid: int) -> int:
     return 0
 
 
+def open_fds(pid: int) -> int:
+    return len(os.listdir(f"/proc/{pid}/fd"))
+
+
 def cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
@@ -190,12 +194,12 @@ def soak(args: argparse.Namespace) -> dict[str, Any]:
         assert control.call("start_game", {"room": HONEST_ROOM}, namespace="/sim", timeout=60)["ok"]
         honest = Honest(server.url, admin_token)
         time.sleep(args.warmup)
-        figures["rss_before_kib"] = rss_kib(pid)
+        figures["rss_before_kib"], figures["fds_before"] = rss_kib(pid), open_fds(pid)
         metrics_before = metrics(server.url)
 
         # The load.
         stop = threading.Event()
-        samples: list[tuple[float, int, float]] = []  # (s since start, RSS KiB, closed for backlog)
+        samples: list[tuple[float, int, float, int]] = []  # (s since start, RSS KiB, closed for backlog, fds)
         start = time.time()
         deadline = start + args.max_seconds
 
@@ -205,7 +209,7 @@ def soak(args: argparse.Namespace) -> dict[str, Any]:
                     closed = metrics(server.url).get("simrooms_connections_closed_backlog", 0.0)
                 except requests.RequestException:
                     closed = float("nan")
-                samples.append((round(time.time() - start, 1), rss_kib(pid), closed))
+                samples.append((round(time.time() - start, 1), rss_kib(pid), closed, open_fds(pid)))
 
         readers = [
             SlowReader(server.url, token, HONEST_ROOM, args.slow_rate) for _ in range(args.slow_readers)
@@ -232,10 +236,21 @@ def soak(args: argparse.Namespace) -> dict[str, Any]:
         for thread in threads:
             thread.join(30)
         honest_figures = honest.figures(start * 1000, end * 1000)
+        honest_figures["gaps_over_250ms_at_s"] = [
+            (round((b[0] / 1000 - start), 1), b[0] - a[0])
+            for a, b in itertools.pairwise(honest.updates)
+            if b[0] - a[0] > 250 and start * 1000 <= b[0] <= end * 1000
+        ]
         honest_alive = honest.client.connected
         honest.client.disconnect()
         control.disconnect()
-        time.sleep(args.settle)
+        settled: list[tuple[int, int, float]] = []  # (RSS KiB, fds, connections) each second
+        for _ in range(max(1, round(args.settle))):
+            time.sleep(1.0)
+            settled.append(
+                (rss_kib(pid), open_fds(pid), metrics(server.url).get("simrooms_connections", 0.0))
+            )
+        figures["fds_after"] = open_fds(pid)
         figures["rss_after_kib"] = rss_kib(pid)
         metrics_after = metrics(server.url)
         figures["log"] = log_summary(server.log_path)
@@ -272,13 +287,20 @@ def soak(args: argparse.Namespace) -> dict[str, Any]:
         )
     }
     probes = lag["simrooms_event_loop_lag_seconds_count"]
-    closes = [(t, c) for t, _, c in samples]
+    closes = [(t, c) for t, _, c, _ in samples]
     first_backlog_close = next((t for t, c in closes if c > metrics_before.get("simrooms_connections_closed_backlog", 0)), None)  # fmt: skip
     figures |= {
         "seconds": round(end - start, 1),
         "churn_seconds": round(churn_end - start, 1),
-        "rss_peak_kib": max([figures["rss_before_kib"], *(r for _, r, _ in samples)]),
-        "rss_series_kib": [r for _, r, _ in samples],
+        "rss_peak_kib": max([figures["rss_before_kib"], *(r for _, r, _, _ in samples)]),
+        "rss_series_kib": [r for _, r, _, _ in samples],
+        "fds_peak": max([figures["fds_before"], *(n for *_, n in samples)]),
+        "fds_series": [n for *_, n in samples],
+        "settle_series": {
+            "rss_kib": [r for r, _, _ in settled],
+            "fds": [n for _, n, _ in settled],
+            "connections": [c for *_, c in settled],
+        },
         "server_cpu_percent": round(100 * (cpu1 - cpu0) / (end - start), 1),
         "loop_lag_mean_ms": round(1000 * lag["simrooms_event_loop_lag_seconds_sum"] / probes, 2)
         if probes
@@ -343,12 +365,18 @@ def report(f: dict[str, Any]) -> None:
     print(
         f"        | {f['rss_before_kib'] / mib:.1f} | {f['rss_peak_kib'] / mib:.1f} | {f['rss_after_kib'] / mib:.1f}"
     )
+    print(f"open fds | {f['fds_before']} | {f['fds_peak']} | {f['fds_after']}")
+    settle = f["settle_series"]
+    print(f"after the load, each second: RSS MiB {[round(r / mib) for r in settle['rss_kib']]}")
+    print(f"  fds {settle['fds']}")
+    print(f"  /metrics connections {[int(c) for c in settle['connections']]}")
     h = f["honest"]
     print(
         "\nhonest room | updates | ticks/s | updates/s | worst gap ms | p99 gap ms | gaps >250 ms | >1 s | connected"
     )
     print(f"            | {h['updates']} | {h['ticks_per_second']} | {h['updates_per_second']} | {h['worst_gap_ms']} | "
           f"{h['gap_p99_ms']} | {h['gaps_over_250ms']} | {h['gaps_over_1s']} | {h['still_connected']}")  # fmt: skip
+    print(f"gaps over 250 ms (s into the load, ms): {h['gaps_over_250ms_at_s']}")
     c = f["churn"]
     print(f"\nchurn: {c['cycles_done']} of {c['cycles_asked']} cycles, {c['cycles_per_second']}/s; "
           f"cycle p50 {c['cycle_p50_ms']} ms, p99 {c['cycle_p99_ms']} ms, max {c['cycle_max_ms']} ms")  # fmt: skip
@@ -408,7 +436,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--warmup", type=float, default=5.0, help="s of the honest room alone before the load"
     )
-    parser.add_argument("--settle", type=float, default=5.0, help="s after the load before RSS 'after'")
+    parser.add_argument("--settle", type=float, default=10.0, help="s after the load before RSS 'after'")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--env", nargs="*", default=[], metavar="NAME=VALUE", help="server settings")
     parser.add_argument("--json", type=Path, help="also write the figures there")
