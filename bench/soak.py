@@ -197,61 +197,96 @@ def soak(args: argparse.Namespace) -> dict[str, Any]:
         figures["rss_before_kib"], figures["fds_before"] = rss_kib(pid), open_fds(pid)
         metrics_before = metrics(server.url)
 
-        # The load.
-        stop = threading.Event()
-        samples: list[tuple[float, int, float, int]] = []  # (s since start, RSS KiB, closed for backlog, fds)
-        start = time.time()
-        deadline = start + args.max_seconds
+        all_churned: list[dict[str, Any]] = []
+        all_readers: list[SlowReader] = []
+        fuzzers: list[Fuzzer] = []
+        rounds: list[dict[str, Any]] = []
+        first_start = time.time()
+        churn_total = 0.0
+        for round_index in range(args.rounds):
+            # The load.
+            stop = threading.Event()
+            samples: list[
+                tuple[float, int, float, int]
+            ] = []  # (s since start, RSS KiB, closed for backlog, fds)
+            backlog0 = metrics(server.url).get("simrooms_connections_closed_backlog", 0.0)
+            start = time.time()
+            deadline = start + args.max_seconds
 
-        def sample() -> None:
-            while not stop.wait(1.0):
-                try:
-                    closed = metrics(server.url).get("simrooms_connections_closed_backlog", 0.0)
-                except requests.RequestException:
-                    closed = float("nan")
-                samples.append((round(time.time() - start, 1), rss_kib(pid), closed, open_fds(pid)))
+            def sample(
+                stop: threading.Event = stop, samples: list[Any] = samples, start: float = start
+            ) -> None:
+                while not stop.wait(1.0):
+                    try:
+                        closed = metrics(server.url).get("simrooms_connections_closed_backlog", 0.0)
+                    except requests.RequestException:
+                        closed = float("nan")
+                    samples.append((round(time.time() - start, 1), rss_kib(pid), closed, open_fds(pid)))
 
-        readers = [
-            SlowReader(server.url, token, HONEST_ROOM, args.slow_rate) for _ in range(args.slow_readers)
-        ]
-        fuzzer = Fuzzer(server.url, token, fuzz_cases(sorted(CLIENT_EVENTS), args.seed), args.fuzz_rate, args.fuzz_timeout, args.seed)  # fmt: skip
-        threads = [threading.Thread(target=sample, daemon=True), threading.Thread(target=fuzzer.run, args=(stop,), daemon=True)]  # fmt: skip
-        threads += [threading.Thread(target=r.run, args=(stop,), daemon=True) for r in readers]
-        cpu0 = cpu_seconds(pid)
-        for thread in threads:
-            thread.start()
-        shares = [args.cycles // args.churn_workers + (i < args.cycles % args.churn_workers) for i in range(args.churn_workers)]  # fmt: skip
-        with multiprocessing.get_context("spawn").Pool(args.churn_workers) as pool:
-            pending = [
-                pool.apply_async(run_churn, (server.url, token, HONEST_ROOM, share, args.churn_threads, deadline, args.timeout))
-                for share in shares
-            ]  # fmt: skip
-            churned = [p.get(timeout=args.max_seconds + 120) for p in pending]
-        churn_end = time.time()
-        if args.min_seconds > churn_end - start:  # let the slow readers and the fuzzer go on
-            time.sleep(min(deadline, start + args.min_seconds) - time.time())
-        end = time.time()
-        cpu1 = cpu_seconds(pid)
-        stop.set()
-        for thread in threads:
-            thread.join(30)
-        honest_figures = honest.figures(start * 1000, end * 1000)
-        honest_figures["gaps_over_250ms_at_s"] = [
-            (round((b[0] / 1000 - start), 1), b[0] - a[0])
-            for a, b in itertools.pairwise(honest.updates)
-            if b[0] - a[0] > 250 and start * 1000 <= b[0] <= end * 1000
-        ]
+            readers = [
+                SlowReader(server.url, token, HONEST_ROOM, args.slow_rate) for _ in range(args.slow_readers)
+            ]
+            fuzzer = Fuzzer(server.url, token, fuzz_cases(sorted(CLIENT_EVENTS), args.seed), args.fuzz_rate, args.fuzz_timeout, args.seed)  # fmt: skip
+            threads = [threading.Thread(target=sample, daemon=True), threading.Thread(target=fuzzer.run, args=(stop,), daemon=True)]  # fmt: skip
+            threads += [threading.Thread(target=r.run, args=(stop,), daemon=True) for r in readers]
+            cpu0 = cpu_seconds(pid)
+            for thread in threads:
+                thread.start()
+            shares = [args.cycles // args.churn_workers + (i < args.cycles % args.churn_workers) for i in range(args.churn_workers)]  # fmt: skip
+            with multiprocessing.get_context("spawn").Pool(args.churn_workers) as pool:
+                pending = [
+                    pool.apply_async(run_churn, (server.url, token, HONEST_ROOM, share, args.churn_threads, deadline, args.timeout))
+                    for share in shares
+                ]  # fmt: skip
+                churned = [p.get(timeout=args.max_seconds + 120) for p in pending]
+            churn_end = time.time()
+            churn_total += churn_end - start
+            if args.min_seconds > churn_end - start:  # let the slow readers and the fuzzer go on
+                time.sleep(min(deadline, start + args.min_seconds) - time.time())
+            end = time.time()
+            cpu1 = cpu_seconds(pid)
+            stop.set()
+            for thread in threads:
+                thread.join(30)
+            honest_figures = honest.figures(start * 1000, end * 1000)
+            honest_figures["gaps_over_250ms_at_s"] = [
+                (round((b[0] / 1000 - start), 1), b[0] - a[0])
+                for a, b in itertools.pairwise(honest.updates)
+                if b[0] - a[0] > 250 and start * 1000 <= b[0] <= end * 1000
+            ]
+            settled: list[tuple[int, int, float]] = []  # (RSS KiB, fds, connections) each second
+            for _ in range(max(1, round(args.settle))):
+                time.sleep(1.0)
+                settled.append(
+                    (rss_kib(pid), open_fds(pid), metrics(server.url).get("simrooms_connections", 0.0))
+                )
+            figures["fds_after"] = open_fds(pid)
+            figures["rss_after_kib"] = rss_kib(pid)
+            all_churned += churned
+            all_readers += readers
+            fuzzers.append(fuzzer)
+            rounds.append({
+                "round": round_index + 1,
+                "cycles_per_second": round(sum(sum(c["outcomes"].values()) for c in churned) / max(1e-9, churn_end - start), 1),
+                "cycles_ok": sum(c["outcomes"].get("ok", 0) for c in churned),
+                "rss_peak_kib": max(r for _, r, _, _ in samples) if samples else None,
+                "rss_after_kib": figures["rss_after_kib"],
+                "fds_after": figures["fds_after"],
+                "connections_after": settled[-1][2],
+                "honest_worst_gap_ms": honest_figures["worst_gap_ms"],
+                "closed_for_backlog": samples[-1][2] - backlog0 if samples else None,
+                "first_backlog_close_s": next((t for t, _, c, _ in samples if c > backlog0), None),
+            })  # fmt: skip
         honest_alive = honest.client.connected
         honest.client.disconnect()
         control.disconnect()
-        settled: list[tuple[int, int, float]] = []  # (RSS KiB, fds, connections) each second
-        for _ in range(max(1, round(args.settle))):
-            time.sleep(1.0)
-            settled.append(
-                (rss_kib(pid), open_fds(pid), metrics(server.url).get("simrooms_connections", 0.0))
-            )
-        figures["fds_after"] = open_fds(pid)
-        figures["rss_after_kib"] = rss_kib(pid)
+        churned, readers = all_churned, all_readers
+        for other in fuzzers[:-1]:
+            fuzzer.fates.update(other.fates)
+            fuzzer.expected |= other.expected
+            fuzzer.connects += other.connects
+            fuzzer.connect_failures.update(other.connect_failures)
+        overall = honest.figures(first_start * 1000, end * 1000)
         metrics_after = metrics(server.url)
         figures["log"] = log_summary(server.log_path)
     finally:
@@ -288,11 +323,11 @@ def soak(args: argparse.Namespace) -> dict[str, Any]:
     }
     probes = lag["simrooms_event_loop_lag_seconds_count"]
     closes = [(t, c) for t, _, c, _ in samples]
-    first_backlog_close = next((t for t, c in closes if c > metrics_before.get("simrooms_connections_closed_backlog", 0)), None)  # fmt: skip
+    first_backlog_close = rounds[-1]["first_backlog_close_s"]
     figures |= {
         "seconds": round(end - start, 1),
         "churn_seconds": round(churn_end - start, 1),
-        "rss_peak_kib": max([figures["rss_before_kib"], *(r for _, r, _, _ in samples)]),
+        "rss_peak_kib": max([figures["rss_before_kib"], *(r["rss_peak_kib"] or 0 for r in rounds)]),
         "rss_series_kib": [r for _, r, _, _ in samples],
         "fds_peak": max([figures["fds_before"], *(n for *_, n in samples)]),
         "fds_series": [n for *_, n in samples],
@@ -308,10 +343,12 @@ def soak(args: argparse.Namespace) -> dict[str, Any]:
         "loop_lag_over_50ms": round(1 - lag["lag le 0.05"] / probes, 4) if probes else None,
         "loop_lag_over_250ms": round(1 - lag["lag le 0.25"] / probes, 4) if probes else None,
         "honest": honest_figures | {"still_connected": honest_alive},
+        "honest_all_rounds": overall,
+        "rounds": rounds,
         "churn": {
-            "cycles_asked": args.cycles,
+            "cycles_asked": args.cycles * args.rounds,
             "cycles_done": done,
-            "cycles_per_second": round(done / max(1e-9, churn_end - start), 1),
+            "cycles_per_second": round(done / max(1e-9, churn_total), 1),
             "outcomes": dict(outcomes.most_common()),
             "cycle_p50_ms": round(1000 * percentile(seconds, 50), 1),
             "cycle_p99_ms": round(1000 * percentile(seconds, 99), 1),
@@ -377,6 +414,17 @@ def report(f: dict[str, Any]) -> None:
     print(f"            | {h['updates']} | {h['ticks_per_second']} | {h['updates_per_second']} | {h['worst_gap_ms']} | "
           f"{h['gap_p99_ms']} | {h['gaps_over_250ms']} | {h['gaps_over_1s']} | {h['still_connected']}")  # fmt: skip
     print(f"gaps over 250 ms (s into the load, ms): {h['gaps_over_250ms_at_s']}")
+    if len(f["rounds"]) > 1:
+        o = f["honest_all_rounds"]
+        print(
+            f"all rounds: {o['updates']} updates, {o['ticks_per_second']} ticks/s, worst gap {o['worst_gap_ms']} ms"
+        )
+        print(
+            "round | cycles/s | cycles ok | RSS peak MiB | RSS after MiB | fds after | connections after | worst gap ms"
+        )
+        for r in f["rounds"]:
+            print(f"{r['round']} | {r['cycles_per_second']} | {r['cycles_ok']} | {r['rss_peak_kib'] / mib:.1f} | "
+                  f"{r['rss_after_kib'] / mib:.1f} | {r['fds_after']} | {r['connections_after']:g} | {r['honest_worst_gap_ms']}")  # fmt: skip
     c = f["churn"]
     print(f"\nchurn: {c['cycles_done']} of {c['cycles_asked']} cycles, {c['cycles_per_second']}/s; "
           f"cycle p50 {c['cycle_p50_ms']} ms, p99 {c['cycle_p99_ms']} ms, max {c['cycle_max_ms']} ms")  # fmt: skip
@@ -438,6 +486,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--settle", type=float, default=10.0, help="s after the load before RSS 'after'")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="the whole load this many times on one server (a leak grows each round)",
+    )
     parser.add_argument("--env", nargs="*", default=[], metavar="NAME=VALUE", help="server settings")
     parser.add_argument("--json", type=Path, help="also write the figures there")
     args = parser.parse_args(argv)
