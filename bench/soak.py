@@ -130,7 +130,7 @@ def log_summary(path: Path) -> dict[str, Any]:
         if match:
             levels[match.group(1)] += 1
             if match.group(1) in ("WARNING", "ERROR", "CRITICAL"):
-                text = re.sub(r"\b[A-Za-z0-9_-]{20}\b", "SID", match.group(3))
+                text = re.sub(r"(?<![\w-])[\w-]{20}(?![\w-])", "SID", match.group(3))
                 text = re.sub(r"\d+", "N", text)
                 kinds[f"{match.group(1)} {match.group(2)}: {text[:110]}"] += 1
     return {"levels": dict(levels), "tracebacks": tracebacks, "top": kinds.most_common(8)}
