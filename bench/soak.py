@@ -287,6 +287,11 @@ def soak(args: argparse.Namespace) -> dict[str, Any]:
             fuzzer.connects += other.connects
             fuzzer.connect_failures.update(other.connect_failures)
         overall = honest.figures(first_start * 1000, end * 1000)
+        overall["gaps_over_250ms_at_s"] = [
+            (round((b[0] / 1000 - first_start), 1), b[0] - a[0])
+            for a, b in itertools.pairwise(honest.updates)
+            if b[0] - a[0] > 250 and first_start * 1000 <= b[0] <= end * 1000
+        ]
         metrics_after = metrics(server.url)
         figures["log"] = log_summary(server.log_path)
     finally:
@@ -419,6 +424,7 @@ def report(f: dict[str, Any]) -> None:
         print(
             f"all rounds: {o['updates']} updates, {o['ticks_per_second']} ticks/s, worst gap {o['worst_gap_ms']} ms"
         )
+        print(f"gaps over 250 ms (s from the first round's start, ms): {o['gaps_over_250ms_at_s']}")
         print(
             "round | cycles/s | cycles ok | RSS peak MiB | RSS after MiB | fds after | connections after | worst gap ms"
         )
