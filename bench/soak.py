@@ -24,6 +24,13 @@ counters and the server log's lines by level.
     .venv/bin/python bench/soak.py                     # 10,000 cycles, 20 slow readers
     .venv/bin/python bench/soak.py --quick             # ~1,000 cycles
     .venv/bin/python bench/soak.py --json bench/out/soak.json
+    .venv/bin/python bench/soak.py --rounds 3 --settle 50   # does what it keeps grow round after round?
+    .venv/bin/python bench/soak.py --cycles 0 --min-seconds 120  # slow readers and fuzzer alone
+
+Each round's load lasts until its cycles are done and --min-seconds have passed (the slow readers
+reach the 1,000-message bound after 50-100 s here), then --settle s of quiet. "Connections after"
+counts the benchmark's own two (its control client and the honest observer) until the last round
+ends; any more are sessions the server still holds.
 
 Run it from the repository root with OPENBLAS_NUM_THREADS=1, as the other benchmarks.
 """
