@@ -11,11 +11,15 @@ checks the method).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
+import socket
 from typing import Any
 
 import engineio.socket
+
+from server.realtime.fastsend import WS_ATTRIBUTE
 
 log = logging.getLogger(__name__)
 ATTRIBUTE = "simrooms_backlog"
@@ -65,6 +69,12 @@ def install(eio: Any, backlog: Backlog) -> None:
         log.warning("Closed connection %s: it does not read what it is sent (%s).", self.sid, why)
         self.server.sockets.pop(self.sid, None)
         self.close(wait=False, abort=True)
+        # Its writer may be stuck sending to it and its reader still reading what it sends: end
+        # the TCP connection too, or both (and the fd) stay until the client hangs up.
+        ws = getattr(self, WS_ATTRIBUTE, None)
+        if ws is not None:
+            with contextlib.suppress(OSError):
+                ws.socket.shutdown(socket.SHUT_RDWR)
 
     setattr(bounded_send, ATTRIBUTE, True)
     engineio.socket.Socket.send = bounded_send
