@@ -33,6 +33,11 @@ counts the benchmark's own two (its control client and the honest observer) unti
 ends; any more are sessions the server still holds.
 
 Run it from the repository root with OPENBLAS_NUM_THREADS=1, as the other benchmarks.
+
+This file is a little over the project's 500-line guide: its four loads, their measurements and
+the one report they make read best together (the clients themselves are in soak_client.py). A
+loopback-only server applies no connection limits (Settings.limit_connections): pass
+`--env SIMROOMS_LIMIT_CONNECTIONS=1` to soak it as one listening beyond loopback.
 """
 
 from __future__ import annotations
