@@ -155,9 +155,12 @@ def close_on_undecodable_messages() -> None:
         try:
             return handler(self, ws)
         except Exception as error:
-            log.warning(
-                "Closed connection %s: it sent a message Engine.IO cannot decode (%.200s).", self.sid, error
-            )
+            if not self.closed:  # else the guard had closed it already, and said so
+                log.warning(
+                    "Closed connection %s: it sent a message Engine.IO cannot decode (%.200s).",
+                    self.sid,
+                    error,
+                )
             self.queue.put(None)  # its writer task ends
             self.server.sockets.pop(self.sid, None)
             self.close(wait=False, abort=True)
