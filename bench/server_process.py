@@ -83,4 +83,9 @@ class BenchServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        if self.process.returncode != 0:
+            print(
+                f"simrooms serve exited with {self.process.returncode} on SIGTERM; its log: {self.log_path}",
+                file=sys.stderr,
+            )
         return int(self.process.returncode)

@@ -6,11 +6,16 @@ connection: anyone could fill the log. A binary packet announces attachments tha
 binary messages; python-socketio takes whatever comes next as one, so a client that announces
 some and then sends text never gets another ack. The guard wraps python-socketio's handler: it
 closes such a connection at once and logs one line saying why (so at most one per connection).
+It also checks that an event is named by a string before python-socketio looks the name up in its
+own green thread, where a list or an object failed with a traceback and no ack.
+``close_on_undecodable_messages`` does the same for a websocket message Engine.IO itself cannot
+decode, which ended its handler without closing the session.
 
 A long-polling POST over the size limit made Engine.IO close its session and wait for the
 client's next GET to flush the close: a client that never sends one held the request's green
 thread forever. ``BodyLimit`` answers such a POST at once, before Engine.IO reads it, and closes
-the session without waiting; ``close_session`` never waits either.
+the session without waiting; ``close_session`` never waits either. ``SessionRate`` bounds the
+Engine.IO sessions a client address opens per second.
 
 These use python-socketio and python-engineio internals, pinned in pyproject.toml and checked by
 tests/server/realtime/test_transport_internals.py.

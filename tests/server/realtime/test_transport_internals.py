@@ -37,6 +37,7 @@ def test_socketio_server_handles_engineio_messages_and_holds_binary_packets() ->
     assert list(inspect.signature(server._handle_eio_message).parameters) == ["eio_sid", "data"]
     assert server.eio.handlers["message"] == server._handle_eio_message
     assert server.eio.handlers["connect"] == server._handle_eio_connect
+    assert list(inspect.signature(server._handle_event).parameters) == ["eio_sid", "namespace", "id", "data"]
     assert isinstance(server._binary_packet, dict)
     assert socketio.packet.Packet(encoded_packet='51-/sim,["x",{}]').attachment_count == 1
 
