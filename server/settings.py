@@ -137,15 +137,19 @@ class Settings(BaseSettings):
     fault_after_ticks: CliSuppress[Annotated[int, Field(ge=0)]] = 3
     """Test hook: the steps a fault_room_prefix room takes before its step raises."""
 
+    def listens_beyond_loopback(self) -> bool:
+        """What the "unset" of limit_connections and metrics_restricted follows."""
+        return self.host not in LOOPBACK_HOSTS
+
     def connections_limited(self) -> bool:
         if self.limit_connections is not None:
             return self.limit_connections
-        return self.host not in LOOPBACK_HOSTS
+        return self.listens_beyond_loopback()
 
     def metrics_need_admin(self) -> bool:
         if self.metrics_restricted is not None:
             return self.metrics_restricted
-        return self.host not in LOOPBACK_HOSTS
+        return self.listens_beyond_loopback()
 
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -20,6 +20,7 @@ from typing import Any
 import engineio.socket
 
 from server.realtime.fastsend import WS_ATTRIBUTE
+from server.realtime.guard import end_socket
 
 log = logging.getLogger(__name__)
 ATTRIBUTE = "simrooms_backlog"
@@ -67,8 +68,7 @@ def install(eio: Any, backlog: Backlog) -> None:
         assert backlog is not None
         backlog.dropped += 1
         log.warning("Closed connection %s: it does not read what it is sent (%s).", self.sid, why)
-        self.server.sockets.pop(self.sid, None)
-        self.close(wait=False, abort=True)
+        end_socket(self, abort=True)
         # Its writer may be stuck sending to it and its reader still reading what it sends: end
         # the TCP connection too, or both (and the fd) stay until the client hangs up.
         ws = getattr(self, WS_ATTRIBUTE, None)

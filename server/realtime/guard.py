@@ -88,11 +88,18 @@ class PacketGuard:
 
 
 def close_session(eio: Any, eio_sid: str) -> None:
-    """End Engine.IO session `eio_sid` now. Engine.IO's own disconnect waits until the close
-    packet is sent, which for a long-polling client is when it next asks: maybe never."""
-    socket = eio.sockets.pop(eio_sid, None)
+    """End Engine.IO session `eio_sid` now (see end_socket)."""
+    socket = eio.sockets.get(eio_sid)
     if socket is not None:
-        socket.close(wait=False, reason=eio.reason.SERVER_DISCONNECT)
+        end_socket(socket)
+
+
+def end_socket(socket: Any, abort: bool = False) -> None:
+    """End Engine.IO socket `socket` now and forget it. Engine.IO's own disconnect waits until the
+    close packet is sent, which for a long-polling client is when it next asks: maybe never.
+    `abort` sends no close packet (to a client that does not read)."""
+    socket.server.sockets.pop(socket.sid, None)
+    socket.close(wait=False, abort=abort)
 
 
 class BodyLimit:
@@ -166,9 +173,7 @@ def close_on_undecodable_messages() -> None:
                     self.sid,
                     error,
                 )
-            self.queue.put(None)  # its writer task ends
-            self.server.sockets.pop(self.sid, None)
-            self.close(wait=False, abort=True)
+            end_socket(self, abort=True)
             return []
 
     setattr(guarded, MARKED, True)
