@@ -8,13 +8,14 @@ which neither learns nor has more than one world. Fleet drives both through `Buc
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
 from agents.learner import StackedLearner
-from agents.policy import ActOutput, EpisodeFigures, Policy
+from agents.policy import ActOutput, EpisodeFigures
 from agents.ppo import LearningConfig
+from agents.room_state import learner_room_state, restore_learner_room
 from agents.scripted import HeuristicPolicy, RandomPolicy
 from agents.updates import Updates
 from env.config import WorldConfig
@@ -83,6 +84,18 @@ class Bucket(Protocol):
 
     def learner_of(self, row: int) -> tuple[StackedLearner, int] | None:
         """The learner holding the room's weights and its row there, if it has weights."""
+        ...
+
+    def rollout_ticks(self, row: int) -> int:
+        """Ticks the room has gathered since its last update (0 for rooms that do not learn)."""
+        ...
+
+    def room_state(self, row: int) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        """The room's policy state as JSON-safe facts and numpy arrays (agents.room_state)."""
+        ...
+
+    def restore_room(self, facts: dict[str, Any], arrays: dict[str, np.ndarray]) -> int:
+        """A row for a room that goes on from the policy state `room_state` gave."""
         ...
 
 
@@ -154,6 +167,15 @@ class LearningBucket:
     def learner_of(self, row: int) -> tuple[StackedLearner, int] | None:
         return self.learner, row
 
+    def rollout_ticks(self, row: int) -> int:
+        return int(self.learner.filled[row])
+
+    def room_state(self, row: int) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        return learner_room_state(self.learner, row)
+
+    def restore_room(self, facts: dict[str, Any], arrays: dict[str, np.ndarray]) -> int:
+        return self._fit_world(restore_learner_room(self.learner, facts, arrays))
+
 
 class ScriptedBucket:
     """Rooms of a policy that does not learn (heuristic or random), one world each."""
@@ -167,7 +189,7 @@ class ScriptedBucket:
         self.policy = policy
         self.world_config = world
         self.world = BatchedWorld(world, slots=1, max_agents=num_agents)
-        self.policies: list[Policy | None] = [None]
+        self.policies: list[HeuristicPolicy | RandomPolicy | None] = [None]
         """Each row's policy; None for free rows."""
         self._free = [0]
 
@@ -190,7 +212,7 @@ class ScriptedBucket:
             self.policies.extend([None] * slots)
         return self._free.pop()
 
-    def _policy(self, row: int) -> Policy:
+    def _policy(self, row: int) -> HeuristicPolicy | RandomPolicy:
         policy = self.policies[row]
         if policy is None:
             raise KeyError(f"Row {row} holds no room.")
@@ -231,3 +253,14 @@ class ScriptedBucket:
 
     def learner_of(self, row: int) -> tuple[StackedLearner, int] | None:
         return None
+
+    def rollout_ticks(self, row: int) -> int:
+        return 0
+
+    def room_state(self, row: int) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        return {"rng_state": self._policy(row).rng_state()}, {}
+
+    def restore_room(self, facts: dict[str, Any], arrays: dict[str, np.ndarray]) -> int:
+        row = self.add(np.random.SeedSequence(0))
+        self._policy(row).set_rng_state(facts["rng_state"])
+        return row

@@ -20,7 +20,7 @@ Not thread-safe: every call must come from the one thread that owns the MLX work
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
@@ -29,6 +29,17 @@ from agents.buckets import Bucket, make_bucket
 from agents.learner import StackedLearner
 from agents.policy import POLICIES, ActOutput
 from agents.ppo import LearningConfig
+from agents.room_checkpoint import FORMAT, RoomCheckpoint, json_safe
+from agents.room_state import (
+    act_arrays,
+    act_from,
+    check_fits,
+    checked_copies,
+    put_worlds,
+    seeds_facts,
+    seeds_from,
+    take_worlds,
+)
 from agents.trainer import BackgroundTrainer
 from agents.updates import Updates
 from env import snapshot
@@ -356,6 +367,70 @@ class Fleet:
         totals.finished.append(summary)
         del totals.finished[:-FINISHED_KEPT]
         return summary
+
+    # ------------------------------------------------------------ checkpoints
+
+    def checkpoint(self, room_id: int) -> RoomCheckpoint:
+        """Everything the room's future depends on (agents.room_checkpoint): `restore` in any
+        fleet of the same configs makes a room that goes on exactly as this one. An update of the
+        room with the trainer is waited for first. Layouts laid ahead are left out: they are laid
+        again from the seeds, alike."""
+        self._updates.settle(room_id)
+        room = self._rooms[room_id]
+        bucket = room.bucket
+        policy_facts, policy_arrays = bucket.room_state(room.row)
+        worlds, logs = take_worlds(bucket.world, room.slots)
+        arrays = {f"policy/{name}": value for name, value in policy_arrays.items()} | worlds
+        arrays |= {"observations": room.observations.copy(), "masks": room.masks.copy()}
+        arrays |= act_arrays(room.last_act)
+        facts = {
+            "format": FORMAT,
+            "num_agents": bucket.num_agents,
+            "policy": bucket.policy,
+            "envs": bucket.envs,
+            "seed": str(room.seeds[0].entropy),
+            "tick": self.tick(room_id),
+            "episode": self.episode(room_id),
+            "world": asdict(self.config),
+            "learning": asdict(self.learning),
+            "seeds": seeds_facts(room.seeds),
+            "logs": logs,
+            "totals": asdict(room.totals),
+            "policy_state": policy_facts,
+        }
+        return RoomCheckpoint(json_safe(facts), arrays)
+
+    def restore(self, checkpoint: RoomCheckpoint) -> int:
+        """A new room that goes on exactly as the checkpointed one would have; its id. A
+        ValueError says why a checkpoint does not fit this fleet (another format or config)."""
+        facts, arrays = checkpoint.facts, checkpoint.arrays
+        check_fits(facts, self.config, self.learning)
+        bucket = self._bucket(int(facts["num_agents"]), str(facts["policy"]), int(facts["envs"]))
+        policy = {k.removeprefix("policy/"): v for k, v in arrays.items() if k.startswith("policy/")}
+        room = _Room(bucket, bucket.restore_room(facts["policy_state"], policy), seeds_from(facts["seeds"]))
+        try:
+            put_worlds(bucket.world, room.slots, arrays, facts["logs"])
+            self._blank_observations(room)
+            room.observations, room.masks = checked_copies(arrays, room.observations, room.masks)
+        except BaseException:
+            bucket.remove(room.row)
+            raise
+        room.last_act = act_from(arrays)
+        totals = facts["totals"]
+        finished = [EpisodeSummary(**summary) for summary in totals["finished"]]
+        room.totals = Totals(
+            int(totals["products"]), float(totals["reward"]), int(totals["episodes"]), finished
+        )
+        room_id = self._next_id
+        self._next_id += 1
+        self._rooms[room_id] = room
+        return room_id
+
+    def rollout_ticks(self, room_id: int) -> int:
+        """Ticks the room has gathered in its rollout in progress: 0 right after an update, and
+        for rooms that do not learn (a rollout with the trainer is full until its update is back)."""
+        room = self._rooms[room_id]
+        return room.bucket.rollout_ticks(room.row)
 
     # ------------------------------------------------------------------ views
 

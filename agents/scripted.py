@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from agents.policy import ActOutput, EpisodeFigures
@@ -13,7 +15,18 @@ _MOVES = np.array([UP, DOWN, LEFT, RIGHT])
 
 
 class _Scripted:
-    """A policy that does not learn: nothing to record, no figures."""
+    """A policy that does not learn: nothing to record, no figures. All it holds is its random
+    generator, whose state a room checkpoint keeps."""
+
+    _rng: np.random.Generator
+
+    def rng_state(self) -> dict[str, Any]:
+        """The state of the policy's random generator (JSON-safe)."""
+        return dict(self._rng.bit_generator.state)
+
+    def set_rng_state(self, state: dict[str, Any]) -> None:
+        """Go on from a state `rng_state` gave."""
+        self._rng.bit_generator.state = state
 
     def record(self, rewards: np.ndarray, episode_over: bool) -> None:
         return None

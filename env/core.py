@@ -164,7 +164,7 @@ class BatchedWorld:
 
     # ------------------------------------------------------------- capacity
 
-    _SLOT_ARRAYS = (
+    SLOT_ARRAYS = (
         "grid", "dist", "pos", "energy", "carrying", "active", "last_action", "agent_reward", "key",
         "episode_tick", "total_tick", "episode", "products", "energy_spent", "episode_reward", "spawned",
         "consumed", "neighbours", "fields", "logged",
@@ -175,7 +175,7 @@ class BatchedWorld:
         if slots <= self.slots:
             return
         fresh = BatchedWorld(self.config, slots - self.slots, self.max_agents)
-        for name in self._SLOT_ARRAYS:
+        for name in self.SLOT_ARRAYS:
             setattr(self, name, np.concatenate([getattr(self, name), getattr(fresh, name)]))
         self.log.extend(fresh.log)
         self.slots = slots
@@ -184,7 +184,7 @@ class BatchedWorld:
         """Make `slot` hold what `source_slot` of `source`, a world of the same shape, holds."""
         if (source.config, source.max_agents) != (self.config, self.max_agents):
             raise ValueError("A slot is copied only between worlds of one config and agent count.")
-        for name in self._SLOT_ARRAYS:
+        for name in self.SLOT_ARRAYS:
             getattr(self, name)[slot] = getattr(source, name)[source_slot]
         self.log[slot] = deque(source.log[source_slot], maxlen=LOG_LENGTH)
 
