@@ -42,7 +42,8 @@ def json_safe(value: Any) -> Any:
 def write_room_checkpoint(path: str | Path, checkpoint: RoomCheckpoint) -> int:
     """Write `checkpoint` to `path` whole or not at all (a temporary file in the same directory,
     synced, then renamed over `path`); the bytes written."""
-    arrays = {name: np.ascontiguousarray(value) for name, value in checkpoint.arrays.items()}
+    # Not np.ascontiguousarray, which makes 0-d arrays 1-d.
+    arrays = {name: _contiguous(np.asarray(value)) for name, value in checkpoint.arrays.items()}
     data = safetensors.numpy.save(arrays, metadata={"format": FORMAT, "facts": json.dumps(checkpoint.facts)})
     target = Path(path)
     handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
@@ -57,6 +58,10 @@ def write_room_checkpoint(path: str | Path, checkpoint: RoomCheckpoint) -> int:
             os.unlink(temporary)
         raise
     return len(data)
+
+
+def _contiguous(array: np.ndarray) -> np.ndarray:
+    return array if array.flags.c_contiguous else array.copy(order="C")
 
 
 def read_room_checkpoint(path: str | Path) -> RoomCheckpoint:
