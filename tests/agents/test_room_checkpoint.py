@@ -208,15 +208,17 @@ def test_a_checkpoint_whose_arrays_do_not_fit_is_refused_and_takes_no_room() -> 
     with pytest.raises(ValueError, match="'grid'"):
         fleet.restore(checkpoint)
     assert len(fleet) == 1
-    del checkpoint.arrays["policy/params/" + next(iter(fleet.learner_of(room)[0].params))]  # type: ignore[index]
-    with pytest.raises(ValueError, match="policy|params"):
+    found = fleet.learner_of(room)
+    assert found is not None
+    del checkpoint.arrays["policy/params/" + next(iter(found[0].params))]
+    with pytest.raises(ValueError, match=r"'params/"):
         fleet.restore(checkpoint)
 
 
 def test_reading_a_file_that_is_not_a_room_checkpoint_names_it(tmp_path: Path) -> None:
     garbage = tmp_path / "garbage.safetensors"
     garbage.write_bytes(b"\x10\x00\x00\x00\x00\x00\x00\x00not json at all!")
-    with pytest.raises(ValueError, match="garbage.safetensors"):
+    with pytest.raises(ValueError, match=r"garbage\.safetensors"):
         read_room_checkpoint(garbage)
     other = tmp_path / "other.safetensors"
     safetensors.numpy.save_file({"x": np.zeros(3)}, str(other), metadata={"format": "simrooms-policy-v1"})
@@ -226,7 +228,7 @@ def test_reading_a_file_that_is_not_a_room_checkpoint_names_it(tmp_path: Path) -
     fleet = Fleet(WORLD, LEARNING)
     checkpoint = fleet.checkpoint(fleet.add(2, "random", 1))
     write_room_checkpoint(older, RoomCheckpoint({**checkpoint.facts, "format": "simrooms-room-v0"}, {}))
-    with pytest.raises(ValueError, match="older.safetensors"):
+    with pytest.raises(ValueError, match=r"older\.safetensors"):
         read_room_checkpoint(older)
     assert FORMAT != "simrooms-room-v0"
 
