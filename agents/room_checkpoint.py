@@ -57,7 +57,21 @@ def write_room_checkpoint(path: str | Path, checkpoint: RoomCheckpoint) -> int:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
         raise
+    _sync_directory(target.parent)
     return len(data)
+
+
+def _sync_directory(directory: Path) -> None:
+    """Make a rename in `directory` survive a crash of the machine, where the system allows it."""
+    try:
+        handle = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        with contextlib.suppress(OSError):  # some refuse to sync a directory; the rename is atomic still
+            os.fsync(handle)
+    finally:
+        os.close(handle)
 
 
 def _contiguous(array: np.ndarray) -> np.ndarray:
