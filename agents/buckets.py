@@ -262,5 +262,11 @@ class ScriptedBucket:
 
     def restore_room(self, facts: dict[str, Any], arrays: dict[str, np.ndarray]) -> int:
         row = self.add(np.random.SeedSequence(0))
-        self._policy(row).set_rng_state(facts["rng_state"])
+        try:
+            self._policy(row).set_rng_state(facts["rng_state"])
+        except (KeyError, TypeError, ValueError) as error:
+            self.remove(row)
+            raise ValueError(
+                f"The room's random generator state does not fit a {self.policy} room: {error}"
+            ) from None
         return row

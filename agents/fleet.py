@@ -416,11 +416,8 @@ class Fleet:
             bucket.remove(room.row)
             raise
         room.last_act = act_from(arrays)
-        totals = facts["totals"]
-        finished = [EpisodeSummary(**summary) for summary in totals["finished"]]
-        room.totals = Totals(
-            int(totals["products"]), float(totals["reward"]), int(totals["episodes"]), finished
-        )
+        finished = [EpisodeSummary(**summary) for summary in facts["totals"]["finished"]]
+        room.totals = Totals(**{**facts["totals"], "finished": finished})
         room_id = self._next_id
         self._next_id += 1
         self._rooms[room_id] = room
