@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
+import subprocess
+import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -249,3 +253,43 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary_one(
     with pytest.raises(OSError, match="disk full"):
         write_room_checkpoint(path, checkpoint)
     assert os.listdir(tmp_path) == ["room.safetensors"] and path.read_bytes() == before
+
+
+_IN_ANOTHER_PROCESS = """
+import hashlib, json, sys
+from agents.fleet import Fleet
+from agents.ppo import LearningConfig
+from agents.room_checkpoint import read_room_checkpoint
+from env.config import WorldConfig
+fleet = Fleet(WorldConfig(max_ticks=60), LearningConfig())
+room = fleet.restore(read_room_checkpoint(sys.argv[1]))
+summaries = [fleet.step_one(room) for _ in range(int(sys.argv[2]))]
+found = fleet.state_digest_bytes(room) + json.dumps(fleet.snapshot(room)).encode() + repr(summaries).encode()
+print(hashlib.sha256(found).hexdigest())
+"""
+
+
+def test_a_room_restored_in_another_process_goes_on_exactly(tmp_path: Path) -> None:
+    """A restart: the MLX of a fresh process, none of this one's compiled calls or caches."""
+    fleet = Fleet(WORLD, LEARNING)
+    room = fleet.add(4, "learning", 51)
+    fleet.set_envs(room, 2)
+    _step_until(fleet, room, lambda: fleet.rollout_ticks(room) == 100)
+    path = tmp_path / "room.safetensors"
+    write_room_checkpoint(path, fleet.checkpoint(room))
+    ticks = 150
+    child = subprocess.run(
+        [sys.executable, "-c", _IN_ANOTHER_PROCESS, str(path), str(ticks)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parents[2],
+        env={**os.environ, "OPENBLAS_NUM_THREADS": "1"},
+        timeout=120,
+    )
+    summaries = [fleet.step_one(room) for _ in range(ticks)]
+    assert any(summaries), "the run crosses an episode"
+    found = (
+        fleet.state_digest_bytes(room) + json.dumps(fleet.snapshot(room)).encode() + repr(summaries).encode()
+    )
+    assert child.stdout.strip() == hashlib.sha256(found).hexdigest()
