@@ -40,7 +40,7 @@ def create_app(settings: Settings | None = None) -> tuple[Flask, SocketIO]:
         sys.setswitchinterval(settings.gil_switch_interval)
     app = _flask_app(settings)
     storage = Storage(settings.resolved_database_url())
-    storage.create_all()
+    storage.upgrade()
     auth = Auth(storage, app.config["SECRET_KEY"], settings.token_lifetime_seconds)
     auth.login_manager.init_app(app)
     metrics = Metrics()

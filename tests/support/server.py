@@ -59,7 +59,7 @@ def add_users(data_dir: Path, users: Mapping[str, bool] = USERS, password: str =
     from server.storage.database import Storage
 
     storage = Storage(Settings(data_dir=data_dir).resolved_database_url())
-    storage.create_all()
+    storage.upgrade()
     hashed = hash_password(password)
     for name, admin in users.items():
         storage.create_user(name, hashed, is_admin=admin)

@@ -51,7 +51,7 @@ def test_http_login_logout_and_csrf(tmp_path: Path) -> None:
 
 def test_tokens_expire(tmp_path: Path) -> None:
     storage = Storage(Settings(data_dir=tmp_path).resolved_database_url())
-    storage.create_all()
+    storage.upgrade()
     user = storage.create_user("tim", hash_password(PASSWORD))
     auth = Auth(storage, "secret", token_lifetime=1)
     token, expires_at = auth.issue_token(user)
