@@ -121,12 +121,13 @@ class RoomStore(Database):
             row = session.get(RoomRow, room_id)
             if row is None:
                 raise LookupError(f"There is no room with id {room_id}.")
+            name = fields.get("name", row.name)
             for field, value in fields.items():
                 setattr(row, field, value)
             try:
                 session.commit()
             except IntegrityError as exc:
-                raise RoomNameTaken(fields.get("name", row.name)) from exc
+                raise RoomNameTaken(name) from exc
 
     def delete_room(self, room_id: int) -> None:
         """Soft delete: the room stays (forks read its past) but frees its name."""
