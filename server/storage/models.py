@@ -73,7 +73,9 @@ class TokenRow(Base):
     __tablename__ = "tokens"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     token_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
@@ -105,7 +107,9 @@ class RoomRow(Base):
     deleted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     forked_from: Mapped[int | None] = mapped_column(ForeignKey("rooms.id"), nullable=True)
     fork_tick: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
-    server: Mapped[str] = mapped_column(String(64), nullable=False, default="default", server_default="default")
+    server: Mapped[str] = mapped_column(
+        String(64), nullable=False, default="default", server_default="default"
+    )
     """Which server process holds the room."""
 
 

@@ -17,7 +17,7 @@ ROOM_FIELDS_UPDATED = frozenset({"running", "speed", "public", "name", "server"}
 """What update_room changes."""
 
 
-def _room_query() -> Select[tuple[RoomRow, str]]:
+def _room_query() -> Select[RoomRow, str]:
     return select(RoomRow, UserRow.name).join(UserRow, UserRow.id == RoomRow.owner_id)
 
 
@@ -141,9 +141,7 @@ class RoomStore(Database):
     def live_rooms(self, server: str = "default") -> list[RoomRecord]:
         """The rooms `server` holds that are not deleted, oldest first."""
         query = (
-            _room_query()
-            .where(RoomRow.deleted_at.is_(None), RoomRow.server == server)
-            .order_by(RoomRow.id)
+            _room_query().where(RoomRow.deleted_at.is_(None), RoomRow.server == server).order_by(RoomRow.id)
         )
         with self.session() as session:
             return _records(session, session.execute(query).all())

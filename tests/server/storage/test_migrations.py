@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from sqlalchemy import MetaData, create_engine, inspect, insert, select
+from sqlalchemy import MetaData, create_engine, insert, inspect, select
 
 from server.storage import migrate
 from server.storage.database import Storage
@@ -51,11 +51,11 @@ def test_a_database_made_by_create_all_is_stamped_and_upgraded(db_url: str) -> N
     """Before migrations, the server made the users table with Base.metadata.create_all."""
     engine = create_engine(db_url)
     before = MetaData()
-    UserRow.__table__.to_metadata(before)
+    users = Base.metadata.tables["users"].to_metadata(before)
     before.create_all(engine)
     with engine.begin() as connection:
         connection.execute(
-            insert(UserRow.__table__).values(
+            insert(users).values(
                 name="Old",
                 name_key="old",
                 password_hash="h",
