@@ -71,6 +71,14 @@ class Database:
         with self._bound()[1]() as session:
             yield session
 
+    def dispose_thread(self) -> None:
+        """Close the calling OS thread's connections (a thread that used this storage and ends
+        calls this; the event loop's are closed by ``dispose``)."""
+        found = self._engines.get(_os_thread_ident())
+        if found is not None and found[0] is not self.engine:
+            del self._engines[_os_thread_ident()]
+            found[0].dispose()
+
     def dispose(self) -> None:
         for engine, _ in list(self._engines.values()):
             engine.dispose()

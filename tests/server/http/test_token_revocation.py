@@ -116,7 +116,15 @@ def test_the_tokens_page_lists_and_revokes(server: Server) -> None:
             server.url + "/tokens/999999/revoke", data={"csrf_token": csrf_token(after)}, timeout=30
         )
         assert missing.status_code == 404
-        alices = token_rows(login_session(server.url, "alice").get(server.url + "/tokens", timeout=30).text)
-        assert newest not in alices, "a user sees only their own tokens"
+        alice = login_session(server.url, "alice")
+        alices_page = alice.get(server.url + "/tokens", timeout=30).text
+        assert newest not in token_rows(alices_page), "a user sees only their own tokens"
+        bobs = server.token("bob")
+        bobs_id = max(token_rows(session.get(server.url + "/tokens", timeout=30).text))
+        refused = alice.post(
+            server.url + f"/tokens/{bobs_id}/revoke", data={"csrf_token": csrf_token(alices_page)}, timeout=30
+        )
+        assert refused.status_code == 404, "alice may not revoke bob's token"
+        assert rooms_status(server, bobs) == 200
     finally:
         socket.close()

@@ -27,6 +27,7 @@ def writer():
     for seq in range(1, WRITES + 1):
         storage.add_controls(room.id, [ControlRecord(seq, seq, "step", None, owner.id)])
         storage.update_room(room.id, running=bool(seq % 2))
+    storage.dispose_thread()
 
 def reader():
     for _ in range(READS):
