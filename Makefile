@@ -10,9 +10,9 @@ DEV_STAMP := $(VENV)/.simrooms-dev.stamp
 PIP := $(BIN)/python -m pip --disable-pip-version-check
 
 # OpenBLAS gives MLX a fast BLAS (server/blas.py preloads it); the tests also drive Chromium
-# and start their own redis-server.
+# and start their own redis-server and PostgreSQL (tests/support/postgres.py).
 RUN_DEBS := libopenblas0-pthread
-TEST_DEBS := libopenblas0-pthread chromium redis-server
+TEST_DEBS := libopenblas0-pthread chromium redis-server postgresql
 
 export OPENBLAS_NUM_THREADS ?= 1
 

@@ -40,8 +40,8 @@ def create_app(settings: Settings | None = None) -> tuple[Flask, SocketIO]:
         sys.setswitchinterval(settings.gil_switch_interval)
     app = _flask_app(settings)
     storage = Storage(settings.resolved_database_url())
-    storage.create_all()
-    auth = Auth(storage, app.config["SECRET_KEY"], settings.token_lifetime_seconds)
+    storage.upgrade()
+    auth = Auth(storage, settings.token_lifetime_seconds)
     auth.login_manager.init_app(app)
     metrics = Metrics()
 
@@ -93,9 +93,11 @@ def create_app(settings: Settings | None = None) -> tuple[Flask, SocketIO]:
     headers.install(app, settings.cookie_secure)
     csrf.init_app(app)
     # Programs post credentials without a form: the login form checks its own token when it has
-    # one (server.http.auth.login_post_trusted), and the token endpoint takes JSON, no cookie.
+    # one (server.http.auth.login_post_trusted), and the token endpoints take JSON or the bearer
+    # token, no cookie.
     csrf.exempt(api.login)
     csrf.exempt(api.token)
+    csrf.exempt(api.revoke_token)  # takes the bearer token only, never the session cookie
     sockets.register(socketio, svc, inspector.register(socketio, svc).handlers())
     guard = PacketGuard(socketio.server)
     close_on_undecodable_messages()

@@ -43,7 +43,14 @@ class Services:
 
     def disconnect_user(self, user_id: int) -> None:
         """Close every socket of the user (at logout)."""
-        for sid in self.rooms.sids_of(user_id):
+        self._disconnect(self.rooms.sids_of(user_id))
+
+    def disconnect_token(self, user_id: int, token_id: int) -> None:
+        """Close every socket that signed in with the token (it was revoked)."""
+        self._disconnect(self.rooms.sids_of_token(user_id, token_id))
+
+    def _disconnect(self, sids: list[str]) -> None:
+        for sid in sids:
             try:
                 self.transport.disconnect(sid)
             except Exception:

@@ -42,7 +42,7 @@ class Settings(BaseSettings):
     """Socket.IO wire format: JSON text, or msgpack binary (clients must use the msgpack parser:
     python-socketio's ``Client(serializer="msgpack")``, socket.io.msgpack.min.js in the browser)."""
     secret_key: CliSuppress[str | None] = None
-    """Signs sessions and tokens; unset means generated once and kept in the data dir."""
+    """Signs session cookies and CSRF tokens; unset means generated once and kept in the data dir."""
 
     max_rooms: Annotated[int, Field(ge=0)] = 500
     """Rooms one server holds at once."""

@@ -1,4 +1,4 @@
-"""The ``simrooms`` command line: ``serve``, ``user create`` and ``simulate``.
+"""The ``simrooms`` command line: ``serve``, ``user create``, ``db upgrade`` and ``simulate``.
 
 Each subcommand is a (name, help, register) entry of COMMANDS: `register` adds the subcommand's
 arguments to its parser and sets ``run`` to the function that carries it out. This module's own
@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 
 from server.cli.arguments import Parser, UsageError
 from server.cli.blas import ensure_fast_blas
+from server.cli.db import register_db
 from server.cli.serve import patch_before_imports, register_serve
 from server.cli.simulate import register_simulate
 from server.cli.users import register_user
@@ -23,6 +24,7 @@ COMMANDS: list[tuple[str, str, Register]] = [
     ("simulate", "Run one room headless (no server) and print its final stats.", register_simulate),
     ("serve", "Serve rooms over HTTP and Socket.IO until SIGINT or SIGTERM.", register_serve),
     ("user", "Manage users: simrooms user create NAME --password-stdin.", register_user),
+    ("db", "Manage the database: simrooms db upgrade migrates it to the newest schema.", register_db),
 ]
 
 

@@ -53,7 +53,7 @@ def run_user_create(args: argparse.Namespace) -> int:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     storage = Storage(settings.resolved_database_url())
     try:
-        storage.create_all()
+        storage.upgrade()
         storage.create_user(args.name, hash_password(password), is_admin=args.admin)
     except NameTaken:
         return fail(f"the user name {args.name!r} is taken (names ignore case).")

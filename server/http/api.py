@@ -14,7 +14,7 @@ from flask import (
 )
 from flask_login import current_user, login_user, logout_user  # type: ignore[import-untyped]
 
-from server.http.auth import SessionUser, csrf_token, login_post_trusted, rotate_csrf_token
+from server.http.auth import SessionUser, bearer_token, csrf_token, login_post_trusted, rotate_csrf_token
 from server.http.pages import render_login, safe_next
 from server.http.throttle import Throttled
 from server.metrics import CONTENT_TYPE
@@ -104,6 +104,21 @@ def token() -> Any:
         return _error(401, "Wrong user name or password.")
     value, expires_at = svc.auth.issue_token(user)
     return jsonify({"token": value, "expires_at": expires_at})
+
+
+@bp.post("/api/token/revoke")
+def revoke_token() -> Any:
+    """Revoke the bearer token this request carries (and close the sockets it opened). Only the
+    Authorization header counts, never the session cookie: so it needs no CSRF token."""
+    sent = bearer_token(request)
+    if sent is None:
+        return _error(401, "Send the token to revoke as Authorization: Bearer TOKEN.")
+    svc = services()
+    revoked = svc.auth.revoke_token(sent)
+    if revoked is None:
+        return _error(401, "That token is unknown, expired or revoked already.")
+    svc.disconnect_token(revoked.user.id, revoked.token_id)
+    return jsonify({"revoked": True})
 
 
 @bp.get("/api/rooms")

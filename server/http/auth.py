@@ -7,15 +7,20 @@
 - Forms carry Flask-WTF's CSRF token (``csrf_token`` field), checked by its CSRFProtect on every
   POST but the two where programs send credentials (``POST /login`` checks its own, see
   ``login_post_trusted``; ``POST /api/token`` takes JSON and sets no cookie).
-- Programs: ``POST /api/token`` gives a signed, expiring bearer token (itsdangerous), sent as
-  ``Authorization: Bearer TOKEN`` or as the Socket.IO ``auth={"token": TOKEN}``.
+- Programs: ``POST /api/token`` gives a random bearer token (``secrets.token_urlsafe(32)``), sent
+  as ``Authorization: Bearer TOKEN`` or as the Socket.IO ``auth={"token": TOKEN}``. The database
+  keeps only its sha256 (server.storage.tokens), its expiry, when it was last used (at most once a
+  minute) and whether it was revoked (``POST /api/token/revoke``, the /tokens page).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
+import secrets
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from argon2 import PasswordHasher
@@ -23,11 +28,11 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import Request, g, session
 from flask_login import LoginManager, UserMixin  # type: ignore[import-untyped]
 from flask_wtf.csrf import CSRFProtect, generate_csrf, validate_csrf  # type: ignore[import-untyped]
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from wtforms import ValidationError  # type: ignore[import-untyped]
 
 from server.realtime.protocol import USER_NAME_PATTERN
 from server.storage.database import Storage, User
+from server.storage.records import TokenRecord
 
 T = TypeVar("T")
 csrf = CSRFProtect()
@@ -39,6 +44,9 @@ MAX_PASSWORD_LENGTH = 1024
 _hasher = PasswordHasher()
 # Verifying against this when the user does not exist takes as long as a real check.
 _DUMMY_HASH = _hasher.hash("not a real password, only for timing")
+MAX_TOKEN_LENGTH = 256
+TOKEN_TOUCH_INTERVAL = dt.timedelta(minutes=1)
+"""A token's last use is written at most this often."""
 
 
 def offload(fn: Callable[..., T], *args: Any) -> T:
@@ -75,6 +83,14 @@ def password_problem(password: str) -> str | None:
     return None
 
 
+def bearer_token(request: Request) -> str | None:
+    """The token of the request's ``Authorization: Bearer TOKEN`` header, if it has one."""
+    header = request.headers.get("Authorization", "")
+    if header[:7].lower() != "bearer ":
+        return None
+    return header[7:].strip()
+
+
 class SessionUser(UserMixin):  # type: ignore[misc,unused-ignore]
     """The Flask-Login face of a User: its id carries the session version."""
 
@@ -85,11 +101,28 @@ class SessionUser(UserMixin):  # type: ignore[misc,unused-ignore]
         return f"{self.user.id}:{self.user.session_version}"
 
 
+def token_hash(token: str) -> str:
+    """What the database keeps of a bearer token: its sha256, in hex."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def iso_utc(when: dt.datetime) -> str:
+    """`when` as ISO-8601 in UTC to the second, with a Z."""
+    return when.astimezone(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+@dataclass(frozen=True)
+class TokenCheck:
+    """A bearer token that is valid now: whose, and which (its id, for revoking it)."""
+
+    user: User
+    token_id: int
+
+
 class Auth:
-    def __init__(self, storage: Storage, secret_key: str, token_lifetime: int) -> None:
+    def __init__(self, storage: Storage, token_lifetime: int) -> None:
         self.storage = storage
         self.token_lifetime = token_lifetime
-        self._tokens = URLSafeTimedSerializer(secret_key, salt="simrooms-api-token")
         self.login_manager = LoginManager()
         self.login_manager.login_view = "http.login"
         self.login_manager.user_loader(self._load_session_user)
@@ -117,31 +150,48 @@ class Auth:
         return SessionUser(user)
 
     def _load_request_user(self, request: Request) -> SessionUser | None:
-        header = request.headers.get("Authorization", "")
-        if header[:7].lower() != "bearer ":
+        if bearer_token(request) is None:
             return None
-        user = self.user_from_token(header[7:].strip())
+        user = self.user_from_token(bearer_token(request))
         return SessionUser(user) if user else None
 
     # --------------------------------------------------------------- tokens
 
     def issue_token(self, user: User) -> tuple[str, str]:
-        """A bearer token for `user` and when it expires (ISO-8601, UTC)."""
-        token = self._tokens.dumps({"uid": user.id})
+        """A new bearer token for `user` and when it expires (ISO-8601, UTC); only its hash is kept."""
+        token = secrets.token_urlsafe(32)
         expires = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(seconds=self.token_lifetime)
-        return token, expires.isoformat().replace("+00:00", "Z")
+        self.storage.create_token(user.id, token_hash(token), expires)
+        return token, iso_utc(expires)
+
+    def _lookup(self, token: Any) -> tuple[TokenRecord, User] | None:
+        if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_LENGTH:
+            return None
+        return self.storage.token_by_hash(token_hash(token))
+
+    def check_token(self, token: Any) -> TokenCheck | None:
+        """Whose `token` is, when it is valid now (issued here, not expired, not revoked)."""
+        found = self._lookup(token)
+        if found is None:
+            return None
+        record, user = found
+        now = dt.datetime.now(dt.UTC)
+        if record.state(now) != "active":
+            return None
+        if record.last_used_at is None or now - record.last_used_at >= TOKEN_TOUCH_INTERVAL:
+            self.storage.touch_token(record.id, now)
+        return TokenCheck(user, record.id)
 
     def user_from_token(self, token: Any) -> User | None:
-        if not isinstance(token, str) or not token or len(token) > 4096:
-            return None
-        try:
-            data = self._tokens.loads(token, max_age=self.token_lifetime)
-        except (SignatureExpired, BadSignature):
-            return None
-        uid = data.get("uid") if isinstance(data, dict) else None
-        if not isinstance(uid, int):
-            return None
-        return self.storage.user_by_id(uid)
+        checked = self.check_token(token)
+        return checked.user if checked else None
+
+    def revoke_token(self, token: Any) -> TokenCheck | None:
+        """Revoke `token` if it is valid now; whose it was, or None."""
+        checked = self.check_token(token)
+        if checked is not None:
+            self.storage.revoke_token(checked.token_id)
+        return checked
 
 
 # ------------------------------------------------------------------ CSRF

@@ -1,4 +1,5 @@
-"""The browser pages: lobby (``/``), room view (``/rooms/<name>``), admin (``/admin``), sign-up.
+"""The browser pages: lobby (``/``), room view (``/rooms/<name>``), admin (``/admin``), sign-up,
+and the user's bearer tokens (``/tokens``, where one is revoked).
 
 Pages are Jinja templates in ``web/templates`` with plain ES modules from ``web/static``; all
 live data comes over Socket.IO (namespace ``/sim``) and, for the admin page, ``GET
@@ -8,6 +9,7 @@ live data comes over Socket.IO (namespace ``/sim``) and, for the admin page, ``G
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -19,6 +21,7 @@ from server.http.auth import (
     SessionUser,
     csrf_token,
     hash_password,
+    iso_utc,
     offload,
     password_problem,
     rotate_csrf_token,
@@ -94,6 +97,43 @@ def admin_page() -> Any:
     if not current_user.user.is_admin:
         return render_template("forbidden.html", what="The admin page is for admins."), 403, NO_STORE
     return render_template("admin.html"), 200, NO_STORE
+
+
+@bp.get("/tokens")
+def tokens_page() -> Any:
+    if not current_user.is_authenticated:
+        return _login_redirect()
+    return _tokens_page(request.args.get("revoked"))
+
+
+@bp.post("/tokens/<int:token_id>/revoke")
+def revoke_token_form(token_id: int) -> Any:
+    """Revoke one of the user's tokens (CSRFProtect checks the form's token) and close its sockets."""
+    if not current_user.is_authenticated:
+        return _login_redirect()
+    svc = services()
+    user = current_user.user
+    if not svc.storage.revoke_token(token_id, user.id):
+        return _tokens_page(None, f"You have no token with id {token_id}.", 404)
+    svc.disconnect_token(user.id, token_id)
+    return redirect(f"/tokens?revoked={token_id}", code=303)
+
+
+def _tokens_page(revoked: str | None, message: str = "", status: int = 200) -> Any:
+    now = dt.datetime.now(dt.UTC)
+    rows = [
+        {
+            "id": token.id,
+            "created_at": iso_utc(token.created_at),
+            "last_used_at": iso_utc(token.last_used_at) if token.last_used_at else None,
+            "expires_at": iso_utc(token.expires_at),
+            "state": token.state(now),
+        }
+        for token in services().storage.tokens_of(current_user.user.id)
+    ]
+    if not message and revoked and revoked.isdigit():
+        message = f"Token {int(revoked)} is revoked."
+    return render_template("tokens.html", tokens=rows, message=message), status, NO_STORE
 
 
 @bp.route("/signup", methods=["GET", "POST"])

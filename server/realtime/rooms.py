@@ -40,6 +40,9 @@ class Connection:
     user: User
     bucket: TokenBucket
     rooms: set[str] = field(default_factory=set)
+    token_id: int | None = None
+    """The bearer token the connection signed in with (None: the session cookie); revoking
+    that token disconnects it."""
 
 
 @dataclass
@@ -103,11 +106,14 @@ class RoomManager:
 
     # --------------------------------------------------------------- connections
 
-    def connect(self, sid: str, user: User) -> Connection:
-        """Admit connection `sid` of `user`, or ProtocolError when the user connects too often or
-        holds as many connections as one user may."""
+    def connect(self, sid: str, user: User, token_id: int | None = None) -> Connection:
+        """Admit connection `sid` of `user` (signed in with token `token_id`, if any), or
+        ProtocolError when the user connects too often or holds as many connections as one user may."""
         conn = Connection(
-            sid, user, TokenBucket(self.settings.rate_limit_per_second, self.settings.rate_limit_burst)
+            sid,
+            user,
+            TokenBucket(self.settings.rate_limit_per_second, self.settings.rate_limit_burst),
+            token_id=token_id,
         )
         with self._lock:
             if self.settings.connections_limited():
@@ -149,6 +155,15 @@ class RoomManager:
 
     def sids_of(self, user_id: int) -> list[str]:
         return list(self.by_user.get(user_id, ()))
+
+    def sids_of_token(self, user_id: int, token_id: int) -> list[str]:
+        """The connections of `user_id` that signed in with token `token_id`."""
+        with self._lock:
+            return [
+                sid
+                for sid in self.by_user.get(user_id, ())
+                if (conn := self.connections.get(sid)) is not None and conn.token_id == token_id
+            ]
 
     # --------------------------------------------------------------- permissions
 

@@ -38,9 +38,11 @@ def register(socketio: SocketIO, svc: Services, more: dict[str, Handler] | None 
         sid = request.sid  # type: ignore[attr-defined]
         if sid in rooms.connections:  # a client's event named "connect", not a connection
             return not_an_event("connect")
-        user = None
+        user, token_id = None, None
         if isinstance(auth, dict) and "token" in auth:
-            user = svc.auth.user_from_token(auth.get("token"))
+            checked = svc.auth.check_token(auth.get("token"))
+            if checked is not None:
+                user, token_id = checked.user, checked.token_id
         elif current_user.is_authenticated:
             user = current_user.user
         if user is None:
@@ -53,7 +55,7 @@ def register(socketio: SocketIO, svc: Services, more: dict[str, Handler] | None 
                 },
             )
         try:
-            rooms.connect(sid, user)
+            rooms.connect(sid, user, token_id)
         except ProtocolError as refused:
             metrics.events.labels("connect", refused.code).inc()
             raise ConnectionRefusedError(

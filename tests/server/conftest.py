@@ -5,6 +5,8 @@
   ``boom...`` fail after 3 ticks (the fault hook); limits are loose.
 - ``connect``: ``connect(user)`` gives a Client of ``server`` signed in with a token, closed
   after the test.
+- ``postgres``: one PostgreSQL server for the whole session (tests/support/postgres.py), started
+  when a test first asks for it; ``postgres.create_database()`` gives a new empty database's URL.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.support.postgres import Postgres
 from tests.support.server import Clients, Server
 
 
@@ -37,3 +40,11 @@ def connect(server: Server) -> Iterator[Clients]:
     clients = Clients(server)
     yield clients
     clients.close()
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Postgres]:
+    """A PostgreSQL server for the session (fails, does not skip, when PostgreSQL is missing)."""
+    server = Postgres()
+    yield server
+    server.stop()

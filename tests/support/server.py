@@ -52,14 +52,20 @@ def simrooms(
     )
 
 
-def add_users(data_dir: Path, users: Mapping[str, bool] = USERS, password: str = PASSWORD) -> None:
-    """Make the database in `data_dir` with `users` (name -> is admin), all with `password`."""
+def add_users(
+    data_dir: Path,
+    users: Mapping[str, bool] = USERS,
+    password: str = PASSWORD,
+    database_url: str | None = None,
+) -> None:
+    """Make the database (`database_url`, else SQLite in `data_dir`) with `users` (name -> is
+    admin), all with `password`."""
     from server.http.auth import hash_password
     from server.settings import Settings
     from server.storage.database import Storage
 
-    storage = Storage(Settings(data_dir=data_dir).resolved_database_url())
-    storage.create_all()
+    storage = Storage(database_url or Settings(data_dir=data_dir).resolved_database_url())
+    storage.upgrade()
     hashed = hash_password(password)
     for name, admin in users.items():
         storage.create_user(name, hashed, is_admin=admin)
@@ -70,7 +76,8 @@ class Server:
     """`simrooms serve` on 127.0.0.1 and a free port, with its own data dir (made, with `users`).
 
     `env` adds or overrides SIMROOMS_* variables; `mode` is the async mode; `warmup` lets the
-    engine compile MLX at start (off: a test's first learning room compiles it).
+    engine compile MLX at start (off: a test's first learning room compiles it); `database_url`
+    is the database (default: SQLite in the data dir).
     """
 
     def __init__(
@@ -82,8 +89,10 @@ class Server:
         warmup: bool = False,
         log_level: str = "WARNING",
         users: Mapping[str, bool] = USERS,
+        database_url: str | None = None,
     ) -> None:
         self.data_dir = data_dir
+        self.database_url = database_url
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = data_dir / "server.log"
@@ -101,10 +110,12 @@ class Server:
                 "SIMROOMS_LOGIN_ATTEMPTS_PER_ACCOUNT_BURST": "1000",
             }
         )
+        if database_url:
+            self.env["SIMROOMS_DATABASE_URL"] = database_url
         self.env.update(env or {})
         data_dir.mkdir(parents=True, exist_ok=True)
         if users:
-            add_users(data_dir, users)
+            add_users(data_dir, users, database_url=database_url)
         self.process: subprocess.Popen[bytes] | None = None
         self.start()
 

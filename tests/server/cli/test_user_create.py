@@ -23,7 +23,7 @@ def test_user_create_command(tmp_path: Path) -> None:
     short = create("eve", "short\n")
     assert short.returncode != 0 and len(short.stderr.strip().splitlines()) == 1
     storage = Storage(Settings(data_dir=tmp_path).resolved_database_url())
-    auth = Auth(storage, "k", 60)
+    auth = Auth(storage, 60)
     user = auth.authenticate("dora", "longenough")
     assert user is not None and user.is_admin
     assert auth.authenticate("dora", "longenough\n") is None
