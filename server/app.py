@@ -15,9 +15,10 @@ from flask import Flask
 from flask_socketio import SocketIO
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from server.engine.archive import Archive
 from server.engine.engine import Engine
 from server.engine.handoff import Bridge
-from server.http import admin, api, headers, pages
+from server.http import admin, api, episodes, headers, pages
 from server.http.auth import Auth, csrf
 from server.http.throttle import LoginThrottle
 from server.metrics import Metrics
@@ -25,6 +26,7 @@ from server.realtime import backlog, inspector, sockets
 from server.realtime.backlog import Backlog
 from server.realtime.guard import BodyLimit, PacketGuard, SessionRate, close_on_undecodable_messages
 from server.realtime.rooms import RoomManager
+from server.realtime.stored import StoredRooms
 from server.realtime.transport import Transport
 from server.services import Services, install
 from server.settings import Settings
@@ -71,8 +73,11 @@ def create_app(settings: Settings | None = None) -> tuple[Flask, SocketIO]:
     )
     rooms = RoomManager(settings, storage, transport, metrics, socketio.start_background_task, socketio.sleep)
     bridge = Bridge(green=settings.async_mode == "eventlet")
-    engine = Engine(settings, bridge, rooms)
+    archive = Archive(storage, settings.data_dir, bridge)
+    engine = Engine(settings, bridge, rooms, archive)
     rooms.engine = engine
+    rooms.stored = StoredRooms(settings, storage, archive, engine)
+    rooms.restore()
     svc = Services(
         settings=settings,
         storage=storage,
@@ -80,6 +85,7 @@ def create_app(settings: Settings | None = None) -> tuple[Flask, SocketIO]:
         metrics=metrics,
         rooms=rooms,
         engine=engine,
+        archive=archive,
         bridge=bridge,
         transport=transport,
         socketio=socketio,
@@ -90,6 +96,7 @@ def create_app(settings: Settings | None = None) -> tuple[Flask, SocketIO]:
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(episodes.bp)
     headers.install(app, settings.cookie_secure)
     csrf.init_app(app)
     # Programs post credentials without a form: the login form checks its own token when it has
@@ -111,7 +118,12 @@ def create_app(settings: Settings | None = None) -> tuple[Flask, SocketIO]:
     metrics.backlog_dropped.set_function(lambda: queued.dropped)
     metrics.malformed_closed.set_function(lambda: guard.closed)
     metrics.oversized_refused.set_function(lambda: body_limit.refused)
+    metrics.checkpoints_written.set_function(lambda: archive.written_checkpoints)
+    metrics.checkpoint_bytes.set_function(lambda: archive.written_bytes)
+    metrics.checkpoints_failed.set_function(lambda: archive.failed_checkpoints)
+    metrics.archive_backlog.set_function(lambda: archive.backlog)
 
+    archive.start()
     engine.start()
     socketio.start_background_task(bridge.run)
     socketio.start_background_task(svc.lag_probe)

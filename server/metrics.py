@@ -91,5 +91,20 @@ class Metrics:
             registry=r,
         )
 
+        self.checkpoints_written = Gauge(
+            "simrooms_checkpoints_written", "Room checkpoints written since start.", registry=r
+        )
+        self.checkpoint_bytes = Gauge(
+            "simrooms_checkpoint_bytes_written", "Bytes of room checkpoints written since start.", registry=r
+        )
+        self.checkpoints_failed = Gauge(
+            "simrooms_checkpoints_failed",
+            "Room checkpoints whose write failed (the room's last good checkpoint stays); see the log.",
+            registry=r,
+        )
+        self.archive_backlog = Gauge(
+            "simrooms_archive_backlog", "Writes and seeks waiting for the archive thread.", registry=r
+        )
+
     def render(self) -> bytes:
         return generate_latest(self.registry)

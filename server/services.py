@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from flask import Flask, current_app
 from flask_socketio import SocketIO
 
+from server.engine.archive import Archive
 from server.engine.engine import Engine
 from server.engine.handoff import Bridge
 from server.http.auth import Auth
@@ -35,6 +36,7 @@ class Services:
     metrics: Metrics
     rooms: RoomManager
     engine: Engine
+    archive: Archive
     bridge: Bridge
     transport: Transport
     socketio: SocketIO
@@ -73,6 +75,7 @@ class Services:
     def shutdown(self) -> None:
         self.running = False
         self.engine.stop()
+        self.archive.close()
         self.bridge.close()
         self.storage.dispose()
 

@@ -104,6 +104,16 @@ class Settings(BaseSettings):
     """Copies of its world a learning room in turbo trains in at once (vectorised PPO): every
     copy steps each tick on the room's one set of weights and the room learns from all of them;
     its members see the first. 1 trains on the shown world alone."""
+    checkpoint_seconds: Annotated[float, Field(gt=0)] = 60.0
+    """Every room that changed is checkpointed at least this often: a restart after SIGKILL
+    loses at most this much of it."""
+    checkpoint_replay_seconds: Annotated[float, Field(gt=0)] = 0.6
+    """A room is also checkpointed once replaying it from its last checkpoint would take about
+    this long (estimated from its ticks and worlds, bench/checkpoint.py), learning rooms at their
+    next update (the rollout is then empty, and the checkpoint a fifth of the size): a seek
+    replays from the checkpoint before it, so this bounds how long a seek takes."""
+    checkpoints_per_cycle: Annotated[int, Field(ge=1)] = 8
+    """Rooms checkpointed in one engine cycle at most; rooms due together spread over cycles."""
     engine_warmup: bool = True
     """Build and step one learning room at start, so that MLX compiles before the first room."""
     login_attempts_per_second: Annotated[float, Field(gt=0)] = 1.0

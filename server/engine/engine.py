@@ -9,9 +9,8 @@ overtake or be overtaken by the room's deltas.
 
 Scheduling is against deadlines: a room at speed s is due every 1 / (10 s) seconds from when it
 started, so ticks do not drift with the time the work takes. A room in turbo (``"max"``) is due on
-every cycle. Updates to a room's members are folded: at most ``update_rate`` per second, each the
-delta from the last snapshot sent to the current one, encoded once per room, and nothing at all for
-a room without members.
+every cycle. What members are sent is server.engine.broadcast's; what is stored of each room
+(controls, episodes, checkpoints) is server.engine.keeper's, written by the archive's thread.
 """
 
 from __future__ import annotations
@@ -20,16 +19,21 @@ import logging
 import time
 import traceback
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 from agents.fleet import EpisodeSummary, Fleet
+from agents.room_checkpoint import RoomCheckpoint, read_room_checkpoint
 from agents.trainer import BackgroundTrainer
-from env.snapshot import SlotState, changes_many
+from server.engine.archive import Archive
+from server.engine.broadcast import Broadcast
 from server.engine.collector import FullCollections
 from server.engine.faults import FaultInjector
 from server.engine.handoff import CALL_TIMEOUT, AfterHub, Bridge, Future, Hub, real_modules
+from server.engine.history import RESET, TURBO_OFF, TURBO_ON
+from server.engine.keeper import Keeper
 from server.engine.room import EngineRoom, first_due
-from server.engine.updates import EngineFigures, Sent, encode_event, now_ms, plain, update_payload
+from server.engine.updates import encode_event, plain
 from server.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -54,10 +58,16 @@ class InvalidState(Exception):
 class Engine:
     """Owns the Fleet and every EngineRoom; every method named ``op_*`` runs on the engine thread only."""
 
-    def __init__(self, settings: Settings, bridge: Bridge, hub: Hub) -> None:
+    def __init__(self, settings: Settings, bridge: Bridge, hub: Hub, archive: Archive) -> None:
         self.settings = settings
         self.bridge = bridge
         self.hub = hub
+        self.keeper = Keeper(
+            archive,
+            settings.checkpoint_seconds,
+            settings.checkpoint_replay_seconds,
+            settings.checkpoints_per_cycle,
+        )
         self.rooms: dict[str, EngineRoom] = {}
         self._fleet: Fleet | None = None
         self._trainer: BackgroundTrainer | None = None
@@ -67,9 +77,7 @@ class Engine:
         self._cycle_started = 0.0
         self._thread: Any = threading.Thread(target=self._run, name="simrooms-engine", daemon=True)
         self._stopping = False
-        self._flush_interval = 1.0 / settings.update_rate
-        self._figures = EngineFigures()
-        self._last_figures = 0.0
+        self.broadcast = Broadcast(bridge, hub, settings.update_rate)
         self._faults = FaultInjector(settings.fault_room_prefix, settings.fault_after_ticks)
         interval = settings.gc_full_collection_seconds
         self._collections = FullCollections(interval) if interval else None
@@ -90,7 +98,9 @@ class Engine:
             self._collections.start(time.monotonic())
         self._thread.start()
 
-    def stop(self, timeout: float = 5.0) -> None:
+    def stop(self, timeout: float = 15.0) -> None:
+        """Checkpoint every room, then end the engine thread (the archive writes the checkpoints)."""
+        self._commands.put((self.op_checkpoint_all, ("shutdown",), None))
         self._stopping = True
         self._wake()
         if self._thread.is_alive():
@@ -149,10 +159,11 @@ class Engine:
         if due:
             started = time.perf_counter()
             self.step_due(due, now)
-            self._figures.durations.append(time.perf_counter() - started)
-            self._figures.cycle_rooms.append(len(due))
-        self._flush(time.monotonic())
-        self._hand_figures()
+            self.broadcast.figures.durations.append(time.perf_counter() - started)
+            self.broadcast.figures.cycle_rooms.append(len(due))
+        self.broadcast.flush(self.fleet, list(self.rooms.values()), time.monotonic(), self._fail)
+        self._keep(time.monotonic())
+        self.broadcast.hand_figures()
         if self._collections is not None:
             took = self._collections.run_if_due(time.monotonic())
             if took is not None:
@@ -190,7 +201,7 @@ class Engine:
                 wake = min(wake, room.next_due)
                 turbo = turbo or room.turbo
             if room.dirty and room.members:
-                wake = min(wake, room.last_flush + self._flush_interval)
+                wake = min(wake, room.last_flush + self.broadcast.interval)
         return wake if turbo else max(wake, self._cycle_started + MIN_CYCLE_SECONDS)
 
     def step_due(self, due: list[EngineRoom], now: float) -> None:
@@ -237,7 +248,8 @@ class Engine:
         return self.fleet.step_one(room.fleet_id)
 
     def _stepped(self, room: EngineRoom, summary: EpisodeSummary | None) -> None:
-        self._figures.count_tick(room.agent_steps_per_tick)
+        self.broadcast.figures.count_tick(room.agent_steps_per_tick)
+        room.replay_cost += self.keeper.tick_cost(room.worlds)
         self._publish(room)
         room.dirty = True
         if summary is not None:
@@ -265,6 +277,7 @@ class Engine:
         self.bridge.post(report)
 
     def _episode_ended(self, room: EngineRoom, summary: EpisodeSummary) -> None:
+        self.keeper.episode(room, summary)
         if not room.members:
             return
         ended = encode_event(
@@ -290,72 +303,6 @@ class Engine:
             )
         )
 
-    # --------------------------------------------------------------- updates
-
-    def _sent_now(self, room: EngineRoom) -> Sent:
-        """The room as it is now, in the form its updates are taken from."""
-        return Sent(self.fleet.state(room.fleet_id), room.running, room.speed)
-
-    def _flush(self, now: float) -> None:
-        due = [
-            room
-            for room in list(self.rooms.values())
-            if room.dirty and room.members and now >= room.last_flush + self._flush_interval
-        ]
-        # The rooms are captured together, one gather per array, and their changes since the
-        # last update are found together too.
-        states: dict[str, SlotState] = {}
-        worlds: dict[str, dict[str, Any]] = {}
-        try:
-            keys = {room.fleet_id: room.key for room in due}
-            states = {keys[i]: state for i, state in self.fleet.states(keys).items()} if keys else {}
-            previous = {
-                room.key: room.last_sent for room in due if room.key in states and room.last_sent is not None
-            }
-            found = changes_many(
-                [states[key] for key in previous], [sent.state for sent in previous.values()]
-            )
-            worlds = dict(zip(previous, found, strict=True))
-        except Exception:
-            log.exception("Taking the updates of %d rooms together raised; taking them one by one", len(due))
-            states, worlds = {}, {}
-        for room in due:
-            try:
-                state = states.get(room.key)
-                if state is None:
-                    state = self.fleet.state(room.fleet_id)
-                self._flush_room(room, now, state, worlds.get(room.key))
-            except Exception as error:
-                room.last_sent = None
-                self._fail(room, error)
-
-    def _flush_room(
-        self, room: EngineRoom, now: float, state: SlotState, world: dict[str, Any] | None = None
-    ) -> None:
-        """Send the members what changed since their last update, as one state_update: the
-        delta's fields beside the update's own (see docs/protocol.md), or a full snapshot when
-        they have none to build on. `state` is the room's world now, `world` (when known) the
-        world's changes since the last update."""
-        room.dirty = False
-        room.last_flush = now
-        current = Sent(state, room.running, room.speed)
-        payload = update_payload(room.name, current, room.last_sent, world)
-        room.last_sent = current
-        if payload is None:
-            return
-        body = encode_event("state_update", payload)
-        self._figures.count_update(body)
-        key = room.key
-        self.bridge.post(lambda: self.hub.send_room(key, "state_update", body))
-
-    def _hand_figures(self) -> None:
-        now = time.monotonic()
-        figures = self._figures
-        if now - self._last_figures < 0.5 or figures == EngineFigures():
-            return
-        self._last_figures, self._figures = now, EngineFigures()
-        self.bridge.post(lambda: self.hub.engine_figures(figures))
-
     # --------------------------------------------------------------- commands (engine thread)
 
     def _warmup(self) -> None:
@@ -370,21 +317,100 @@ class Engine:
             log.exception("Engine warm-up failed")
 
     def op_create(
-        self, key: str, name: str, agents: int, policy: str, seed: int | None, speed: float | str
+        self, key: str, name: str, record_id: int, agents: int, policy: str, seed: int, speed: float | str
     ) -> EngineRoom:
+        """A new room, stored as `record_id`; its first checkpoint is taken at once."""
         room = EngineRoom(
-            key=key, name=name, fleet_id=self.fleet.add(agents, policy, seed), agents=agents, speed=speed
+            key=key,
+            name=name,
+            fleet_id=self.fleet.add(agents, policy, seed),
+            agents=agents,
+            speed=speed,
+            record_id=record_id,
         )
-        self._faults.arm(key, name)
-        self._set_worlds(room)
+        self._set_worlds(room, None)
+        return self._added(room, "created")
+
+    def op_create_from(self, key: str, name: str, record_id: int, source: RoomCheckpoint) -> EngineRoom:
+        """A new room, stopped, at the state `source` holds (a fork), going on from there."""
+        fleet_id = self.fleet.restore(source)
+        room = EngineRoom(
+            key=key, name=name, fleet_id=fleet_id, agents=int(source.facts["num_agents"]), record_id=record_id
+        )
+        self._set_worlds(room, None)
+        return self._added(room, "fork")
+
+    def _added(self, room: EngineRoom, reason: str) -> EngineRoom:
+        self._faults.arm(room.key, room.name)
         self._publish(room)
-        self.rooms[key] = room
+        self.rooms[room.key] = room
+        self.keeper.checkpoint(self.fleet, room, reason, time.monotonic())
         return room
 
-    def _set_worlds(self, room: EngineRoom) -> None:
-        """A learning room in turbo trains in `turbo_worlds` copies of its world, else in its own."""
+    def op_restore(self, room: EngineRoom, paths: list[Path], running: bool) -> None:
+        """Bring back a stored room from the newest of its checkpoint files that reads, as it was
+        then; `running` says whether it goes on ticking."""
+        for path in paths:
+            try:
+                checkpoint = read_room_checkpoint(path)
+                room.fleet_id = self.fleet.restore(checkpoint)
+            except Exception:
+                log.exception("Room %r could not be restored from %s", room.name, path)
+                continue
+            kept = checkpoint.facts.get("room", {})
+            room.speed, room.seq = kept.get("speed", room.speed), int(kept.get("seq", 0))
+            room.worlds = self.fleet.envs(room.fleet_id)
+            self._publish(room)
+            self.keeper.restored(room, room.episode)
+            room.checkpoint_tick, room.checkpoint_seq, room.checkpointed_at = (
+                room.tick,
+                room.seq,
+                time.monotonic(),
+            )
+            self._faults.arm(room.key, room.name)
+            self.rooms[room.key] = room
+            if running:
+                room.running = True
+                room.next_due = first_due(time.monotonic(), room.period)
+            return
+        raise InvalidState(f"No checkpoint of room {room.name!r} could be read; it was not restored.")
+
+    def op_take_checkpoint(self, key: str) -> RoomCheckpoint:
+        """Room `key`'s whole state now (to fork it)."""
+        room = self.room(key)
+        checkpoint = self.fleet.checkpoint(room.fleet_id)
+        checkpoint.facts["room"] = {"speed": room.speed, "running": room.running, "seq": room.seq}
+        return checkpoint
+
+    def op_checkpoint_all(self, reason: str) -> None:
+        """Checkpoint every room that changed since its last checkpoint (at shutdown)."""
+        now = time.monotonic()
+        for room in self.rooms.values():
+            if (room.tick, room.seq) != (room.checkpoint_tick, room.checkpoint_seq):
+                try:
+                    self.keeper.checkpoint(self.fleet, room, reason, now)
+                except Exception:
+                    log.exception("Checkpointing room %r failed", room.name)
+
+    def _keep(self, now: float) -> None:
+        for room in self.keeper.due(self.fleet, self.rooms.values(), now):
+            try:
+                self.keeper.checkpoint(self.fleet, room, "periodic", now)
+            except Exception:
+                log.exception("Checkpointing room %r failed; it is tried again later", room.name)
+                room.checkpointed_at = now
+
+    def _set_worlds(self, room: EngineRoom, user_id: int | None) -> None:
+        """A learning room in turbo trains in `turbo_worlds` copies of its world, else in its own;
+        a change is recorded, as it changes what the room goes on to do."""
         self.fleet.set_envs(room.fleet_id, self.settings.turbo_worlds if room.turbo else 1)
-        room.worlds = self.fleet.envs(room.fleet_id)
+        worlds = self.fleet.envs(room.fleet_id)
+        if worlds != room.worlds:
+            if worlds > 1:
+                self.keeper.control(room, TURBO_ON, {"worlds": worlds}, user_id)
+            else:
+                self.keeper.control(room, TURBO_OFF, None, user_id)
+        room.worlds = worlds
 
     def op_delete(self, key: str) -> None:
         room = self.rooms.pop(key, None)
@@ -401,10 +427,11 @@ class Engine:
             raise KeyError(key)
         return room
 
-    def op_start(self, key: str) -> tuple[bool, int, int]:
+    def op_start(self, key: str, user_id: int | None = None) -> tuple[bool, int, int]:
         room = self.room(key)
         changed = not room.running
         if changed:
+            self.keeper.control(room, "start", None, user_id)
             room.running = True
             room.waiting = False
             room.error = None
@@ -412,18 +439,20 @@ class Engine:
             room.dirty = True
         return changed, room.tick, room.episode
 
-    def op_stop(self, key: str) -> tuple[bool, int, int]:
+    def op_stop(self, key: str, user_id: int | None = None) -> tuple[bool, int, int]:
         room = self.room(key)
         changed = room.running
         if changed:
+            self.keeper.control(room, "stop", None, user_id)
             room.running = False
             room.dirty = True
         return changed, room.tick, room.episode
 
-    def op_step(self, key: str) -> int:
+    def op_step(self, key: str, user_id: int | None = None) -> int:
         room = self.room(key)
         if room.running:
             raise InvalidState("step_game steps a stopped room; this one is running (stop it first).")
+        self.keeper.control(room, "step", None, user_id)
         try:
             summary = self._step_alone(room)
         except Exception as error:
@@ -432,10 +461,11 @@ class Engine:
         self._stepped(room, summary)
         return room.tick
 
-    def op_reset(self, key: str) -> int:
+    def op_reset(self, key: str, user_id: int | None = None) -> int:
         room = self.room(key)
         self._faults.before_reset(key)
         summary = self.fleet.reset(room.fleet_id)
+        self.keeper.control(room, RESET, None, user_id)
         self._publish(room)
         room.dirty = True
         self._episode_ended(room, summary)
@@ -443,11 +473,12 @@ class Engine:
             room.next_due = first_due(time.monotonic(), room.period)
         return room.tick
 
-    def op_set_speed(self, key: str, speed: float | str) -> float | str:
+    def op_set_speed(self, key: str, speed: float | str, user_id: int | None = None) -> float | str:
         room = self.room(key)
         if room.speed != speed:
+            self.keeper.control(room, "speed", speed, user_id)
             room.speed = speed
-            self._set_worlds(room)
+            self._set_worlds(room, user_id)
             room.dirty = True
             if room.running:
                 room.next_due = min(room.next_due, first_due(time.monotonic(), room.period))
@@ -463,23 +494,8 @@ class Engine:
         return plain(self.snapshot(self.room(key)))
 
     def op_join(self, key: str, sid: str, members: int) -> AfterHub:
-        """The snapshot the room's next delta starts from, returned once the event loop has added
-        `sid` to the room and sent it that snapshot as a full update.
-
-        With members already there, that is the last snapshot sent to them (at most one update
-        interval old): the joiner then takes the same deltas as everyone, and joins never add
-        updates beyond ``update_rate`` a second. In an empty room it is the current snapshot.
-        """
-        room = self.room(key)
-        if not (room.members and room.last_sent is not None):
-            room.last_sent = self._sent_now(room)
-            room.last_flush = time.monotonic()
-            room.dirty = False
-        room.members = members
-        current = room.last_sent.snapshot(room.name)
-        body = encode_event("state_update", dict(current, ts=now_ms(), full=True))
-        self._figures.count_update(body)
-        return AfterHub(current, lambda: self.hub.join_member(key, sid, body))
+        """See Broadcast.join."""
+        return self.broadcast.join(self.fleet, self.room(key), sid, members)
 
     def op_set_members(self, key: str, members: int) -> None:
         room = self.rooms.get(key)

@@ -43,6 +43,18 @@ class EngineRoom:
     """The room_error message that stopped it, until it starts again."""
     worlds: int = 1
     """Worlds the room trains in: several for a learning room in turbo (Settings.turbo_worlds)."""
+    record_id: int = 0
+    """The room's id in storage (server.storage)."""
+    seq: int = 0
+    """The number of the last control recorded (server.engine.keeper)."""
+    checkpoint_tick: int = -1
+    """The tick of the room's last checkpoint."""
+    checkpoint_seq: int = 0
+    """The last control it holds."""
+    checkpointed_at: float = 0.0
+    """When it was taken, on the engine's clock."""
+    replay_cost: float = 0.0
+    """Seconds a replay from that checkpoint to now would take, estimated (server.engine.keeper)."""
     waiting: bool = False
     """Due, but waiting for its learning update from the trainer thread, which wakes the engine
     when an update is done: the engine does not wake for it before."""

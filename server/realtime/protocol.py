@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from agents.policy import PolicyName
 from env import wire
@@ -70,6 +70,13 @@ class ServerModel(BaseModel):
 # ------------------------------------------------------------------ client events
 
 
+class Fork(ClientModel):
+    """The room and tick a new room starts from."""
+
+    room: RoomName
+    tick: Annotated[int, Field(ge=0, description="A tick of that room's past, or null: now.")] | None = None
+
+
 class CreateRoom(ClientModel):
     """Create a room (the sender owns it). Does not join it."""
 
@@ -81,6 +88,20 @@ class CreateRoom(ClientModel):
     ) = None
     speed: Speed = 1.0
     public: bool = True
+    fork: Fork | None = None
+
+    @model_validator(mode="after")
+    def _fork_takes_its_origin(self) -> CreateRoom:
+        given = sorted(self.model_fields_set & set(FORK_INHERITS))
+        if self.fork is not None and given:
+            raise ValueError(
+                f"A fork takes {', '.join(FORK_INHERITS)} from the room it forks; do not give {', '.join(given)}"
+            )
+        return self
+
+
+FORK_INHERITS = ("agents", "policy", "seed")
+"""What a fork takes from its origin and so may not be given with ``fork``."""
 
 
 class ListRooms(ClientModel):
@@ -100,7 +121,10 @@ class LeaveRoom(RoomRequest):
 
 
 class GetState(RoomRequest):
-    """The room's current Snapshot (no need to have joined)."""
+    """The room's current Snapshot (no need to have joined), or with ``tick`` the Snapshot it had
+    at the end of that past tick, re-simulated (not_found for a tick it never had)."""
+
+    tick: Annotated[int, Field(ge=0, description="A past tick of the room, or null: now.")] | None = None
 
 
 class StartGame(RoomRequest):

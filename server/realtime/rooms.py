@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from server.engine.engine import Engine, InvalidState
-from server.engine.room import EngineRoom
 from server.engine.updates import EngineFigures, encode_event
 from server.metrics import Metrics
 from server.ratelimit import KeyedLimiter, TokenBucket
 from server.realtime.protocol import CreateRoom, Role
+from server.realtime.stored import Room, StoredRooms, channel
 from server.realtime.transport import Transport
 from server.realtime.validation import ProtocolError
 from server.settings import Settings
@@ -45,31 +45,6 @@ class Connection:
     that token disconnects it."""
 
 
-@dataclass
-class Room:
-    key: str
-    """The name in lower case: names are unique ignoring case."""
-    name: str
-    owner_id: int
-    owner: str
-    agents: int
-    policy: str
-    public: bool
-    seed: int | None
-    live: EngineRoom
-    """The engine's side of the room; the event loop reads its published fields only."""
-    controllers: set[int] = field(default_factory=set)
-    members: dict[str, User] = field(default_factory=dict)
-
-    @property
-    def channel(self) -> str:
-        return channel(self.key)
-
-
-def channel(key: str) -> str:
-    return f"room:{key}"
-
-
 class RoomManager:
     def __init__(
         self,
@@ -87,6 +62,7 @@ class RoomManager:
         self.spawn = spawn
         self.sleep = sleep
         self.engine: Engine  # set by the app once the engine exists (it needs this hub)
+        self.stored: StoredRooms  # set with the engine
         self.rooms: dict[str, Room] = {}
         self.connections: dict[str, Connection] = {}
         self.by_user: dict[int, set[str]] = {}
@@ -258,26 +234,7 @@ class RoomManager:
                 )
             self._reserved[key] = user.id
         try:
-            engine_room = self.engine.call(
-                self.engine.op_create,
-                key,
-                request.name,
-                request.agents,
-                request.policy,
-                request.seed,
-                request.speed,
-            )
-            room = Room(
-                key=key,
-                name=request.name,
-                owner_id=user.id,
-                owner=user.name,
-                agents=request.agents,
-                policy=request.policy,
-                public=request.public,
-                seed=request.seed,
-                live=engine_room,
-            )
+            room = self.stored.create(user, request, self._fork_origin(user, request))
             with self._lock:
                 self.rooms[key] = room
         finally:
@@ -285,6 +242,22 @@ class RoomManager:
                 self._reserved.pop(key, None)
         self.room_list_changed()
         return self.info(room)
+
+    def _fork_origin(self, user: User, request: CreateRoom) -> Room | None:
+        """The room `request` forks, if it forks one the user may see (else not_found)."""
+        if request.fork is None:
+            return None
+        try:
+            return self.find(user, request.fork.room)
+        except ProtocolError:
+            raise ProtocolError(
+                "not_found", f"There is no room named {request.fork.room!r} to fork."
+            ) from None
+
+    def restore(self) -> None:
+        """Bring back every stored room (at start, before the server takes connections)."""
+        for room in self.stored.restore():
+            self.rooms[room.key] = room
 
     def join(self, conn: Connection, name: str) -> tuple[Role, dict[str, Any]]:
         room = self.find(conn.user, name)
@@ -321,9 +294,16 @@ class RoomManager:
         self.engine.tell(self.engine.op_set_members, room.key, len(room.members))
         self._presence(room)
 
-    def get_state(self, user: User, name: str) -> dict[str, Any]:
+    def get_state(self, user: User, name: str, tick: int | None = None) -> dict[str, Any]:
+        """The room's Snapshot now, or at the end of a past `tick` (re-simulated)."""
         room = self.find(user, name)
-        return self._engine(room, self.engine.op_snapshot)
+        if tick is None:
+            return self._engine(room, self.engine.op_snapshot)
+        return self.stored.past_state(room, tick)
+
+    def episodes(self, user: User, name: str) -> list[dict[str, Any]]:
+        """Every finished episode of the room's life, oldest first (not_found as `find`)."""
+        return self.stored.episodes(self.find(user, name))
 
     def start(self, user: User, name: str) -> int:
         return self._switch(user, name, "Starting the game", self.engine.op_start, "game_started")
@@ -335,23 +315,26 @@ class RoomManager:
         """Start or stop a room with the engine's `op`; tell its members and the lobby when that
         changed anything. The room's tick."""
         room = self._controlled(user, name, action)
-        changed, tick, episode = self._engine(room, op)
+        changed, tick, episode = self._engine(room, op, user.id)
         if changed:
+            self.stored.update(room, running=room.live.running)
             self._send(room, event, {"room": room.name, "tick": tick, "episode": episode})
             self.room_list_changed()
         return int(tick)
 
     def step(self, user: User, name: str) -> int:
         room = self._controlled(user, name, "Stepping the game")
-        return int(self._engine(room, self.engine.op_step))
+        return int(self._engine(room, self.engine.op_step, user.id))
 
     def reset(self, user: User, name: str) -> int:
         room = self._controlled(user, name, "Resetting the game")
-        return int(self._engine(room, self.engine.op_reset))
+        return int(self._engine(room, self.engine.op_reset, user.id))
 
     def set_speed(self, user: User, name: str, speed: float | str) -> float | str:
         room = self._controlled(user, name, "Changing the speed")
-        return self._engine(room, self.engine.op_set_speed, speed)
+        speed = self._engine(room, self.engine.op_set_speed, speed, user.id)
+        self.stored.update(room, speed=speed)
+        return speed
 
     def grant(self, user: User, name: str, target_name: str, allow: bool) -> None:
         room = self._managed(user, name, "grant control")
@@ -363,6 +346,7 @@ class RoomManager:
                 room.controllers.add(target.id)
             else:
                 room.controllers.discard(target.id)
+        self.stored.grant(room, target.id, target.id in room.controllers)
         if not self.may_see(target, room):
             self._end_memberships(
                 room, target, "Your control of this private room was revoked: you can no longer see it."
@@ -402,6 +386,7 @@ class RoomManager:
                 if conn is not None:
                     conn.rooms.discard(room.key)
         self.engine.call(self.engine.op_delete, room.key)
+        self.stored.delete(room)
         body = encode_event("room_deleted", {"room": room.name})
         self.transport.send_room(room.channel, body)
         for sid in members:

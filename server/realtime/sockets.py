@@ -89,7 +89,7 @@ def register(socketio: SocketIO, svc: Services, more: dict[str, Handler] | None 
         return {}
 
     def get_state(conn: Connection, m: p.GetState) -> dict[str, Any]:
-        return {"state": rooms.get_state(conn.user, m.room)}
+        return {"state": rooms.get_state(conn.user, m.room, m.tick)}
 
     def start_game(conn: Connection, m: p.StartGame) -> dict[str, Any]:
         return {"tick": rooms.start(conn.user, m.room)}

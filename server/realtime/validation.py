@@ -43,19 +43,23 @@ def describe(error: ValidationError, event: str) -> str:
     """One sentence naming the first bad value of `error`."""
     first = error.errors(include_url=False)[0]
     parts = [str(part) for part in first["loc"]]
-    field = parts[0] if parts else ""
+    field = ".".join(parts)
+    if not parts:
+        message = first["msg"].removeprefix("Value error, ").rstrip(".")
+        return f"{event}: {message}."
     if first["type"] == "extra_forbidden":
         return f"{event}: unknown field {field!r}."
     if first["type"] == "missing":
         return f"{event}: field {field!r} is required."
     value = _short(first["input"])
-    if field in _RULES and first["type"] in (
+    rule = _RULES.get(parts[-1])
+    if rule is not None and first["type"] in (
         "string_pattern_mismatch",
         "float_type",
         "literal_error",
         "string_type",
     ):
-        return f"{event}: field {field!r} has {value}; it should be {_RULES[field]}."
+        return f"{event}: field {field!r} has {value}; it should be {rule}."
     message = first["msg"].rstrip(".")
     return f"{event}: field {field!r} has {value}: {message[0].lower()}{message[1:]}."
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import insert, select
+from sqlalchemy import delete, insert, select
 
 from server.storage.connection import Database
 from server.storage.models import CheckpointRow, ControlRow, EpisodeRow, as_utc, utcnow
@@ -104,6 +104,17 @@ class HistoryStore(Database):
                 ControlRecord(seq=row.seq, tick=row.tick, kind=row.kind, value=row.value, user_id=row.user_id)
                 for row in session.scalars(query.order_by(ControlRow.seq))
             ]
+
+    def truncate_room_past(self, room_id: int, seq: int, episode: int) -> None:
+        """Forget what a room recorded after its checkpoint holding control `seq` in episode
+        `episode`: the controls after `seq` and the episodes from `episode` on (a restart after
+        SIGKILL goes on from that checkpoint and records them again as they come)."""
+        with self.session() as session:
+            session.execute(delete(ControlRow).where(ControlRow.room_id == room_id, ControlRow.seq > seq))
+            session.execute(
+                delete(EpisodeRow).where(EpisodeRow.room_id == room_id, EpisodeRow.episode >= episode)
+            )
+            session.commit()
 
     # --------------------------------------------------------------- checkpoints
 

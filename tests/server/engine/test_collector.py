@@ -8,9 +8,11 @@ from typing import Any
 import pytest
 
 from server.engine.collector import NEVER, FullCollections
+from server.engine.archive import Archive
 from server.engine.engine import Engine
 from server.engine.handoff import Bridge
 from server.settings import Settings
+from server.storage.database import Storage
 
 
 @pytest.fixture
@@ -71,7 +73,10 @@ def test_the_engine_takes_over_full_collections_while_it_runs_unless_told_not_to
 ) -> None:
     before = gc.get_threshold()
     settings = Settings(data_dir=tmp_path, gc_full_collection_seconds=interval)
-    engine = Engine(settings, Bridge(green=False), hub=None)  # type: ignore[arg-type]
+    storage = Storage(settings.resolved_database_url())
+    storage.upgrade()
+    bridge = Bridge(green=False)
+    engine = Engine(settings, bridge, hub=None, archive=Archive(storage, tmp_path, bridge))  # type: ignore[arg-type]
     engine.start()
     try:
         assert gc.get_threshold() == ((before[0], before[1], NEVER) if interval else before)

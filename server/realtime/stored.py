@@ -1,0 +1,239 @@
+"""Rooms that last: the stored side of the room manager (server.realtime.rooms).
+
+Every room is a row in storage from the moment it is made: its owner, agents, policy, seed,
+config, grants, speed and whether it runs, kept current as they change. The engine records its
+controls, episodes and checkpoints through the archive (server.engine.archive); from those this
+module brings every room back at start, answers for a room's past (a seek re-simulates it on the
+archive's thread) and takes the state a fork starts from.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
+
+from agents.room_checkpoint import RoomCheckpoint
+from server.engine.archive import Archive
+from server.engine.engine import Engine
+from server.engine.room import EngineRoom
+from server.engine.seeker import TickNotFound
+from server.engine.updates import plain
+from server.realtime.protocol import MAX_SEED, CreateRoom
+from server.realtime.validation import ProtocolError
+from server.settings import Settings
+from server.storage.database import Storage
+from server.storage.records import EpisodeRecord, RoomNameTaken, RoomRecord, User
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Room:
+    key: str
+    """The name in lower case: names are unique ignoring case."""
+    name: str
+    owner_id: int
+    owner: str
+    agents: int
+    policy: str
+    public: bool
+    seed: int
+    live: EngineRoom
+    """The engine's side of the room; the event loop reads its published fields only."""
+    record_id: int
+    """Its row in storage."""
+    controllers: set[int] = field(default_factory=set)
+    members: dict[str, User] = field(default_factory=dict)
+
+    @property
+    def channel(self) -> str:
+        return channel(self.key)
+
+
+def channel(key: str) -> str:
+    return f"room:{key}"
+
+
+class StoredRooms:
+    """Makes, keeps and brings back the rooms' records; answers for their past."""
+
+    def __init__(self, settings: Settings, storage: Storage, archive: Archive, engine: Engine) -> None:
+        self.settings = settings
+        self.storage = storage
+        self.archive = archive
+        self.engine = engine
+
+    def create(self, user: User, request: CreateRoom, origin: Room | None) -> Room:
+        """A new room stored and made on the engine: a fresh one, or a fork of `origin` at the
+        request's tick. ProtocolError `conflict` when another server took the name meanwhile."""
+        source = (
+            None if origin is None or request.fork is None else self._fork_source(origin, request.fork.tick)
+        )
+        if origin is not None and source is not None:
+            agents, policy, seed = origin.agents, origin.policy, origin.seed
+        else:
+            agents, policy = request.agents, request.policy
+            seed = request.seed if request.seed is not None else secrets.randbelow(MAX_SEED + 1)
+        try:
+            record = self.storage.create_room(
+                request.name,
+                user.id,
+                agents,
+                policy,
+                str(seed),
+                {},
+                request.public,
+                request.speed,
+                forked_from=None if origin is None else origin.record_id,
+                fork_tick=None if source is None else int(source.facts["tick"]),
+            )
+        except RoomNameTaken:
+            raise ProtocolError(
+                "conflict", f"The room name {request.name!r} is taken (names ignore case)."
+            ) from None
+        key = record.key
+        try:
+            if source is None:
+                live = self.engine.call(
+                    self.engine.op_create, key, request.name, record.id, agents, policy, seed, request.speed
+                )
+            else:
+                live = self.engine.call(self.engine.op_create_from, key, request.name, record.id, source)
+                if request.speed != live.speed:
+                    self.engine.call(self.engine.op_set_speed, key, request.speed, user.id)
+        except BaseException:
+            self.storage.delete_room(record.id)
+            raise
+        return Room(
+            key=key,
+            name=request.name,
+            owner_id=user.id,
+            owner=user.name,
+            agents=agents,
+            policy=policy,
+            public=request.public,
+            seed=seed,
+            live=live,
+            record_id=record.id,
+        )
+
+    def _fork_source(self, origin: Room, tick: int | None) -> RoomCheckpoint:
+        """The whole state of `origin` at `tick` (None: now)."""
+        if tick is None:
+            checkpoint: RoomCheckpoint = self.engine.call(self.engine.op_take_checkpoint, origin.key)
+            return checkpoint
+        self._check_tick(origin, tick)
+        try:
+            past: RoomCheckpoint = self.archive.submit(
+                self.archive.seeker.checkpoint, origin.record_id, tick
+            ).wait()
+        except TickNotFound:
+            raise ProtocolError(
+                "not_found", f"Room {origin.name!r} has no stored state at tick {tick}."
+            ) from None
+        return past
+
+    def _check_tick(self, room: Room, tick: int) -> None:
+        if not 0 <= tick <= room.live.tick:
+            raise ProtocolError(
+                "not_found", f"Room {room.name!r} never had tick {tick}: its ticks run 0 to {room.live.tick}."
+            )
+
+    def restore(self) -> list[Room]:
+        """Every stored room of this server, each queued on the engine to come back from its
+        newest checkpoint (the engine runs those before any other command)."""
+        rooms = []
+        for record in self.storage.live_rooms():
+            checkpoints = sorted(
+                self.storage.checkpoints(record.id), key=lambda c: (c.tick, c.seq), reverse=True
+            )
+            if not checkpoints:
+                log.error("Stored room %r has no checkpoint; it cannot come back", record.name)
+                continue
+            latest = checkpoints[0]
+            live = EngineRoom(
+                key=record.key,
+                name=record.name,
+                fleet_id=-1,
+                agents=record.agents,
+                speed=record.speed,
+                record_id=record.id,
+                tick=latest.tick,
+            )
+            paths = [self.settings.data_dir / checkpoint.path for checkpoint in checkpoints]
+            self.engine.tell(self.engine.op_restore, live, paths, record.running)
+            rooms.append(
+                Room(
+                    key=record.key,
+                    name=record.name,
+                    owner_id=record.owner_id,
+                    owner=record.owner,
+                    agents=record.agents,
+                    policy=record.policy,
+                    public=record.public,
+                    seed=int(record.seed),
+                    live=live,
+                    record_id=record.id,
+                    controllers=set(record.grants),
+                )
+            )
+        return rooms
+
+    def update(self, room: Room, **fields: Any) -> None:
+        self.storage.update_room(room.record_id, **fields)
+
+    def grant(self, room: Room, user_id: int, allowed: bool) -> None:
+        self.storage.set_grant(room.record_id, user_id, allowed)
+
+    def delete(self, room: Room) -> None:
+        self.storage.delete_room(room.record_id)
+
+    def past_state(self, room: Room, tick: int) -> dict[str, Any]:
+        """The room's Snapshot at the end of `tick`, re-simulated from the checkpoint before it."""
+        self._check_tick(room, tick)
+        live = room.live
+        try:
+            seek = partial(
+                self.archive.seeker.snapshot, room=room.name, running=live.running, speed=live.speed
+            )
+            state: dict[str, Any] = self.archive.submit(seek, room.record_id, tick).wait()
+        except TickNotFound:
+            raise ProtocolError(
+                "not_found", f"Room {room.name!r} has no stored state at tick {tick}."
+            ) from None
+        return dict(plain(state))
+
+    def episodes(self, room: Room) -> list[dict[str, Any]]:
+        """Every finished episode of the room's life, oldest first: for a fork, its origin's up
+        to the fork, then its own. Read on the archive's thread, after the writes queued before."""
+        found: list[dict[str, Any]] = self.archive.submit(self._episodes, room.record_id).wait()
+        return found
+
+    def _episodes(self, room_id: int) -> list[dict[str, Any]]:
+        chain: list[tuple[int, int | None]] = []
+        record: RoomRecord | None = self.storage.room_by_id(room_id)
+        up_to: int | None = None
+        while record is not None:
+            chain.append((record.id, up_to))
+            up_to = record.fork_tick
+            record = self.storage.room_by_id(record.forked_from) if record.forked_from is not None else None
+        found: list[dict[str, Any]] = []
+        for record_id, limit in reversed(chain):
+            found.extend(
+                episode_row(episode) for episode in self.storage.episodes(record_id, up_to_tick=limit)
+            )
+        return found
+
+
+EPISODE_COLUMNS = ("episode", "end_tick", "reason", "products_created", "total_reward", "efficiency")
+"""The fields every episode has, first in its row; the training figures follow."""
+
+
+def episode_row(episode: EpisodeRecord) -> dict[str, Any]:
+    """An episode as the API gives it: its own fields, then its training figures."""
+    row: dict[str, Any] = {column: getattr(episode, column) for column in EPISODE_COLUMNS}
+    row.update({key: value for key, value in episode.metrics.items() if key not in row})
+    return row
