@@ -73,6 +73,20 @@ def lag_histogram(url: str) -> dict[str, float]:
     return out
 
 
+def stored_figures(url: str) -> dict[str, float]:
+    """The checkpoint counters of /metrics."""
+    found = {}
+    for line in requests.get(url + "/metrics", timeout=30).text.splitlines():
+        name, _, value = line.partition(" ")
+        if name.startswith("simrooms_checkpoint"):
+            found[name] = float(value)
+    return found
+
+
+CHECKPOINTS_OFF = {"SIMROOMS_CHECKPOINT_SECONDS": "1e9", "SIMROOMS_CHECKPOINT_REPLAY_SECONDS": "1e9"}
+"""Only the checkpoint every room gets when it is made: none while the load runs."""
+
+
 def room_ticks(url: str, token: str) -> dict[str, int]:
     rooms = requests.get(url + "/api/rooms", headers={"Authorization": f"Bearer {token}"}, timeout=60).json()[
         "rooms"
@@ -151,8 +165,12 @@ def scenario(
             )
             results = [p.get(timeout=seconds + 180) for p in pending]
         control.disconnect()
+        stored = stored_figures(server.url)
     finally:
+        stopping = time.perf_counter()
         server.stop()
+        stop_seconds = time.perf_counter() - stopping
+        data_bytes = sum(f.stat().st_size for f in data_dir.rglob("*") if f.is_file())
 
     elapsed = t1 - t0
     rates = [(ticks1[n] - ticks0[n]) / elapsed for n in names]
@@ -189,6 +207,11 @@ def scenario(
         "loop_lag_over_10ms": over("0.01"),
         "loop_lag_over_50ms": over("0.05"),
         "seconds": round(elapsed, 1),
+        "checkpoints_written": stored.get("simrooms_checkpoints_written", 0),
+        "checkpoint_mb_written": round(stored.get("simrooms_checkpoint_bytes_written", 0) / 1e6, 1),
+        "checkpoints_failed": stored.get("simrooms_checkpoints_failed", 0),
+        "stop_seconds": round(stop_seconds, 2),
+        "data_dir_mb": round(data_bytes / 1e6, 1),
         "p99_by_second_ms": [round(percentile(by_second[s], 99)) for s in sorted(by_second)],
     }
     figures["every_room_at_95pct"] = bool(min(rates) >= 0.95 * TICKS_PER_SECOND)
@@ -221,6 +244,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--series", action="store_true", help="also print the p99 latency of each second's updates"
     )
+    parser.add_argument(
+        "--checkpoints",
+        nargs="+",
+        choices=["on", "off"],
+        default=["on"],
+        help="run with periodic checkpoints on (the default settings) and/or off, side by side",
+    )
     args = parser.parse_args(argv)
     rows = []
     header = (
@@ -235,39 +265,49 @@ def main(argv: list[str] | None = None) -> int:
         "cpu %",
         "lag ms",
         "lag>50ms",
+        "ckpt",
+        "ckpt MB",
+        "stop s",
         "holds",
     )
     print(" | ".join(header), flush=True)
-    for rooms in args.rooms:
-        for observers in args.observers:
-            env = dict(item.split("=", 1) for item in args.env)
-            row = scenario(rooms, observers, args.seconds, args.workers, args.policy, args.warmup, env)
-            row["holds"] = row["every_room_at_95pct"] and row["latency_p99_ms"] < args.p99_limit
-            rows.append(row)
-            print(
-                " | ".join(
-                    str(v)
-                    for v in (
-                        row["rooms"],
-                        row["observers_per_room"],
-                        row["ticks_per_second_mean"],
-                        row["ticks_per_second_min"],
-                        row["rooms_at_95pct"],
-                        row["latency_p50_ms"],
-                        row["latency_p99_ms"],
-                        row["bytes_per_update_median"],
-                        row["server_cpu_percent"],
-                        row["loop_lag_mean_ms"],
-                        row["loop_lag_over_50ms"],
-                        row["holds"],
-                    )
-                ),
-                flush=True,
-            )
-            if args.series:
-                print(f"  p99 ms of each second's updates: {row['p99_by_second_ms']}", flush=True)
-            if row["client_errors"]:
-                print(f"  client errors: {row['client_errors']} {row.get('client_error_sample')}", flush=True)
+    for rooms, observers, checkpoints in (
+        (r, o, c) for r in args.rooms for o in args.observers for c in args.checkpoints
+    ):
+        env = dict(item.split("=", 1) for item in args.env)
+        if checkpoints == "off":
+            env.update(CHECKPOINTS_OFF)
+        row = scenario(rooms, observers, args.seconds, args.workers, args.policy, args.warmup, env)
+        row["checkpoints"] = checkpoints
+        row["holds"] = row["every_room_at_95pct"] and row["latency_p99_ms"] < args.p99_limit
+        rows.append(row)
+        print(
+            " | ".join(
+                str(v)
+                for v in (
+                    row["rooms"],
+                    row["observers_per_room"],
+                    row["ticks_per_second_mean"],
+                    row["ticks_per_second_min"],
+                    row["rooms_at_95pct"],
+                    row["latency_p50_ms"],
+                    row["latency_p99_ms"],
+                    row["bytes_per_update_median"],
+                    row["server_cpu_percent"],
+                    row["loop_lag_mean_ms"],
+                    row["loop_lag_over_50ms"],
+                    f"{checkpoints}:{row['checkpoints_written']:.0f}",
+                    row["checkpoint_mb_written"],
+                    row["stop_seconds"],
+                    row["holds"],
+                )
+            ),
+            flush=True,
+        )
+        if args.series:
+            print(f"  p99 ms of each second's updates: {row['p99_by_second_ms']}", flush=True)
+        if row["client_errors"]:
+            print(f"  client errors: {row['client_errors']} {row.get('client_error_sample')}", flush=True)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(rows, indent=2))

@@ -104,6 +104,9 @@ class Settings(BaseSettings):
     """Copies of its world a learning room in turbo trains in at once (vectorised PPO): every
     copy steps each tick on the room's one set of weights and the room learns from all of them;
     its members see the first. 1 trains on the shown world alone."""
+    server_name: Annotated[str, Field(min_length=1, max_length=40)] = "default"
+    """This process's name among server processes sharing one database (with a message queue):
+    each brings back, at start, the rooms it held."""
     checkpoint_seconds: Annotated[float, Field(gt=0)] = 60.0
     """Every room that changed is checkpointed at least this often: a restart after SIGKILL
     loses at most this much of it."""

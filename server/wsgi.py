@@ -7,7 +7,12 @@ the worker, not in the master that forks it.
 
 from __future__ import annotations
 
+import atexit
+
 from server.app import create_app
+from server.services import services_of
 from server.settings import Settings
 
 app, socketio = create_app(Settings())
+# gunicorn's worker exits through sys.exit on SIGTERM: checkpoint every room on the way out.
+atexit.register(services_of(app).shutdown)

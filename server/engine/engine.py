@@ -393,7 +393,7 @@ class Engine:
                     log.exception("Checkpointing room %r failed", room.name)
 
     def _keep(self, now: float) -> None:
-        for room in self.keeper.due(self.fleet, self.rooms.values(), now):
+        for room in self.keeper.due(self.rooms.values(), now, self.fleet.rollout_ticks):
             try:
                 self.keeper.checkpoint(self.fleet, room, "periodic", now)
             except Exception:

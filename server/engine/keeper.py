@@ -13,7 +13,7 @@ past its due point without one. The interval in seconds is never stretched.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from agents.fleet import EpisodeSummary, Fleet
@@ -61,8 +61,11 @@ class Keeper:
         room.checkpoint_tick, room.checkpoint_seq = room.tick, room.seq
         room.checkpointed_at, room.replay_cost = now, 0.0
 
-    def due(self, fleet: Fleet, rooms: Iterable[EngineRoom], now: float) -> list[EngineRoom]:
-        """The rooms to checkpoint this cycle, the most overdue first, at most ``per_cycle``."""
+    def due(
+        self, rooms: Iterable[EngineRoom], now: float, rollout_ticks: Callable[[int], int]
+    ) -> list[EngineRoom]:
+        """The rooms to checkpoint this cycle, the most overdue first, at most ``per_cycle``;
+        `rollout_ticks` gives a room's gathered rollout by its fleet id (Fleet.rollout_ticks)."""
         due = []
         for room in rooms:
             if (room.tick, room.seq) == (room.checkpoint_tick, room.checkpoint_seq):
@@ -72,7 +75,7 @@ class Keeper:
             if (
                 by_time >= 1
                 or by_replay >= 2
-                or (by_replay >= 1 and fleet.rollout_ticks(room.fleet_id) <= EMPTY_ROLLOUT)
+                or (by_replay >= 1 and rollout_ticks(room.fleet_id) <= EMPTY_ROLLOUT)
             ):
                 due.append((max(by_time, by_replay), room))
         due.sort(key=lambda entry: -entry[0])

@@ -89,6 +89,7 @@ class StoredRooms:
                 request.speed,
                 forked_from=None if origin is None else origin.record_id,
                 fork_tick=None if source is None else int(source.facts["tick"]),
+                server=self.settings.server_name,
             )
         except RoomNameTaken:
             raise ProtocolError(
@@ -146,7 +147,7 @@ class StoredRooms:
         """Every stored room of this server, each queued on the engine to come back from its
         newest checkpoint (the engine runs those before any other command)."""
         rooms = []
-        for record in self.storage.live_rooms():
+        for record in self.storage.live_rooms(self.settings.server_name):
             checkpoints = sorted(
                 self.storage.checkpoints(record.id), key=lambda c: (c.tick, c.seq), reverse=True
             )

@@ -272,6 +272,12 @@ VALID_VALUES: dict[str, st.SearchStrategy[Any]] = {
     "user": st.sampled_from(["alice", "bob", "carol", "root", "nobody"]),
     "allow": st.booleans(),
     "agent": st.none() | st.integers(min_value=0, max_value=7),
+    "tick": st.none() | st.integers(min_value=0, max_value=300),
+    "fork": st.none()
+    | st.fixed_dictionaries(
+        {"room": st.sampled_from([HONEST_ROOM, PRIVATE_ROOM, "fuzz-a", "nope"])},
+        optional={"tick": st.none() | st.integers(min_value=0, max_value=300)},
+    ),
 }
 """Values their field accepts, so that events also succeed (bob's rooms are made, run, deleted)."""
 
