@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import requests
 
+from tests.support.postgres import Postgres
 from tests.support.server import Client, Clients, Server, make_room, room_name
 
 FAST = {
@@ -138,8 +139,8 @@ def test_sigkill_loses_at_most_one_checkpoint_interval(tmp_path: Path) -> None:
         name = make_room(alice, policy="heuristic", agents=4, seed=9, speed=5.0)
         alice.ok("start_game", {"room": name})
         time.sleep(4)
-        killed_at = alice.ok("get_state", {"room": name})["state"]["tick"]
         clients.close()
+        killed_at = server.room_info(name)["tick"]
         server.stop(signal.SIGKILL)
         server.start()
         alice = clients("alice")
@@ -234,3 +235,27 @@ def test_episodes_of_a_room_s_whole_life_over_http(server: Server, connect: Clie
     drive(alice, name, [("step", 1), ("reset", None)])
     after = episodes(name, server.token("alice")).json()["episodes"]
     assert [(e["episode"], e["end_tick"]) for e in after] == [(1, 3), (2, 5), (3, 6)]
+
+
+def test_rooms_last_on_postgresql_too(tmp_path: Path, postgres: Postgres) -> None:
+    server = Server(tmp_path, FAST, database_url=postgres.create_database("lasting"))
+    clients = Clients(server)
+    try:
+        alice = clients("alice")
+        name = make_room(alice, policy="learning", seed=3)
+        states = drive(alice, name, [("step", 30), ("reset", None), ("step", 10)])
+        clients.close()
+        assert server.stop() == 0
+        server.start()
+        alice = clients("alice")
+        assert world(alice.ok("get_state", {"room": name})["state"]) == world(states[40])
+        assert world(alice.ok("get_state", {"room": name, "tick": 17})["state"]) == world(states[17])
+        found = requests.get(
+            f"{server.url}/api/rooms/{name}/episodes",
+            headers={"Authorization": f"Bearer {server.token('alice')}"},
+            timeout=30,
+        ).json()["episodes"]
+        assert [(e["episode"], e["end_tick"], e["reason"]) for e in found] == [(1, 30, "reset")]
+    finally:
+        clients.close()
+        server.stop()
