@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from agents.fleet import Fleet
+from agents.fleet import EpisodeSummary, Fleet
 from env.snapshot import SlotState, changes_many
 from server.engine.handoff import AfterHub, Bridge, Hub
 from server.engine.room import EngineRoom
@@ -93,6 +93,44 @@ class Broadcast:
         self.figures.count_update(body)
         key = room.key
         self.bridge.post(lambda: self.hub.send_room(key, "state_update", body))
+
+    def episode_ended(self, room: EngineRoom, summary: EpisodeSummary) -> None:
+        """Tell the members an episode ended (game_ended) and its figures (metrics)."""
+        if not room.members:
+            return
+        ended = encode_event(
+            "game_ended",
+            {
+                "room": room.name,
+                "episode": int(summary.episode),
+                "tick": int(summary.tick),
+                "stats": dict(summary.stats),
+                "reason": summary.reason,
+            },
+        )
+        figures: dict[str, Any] = {"room": room.name, "episode": int(summary.episode)}
+        figures.update({k: v for k, v in summary.metrics.items() if k not in figures})
+        metrics = encode_event("metrics", figures)
+        key = room.key
+        # No update is forced out here: that would break "at most update_rate a second" in turbo,
+        # where episodes can end many times a second. The next update folds the episode's end in.
+        self.bridge.post(
+            lambda: (
+                self.hub.send_room(key, "game_ended", ended),
+                self.hub.send_room(key, "metrics", metrics),
+            )
+        )
+
+    def room_failed(self, room: EngineRoom, message: str) -> None:
+        """Tell the members (room_error) and the hub that the room stopped on an error."""
+        body = encode_event("room_error", {"room": room.name, "message": message})
+        key = room.key
+
+        def report() -> None:
+            self.hub.send_room(key, "room_error", body)
+            self.hub.room_failed(key, message)
+
+        self.bridge.post(report)
 
     def join(self, fleet: Fleet, room: EngineRoom, sid: str, members: int) -> AfterHub:
         """The snapshot the room's next delta starts from, returned once the event loop has added

@@ -33,7 +33,7 @@ from server.engine.handoff import CALL_TIMEOUT, AfterHub, Bridge, Future, Hub, r
 from server.engine.history import RESET, TURBO_OFF, TURBO_ON
 from server.engine.keeper import Keeper
 from server.engine.room import EngineRoom, first_due
-from server.engine.updates import encode_event, plain
+from server.engine.updates import plain
 from server.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -267,41 +267,11 @@ class Engine:
         room.dirty = True
         message = f"The room's step failed and the room stopped: {type(error).__name__}: {error}"
         room.error = message
-        body = encode_event("room_error", {"room": room.name, "message": message})
-        key = room.key
-
-        def report() -> None:
-            self.hub.send_room(key, "room_error", body)
-            self.hub.room_failed(key, message)
-
-        self.bridge.post(report)
+        self.broadcast.room_failed(room, message)
 
     def _episode_ended(self, room: EngineRoom, summary: EpisodeSummary) -> None:
         self.keeper.episode(room, summary)
-        if not room.members:
-            return
-        ended = encode_event(
-            "game_ended",
-            {
-                "room": room.name,
-                "episode": int(summary.episode),
-                "tick": int(summary.tick),
-                "stats": dict(summary.stats),
-                "reason": summary.reason,
-            },
-        )
-        figures: dict[str, Any] = {"room": room.name, "episode": int(summary.episode)}
-        figures.update({k: v for k, v in summary.metrics.items() if k not in figures})
-        metrics = encode_event("metrics", figures)
-        key = room.key
-        # No update is forced out here: that would break "at most update_rate a second" in turbo,
-        # where episodes can end many times a second. The next update folds the episode's end in.
-        self.bridge.post(
-            lambda: (
-                self.hub.send_room(key, "game_ended", ended),
-                self.hub.send_room(key, "metrics", metrics),
-            )
-        )
+        self.broadcast.episode_ended(room, summary)
 
     # --------------------------------------------------------------- commands (engine thread)
 
