@@ -344,3 +344,22 @@ def wait_synced(client: Client, name: str, state: dict[str, Any]) -> None:
 def world(state: dict[str, Any]) -> dict[str, Any]:
     """A snapshot without what differs between rooms and members (name, speed, running)."""
     return {k: v for k, v in state.items() if k not in ("room", "running", "speed")}
+
+
+def refusal(server: Server, token: str) -> dict[str, str]:
+    """The data of the connect error a new connection with `token` gets (it must be refused);
+    its message is the code, as for `unauthorized`."""
+    sio = socketio.Client(reconnection=False)
+    errors: list[dict[str, object]] = []
+    sio.on("connect_error", errors.append, namespace=NS)
+    try:
+        sio.connect(
+            server.url, namespaces=[NS], auth={"token": token}, transports=["websocket"], wait_timeout=10
+        )
+    except socketio.exceptions.ConnectionError:
+        pass
+    else:
+        sio.disconnect()
+        raise AssertionError("The connection was accepted.")
+    assert errors and errors[0]["message"] == errors[0]["data"]["code"], errors  # type: ignore[index]
+    return errors[0]["data"]  # type: ignore[return-value]

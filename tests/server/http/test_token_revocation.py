@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 import requests
-import socketio
 
-from tests.support.server import Client, Server, csrf_token, login_session
+from tests.support.server import Client, Server, csrf_token, login_session, refusal
 
 pytestmark = pytest.mark.integration
 
@@ -25,19 +24,6 @@ def revoke(server: Server, token: str) -> requests.Response:
     )
 
 
-def refused_connect(server: Server, token: str) -> dict[str, str]:
-    """The connect error's data of a new Socket.IO connection with `token` (it must be refused)."""
-    sio = socketio.Client(reconnection=False)
-    errors: list[dict[str, object]] = []
-    sio.on("connect_error", errors.append, namespace="/sim")
-    with pytest.raises(socketio.exceptions.ConnectionError):
-        sio.connect(
-            server.url, namespaces=["/sim"], auth={"token": token}, transports=["websocket"], wait_timeout=10
-        )
-    assert errors and errors[0]["message"] == "unauthorized", errors
-    return errors[0]["data"]  # type: ignore[return-value]
-
-
 def test_a_revoked_token_is_refused_and_its_sockets_are_closed(server: Server) -> None:
     token, kept = server.token("carol"), server.token("carol")
     revoked_socket = Client(server.url, token=token)
@@ -48,7 +34,7 @@ def test_a_revoked_token_is_refused_and_its_sockets_are_closed(server: Server) -
         assert answer.status_code == 200 and answer.json() == {"revoked": True}
         assert revoked_socket.disconnected.wait(10), "the token's open socket is closed at once"
         assert rooms_status(server, token) == 401
-        assert refused_connect(server, token)["code"] == "unauthorized"
+        assert refusal(server, token)["code"] == "unauthorized"
         assert revoke(server, token).status_code == 401, "a revoked token cannot revoke"
         assert not kept_socket.disconnected.is_set(), "the user's other token keeps its socket"
         assert kept_socket.ok("list_rooms", {})["rooms"] is not None
@@ -74,7 +60,7 @@ def test_revocation_survives_a_restart(tmp_path: Path) -> None:
         server.stop()
         server.start()
         assert rooms_status(server, revoked) == 401
-        assert refused_connect(server, revoked)["code"] == "unauthorized"
+        assert refusal(server, revoked)["code"] == "unauthorized"
         assert rooms_status(server, kept) == 200
         Client(server.url, token=kept).close()
     finally:

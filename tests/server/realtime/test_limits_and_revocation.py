@@ -11,7 +11,7 @@ import pytest
 import requests
 import socketio
 
-from tests.support.server import Client, Clients, Server, make_room, room_name
+from tests.support.server import Client, Clients, Server, make_room, refusal, room_name
 
 LIMIT = 5
 
@@ -113,20 +113,6 @@ def capped(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     )
     yield server
     server.stop()
-
-
-def refusal(server: Server, token: str) -> dict[str, str]:
-    """The data of the connect error a new connection with `token` gets (it must be refused);
-    its message is the code, as for `unauthorized`."""
-    sio = socketio.Client(reconnection=False)
-    errors: list[dict[str, object]] = []
-    sio.on("connect_error", errors.append, namespace="/sim")
-    with pytest.raises(socketio.exceptions.ConnectionError):
-        sio.connect(
-            server.url, namespaces=["/sim"], auth={"token": token}, transports=["websocket"], wait_timeout=10
-        )
-    assert errors[0]["message"] == errors[0]["data"]["code"]  # type: ignore[index]
-    return errors[0]["data"]  # type: ignore[return-value]
 
 
 def test_a_user_holds_a_bounded_number_of_connections_and_opens_them_at_a_bounded_rate(
