@@ -83,6 +83,25 @@ class TokenRow(Base):
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
+class SweepRow(Base):
+    """A sweep: rooms made together over seeds and a grid of config values (``create_sweep``)."""
+
+    __tablename__ = "sweeps"
+    __table_args__ = (
+        Index("uq_sweeps_live_key", "key", unique=True, sqlite_where=LIVE_ROOM, postgresql_where=LIVE_ROOM),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(40), nullable=False)
+    """The name in lower case; unique among live sweeps."""
+    name: Mapped[str] = mapped_column(String(40), nullable=False)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
+    spec: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
+    """What create_sweep was given: the rooms' fields, the seeds and the grid."""
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
+    deleted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
 class RoomRow(Base):
     __tablename__ = "rooms"
     __table_args__ = (
@@ -110,6 +129,10 @@ class RoomRow(Base):
     server: Mapped[str] = mapped_column(
         String(64), nullable=False, default="default", server_default="default"
     )
+    sweep_id: Mapped[int | None] = mapped_column(ForeignKey("sweeps.id"), nullable=True, index=True)
+    """The sweep the room was made by, if any."""
+    sweep_point: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    """Its grid point in that sweep: the dotted config fields the sweep varies, with their values."""
     """Which server process holds the room."""
 
 

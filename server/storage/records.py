@@ -13,6 +13,10 @@ class NameTaken(Exception):
     """A user of that name (ignoring case) exists."""
 
 
+class SweepNameTaken(Exception):
+    """A live sweep has that name (ignoring case)."""
+
+
 class RoomNameTaken(Exception):
     """A live room of that name (ignoring case) exists."""
 
@@ -70,6 +74,22 @@ class RoomRecord:
     server: str = "default"
     deleted_at: dt.datetime | None = None
     """When the room was deleted (room_by_id also finds deleted rooms); None while it lives."""
+    sweep_id: int | None = None
+    """The sweep that made it, if any."""
+    sweep_point: dict[str, Any] | None = None
+    """Its grid point in that sweep (dotted config fields and their values)."""
+
+
+@dataclass(frozen=True)
+class SweepRecord:
+    id: int
+    key: str
+    name: str
+    owner_id: int
+    owner: str
+    spec: dict[str, Any]
+    """What create_sweep was given: the rooms' fields, the seeds and the grid."""
+    created_at: dt.datetime
 
 
 @dataclass(frozen=True)

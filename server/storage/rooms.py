@@ -50,6 +50,8 @@ def _records(session: Session, found: Sequence[Any]) -> list[RoomRecord]:
             grants=frozenset(grants[row.id]),
             server=row.server,
             deleted_at=as_utc(row.deleted_at) if row.deleted_at else None,
+            sweep_id=row.sweep_id,
+            sweep_point=dict(row.sweep_point) if row.sweep_point is not None else None,
         )
         for row, owner in found
     ]
@@ -78,6 +80,8 @@ class RoomStore(Database):
         forked_from: int | None = None,
         fork_tick: int | None = None,
         server: str = "default",
+        sweep_id: int | None = None,
+        sweep_point: dict[str, Any] | None = None,
     ) -> RoomRecord:
         """A new room; RoomNameTaken when a live room has that name (ignoring case)."""
         if not isinstance(seed, str):
@@ -97,6 +101,8 @@ class RoomStore(Database):
             forked_from=forked_from,
             fork_tick=fork_tick,
             server=server,
+            sweep_id=sweep_id,
+            sweep_point=sweep_point,
         )
         with self.session() as session:
             session.add(row)

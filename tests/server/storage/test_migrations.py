@@ -5,14 +5,25 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from sqlalchemy import MetaData, create_engine, insert, inspect, select
+from sqlalchemy import MetaData, create_engine, insert, inspect, select, text
 
 from server.storage import migrate
 from server.storage.database import Storage
 from server.storage.models import Base, UserRow
 from tests.support.server import simrooms
 
-TABLES = {"users", "tokens", "rooms", "grants", "episodes", "controls", "checkpoints", "alembic_version"}
+TABLES = {
+    "users",
+    "tokens",
+    "rooms",
+    "grants",
+    "episodes",
+    "controls",
+    "checkpoints",
+    "sweeps",
+    "alembic_version",
+}
+HEAD = "0003"
 
 
 def tables(url: str) -> set[str]:
@@ -27,10 +38,10 @@ def test_an_empty_database_migrates_to_head(db_url: str) -> None:
     storage = Storage(db_url)
     assert storage.revision() is None
     storage.upgrade()
-    assert storage.revision() == migrate.head() == "0002"
+    assert storage.revision() == migrate.head() == HEAD
     assert tables(db_url) == TABLES
     storage.upgrade()  # again: nothing to do
-    assert storage.revision() == "0002"
+    assert storage.revision() == HEAD
     storage.dispose()
 
 
@@ -40,10 +51,37 @@ def test_a_database_at_revision_1_keeps_its_users(db_url: str) -> None:
     assert tables(db_url) == {"users", "alembic_version"}
     kept = storage.create_user("Dora", "hash", is_admin=True)
     storage.upgrade()
-    assert storage.revision() == "0002"
+    assert storage.revision() == HEAD
     assert storage.user_by_name("dora") == kept
     room = storage.create_room("r", kept.id, 4, "learning", "7", {}, True, 1.0)
     assert room.owner == "Dora"
+    storage.dispose()
+
+
+def test_a_database_at_revision_2_keeps_its_rooms_and_their_past(db_url: str) -> None:
+    storage = Storage(db_url)
+    storage.upgrade("0002")
+    owner = storage.create_user("Ed", "hash")
+    with storage.engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO rooms (key, name, owner_id, agents, policy, seed, config, public, speed, running,"
+                " created_at, server) VALUES ('r', 'R', :owner, 4, 'learning', '7', '{}', true, '1.0', true,"
+                " :now, 'default')"
+            ),
+            {"owner": owner.id, "now": dt.datetime.now(dt.UTC)},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO controls (room_id, seq, tick, kind, at) SELECT id, 1, 5, 'reset', :now FROM rooms"
+            ),
+            {"now": dt.datetime.now(dt.UTC)},
+        )
+    storage.upgrade()
+    assert storage.revision() == HEAD
+    room = storage.room_by_key("r")
+    assert room is not None and (room.name, room.running, room.sweep_id) == ("R", True, None)
+    assert [(c.seq, c.tick, c.kind) for c in storage.controls(room.id)] == [(1, 5, "reset")]
     storage.dispose()
 
 
@@ -68,7 +106,7 @@ def test_a_database_made_by_create_all_is_stamped_and_upgraded(db_url: str) -> N
     assert tables(db_url) == {"users"}
     storage = Storage(db_url)
     storage.upgrade()
-    assert storage.revision() == "0002"
+    assert storage.revision() == HEAD
     assert tables(db_url) == TABLES
     old = storage.user_by_name("old")
     assert old is not None and old.session_version == 3
@@ -91,9 +129,9 @@ def test_the_head_revision_makes_the_tables_the_models_describe(db_url: str) -> 
 def test_db_upgrade_command(db_url: str, tmp_path: Path) -> None:
     first = simrooms("db", "upgrade", "--data-dir", str(tmp_path / "data"), "--database-url", db_url)
     assert first.returncode == 0, first.stderr
-    assert "to 0002" in first.stdout
+    assert f"to {HEAD}" in first.stdout
     again = simrooms("db", "upgrade", "--database-url", db_url)
-    assert again.returncode == 0 and "newest revision, 0002" in again.stdout
+    assert again.returncode == 0 and f"newest revision, {HEAD}" in again.stdout
     assert tables(db_url) == TABLES
 
 
