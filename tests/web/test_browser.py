@@ -241,7 +241,7 @@ def test_server_restart_page_reconnects_without_reload(pages: Any, web_server: S
     row = page.locator(f"#rooms-body tr[data-room='{name}']")
     row.wait_for()
     assert row.locator("td.num.mono").inner_text() == "7"
-    assert "stopped" in row.inner_text()
+    assert "stopped" in row.text_content()
     # A fresh page lists it too.
     fresh = pages.open("bob")
     fresh.wait_for_selector(f"#rooms-body tr[data-room='{name}']")
@@ -348,7 +348,7 @@ def test_admin_page_and_its_api(pages: Any, web_server: Server) -> None:
     owner.wait_for_selector("#run-state:text('stopped')")
     admin.once("dialog", lambda dialog: dialog.accept())
     row.locator("button:text('Delete')").click()
-    owner.wait_for_selector("#room-gone:text('deleted')")
+    owner.wait_for_selector("#room-gone:has-text('deleted')")
     row.wait_for(state="detached")
 
     pages.allow(r"bob-\d+: console error: Failed to load resource: .*403")  # the 403 page itself
@@ -404,7 +404,7 @@ def test_signed_out_pages_redirect_to_login(pages: Any) -> None:
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url("**/rooms/Anything")
-    page.wait_for_selector("#room-gone:text('no room named')")
+    page.wait_for_selector("#room-gone:has-text('no room named')")
 
 
 def test_the_page_speaks_msgpack_when_the_server_does(msgpack_pages: Any) -> None:
