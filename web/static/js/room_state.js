@@ -167,6 +167,7 @@ export class RoomState {
     this.deleted = true;
     this.goneReason = reason;
     this.joined = false;
+    this.presence = [];
     this.viewing = null;
     this.past = null;
     this.mark("board", "dom", "presence", "inspect");
