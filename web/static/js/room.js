@@ -34,7 +34,6 @@ const view = new RoomView(room, board, {
 room.onChange = () => view.schedule();
 board.onResize = () => view.schedule();
 const charts = new Charts();
-window.simrooms = { view: room, board, charts }; // for tests and the curious
 /** @type {Promise<void> | null} the episodes request under way */
 let historyLoading = null;
 
@@ -48,6 +47,7 @@ const socket = connect({
 const controls = new RoomControls(room, view, board, socket);
 const timeline = new Timeline(room, socket);
 const fork = new ForkForm(room, socket);
+window.simrooms = { view: room, board, charts, timeline }; // for tests and the curious
 
 async function join() {
   const seq = ++room.joinSeq;

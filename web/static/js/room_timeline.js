@@ -38,6 +38,8 @@ export class Timeline {
     this.want = null;
     this.pumping = false;
     this.lastSent = -Infinity;
+    /** get_state requests sent so far (for tests and the curious) */
+    this.sent = 0;
     /** bumped on going live: answers to older requests are dropped */
     this.epoch = 0;
     /** @type {number | undefined} */
@@ -83,6 +85,7 @@ export class Timeline {
         const epoch = this.epoch;
         this.want = null;
         this.lastSent = performance.now();
+        this.sent++;
         const ack = await request(this.socket, "get_state", { room: page.room, tick });
         if (epoch !== this.epoch || this.room.viewing === null) continue;
         if (ack.ok) this.room.setPast(ack.state);
