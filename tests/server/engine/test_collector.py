@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from server.engine.collector import NEVER, FullCollections
 from server.engine.archive import Archive
+from server.engine.collector import NEVER, FullCollections
 from server.engine.engine import Engine
 from server.engine.handoff import Bridge
 from server.settings import Settings
