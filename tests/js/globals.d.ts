@@ -14,11 +14,12 @@ declare global {
     io?: typeof ioLookup;
     /** uPlot's global, from vendor/uplot/uPlot.iife.min.js (its types name it `uPlot` too). */
     uPlot?: typeof uPlotClass;
-    /** room.js puts its state, board and charts here for the browser tests and the curious. */
+    /** room.js puts its state, board, charts and timeline here for the browser tests and the curious. */
     simrooms?: {
       view: import("../../web/static/js/room_state.js").RoomState;
       board: import("../../web/static/js/board.js").Board;
       charts: import("../../web/static/js/charts.js").Charts;
+      timeline: import("../../web/static/js/room_timeline.js").Timeline;
     };
   }
 }

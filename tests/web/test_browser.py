@@ -215,20 +215,36 @@ def test_lost_socket_shows_disconnected_then_reconnects_and_resyncs(pages: Any, 
 
 
 def test_server_restart_page_reconnects_without_reload(pages: Any, web_server: Server) -> None:
-    """A restarted server forgets its rooms: the page reconnects, says so, and the lobby works."""
+    """A restarted server brings its stored rooms back: the lobby reconnects without a reload
+    and lists them, each at the tick it had."""
     pages.allow(
         r"ERR_CONNECTION_(REFUSED|RESET|CLOSED)|ERR_EMPTY_RESPONSE|WebSocket connection to .* failed|"
         r"Failed to load resource"
     )
+    client = Client(web_server.url, token=web_server.token("alice"))
+    name = room_name("Lasting")
+    try:
+        client.ok("create_room", {"name": name, "policy": "heuristic", "seed": 5})
+        for _ in range(7):
+            client.ok("step_game", {"room": name})
+    finally:
+        client.close()
     page = pages.open("alice")
     wait_connected(page)
+    page.wait_for_selector(f"#rooms-body tr[data-room='{name}']")
     page.evaluate("window.__marker = 42")
     web_server.stop()
     page.wait_for_selector("#conn[data-state=disconnected]", timeout=10000)
     web_server.start()
     page.wait_for_selector("#conn[data-state=connected]", timeout=30000)
     assert page.evaluate("window.__marker") == 42
-    page.wait_for_selector("#rooms-body tr.empty-row")
+    row = page.locator(f"#rooms-body tr[data-room='{name}']")
+    row.wait_for()
+    assert row.locator("td.num.mono").inner_text() == "7"
+    assert "stopped" in row.text_content()
+    # A fresh page lists it too.
+    fresh = pages.open("bob")
+    fresh.wait_for_selector(f"#rooms-body tr[data-room='{name}']")
 
 
 def test_create_form_shows_the_servers_errors(pages: Any) -> None:
@@ -332,7 +348,7 @@ def test_admin_page_and_its_api(pages: Any, web_server: Server) -> None:
     owner.wait_for_selector("#run-state:text('stopped')")
     admin.once("dialog", lambda dialog: dialog.accept())
     row.locator("button:text('Delete')").click()
-    owner.wait_for_selector("#room-banner:text('deleted')")
+    owner.wait_for_selector("#room-gone:has-text('deleted')")
     row.wait_for(state="detached")
 
     pages.allow(r"bob-\d+: console error: Failed to load resource: .*403")  # the 403 page itself
@@ -388,7 +404,7 @@ def test_signed_out_pages_redirect_to_login(pages: Any) -> None:
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url("**/rooms/Anything")
-    page.wait_for_selector("#room-banner:text('no room named')")
+    page.wait_for_selector("#room-gone:has-text('no room named')")
 
 
 def test_the_page_speaks_msgpack_when_the_server_does(msgpack_pages: Any) -> None:

@@ -251,6 +251,16 @@ export class Board {
     ctx.fillRect(bx, by, Math.round(bw * energy), bh);
   }
 
+  /** Paint nothing: an empty, background-only board (a room that is gone). */
+  clear() {
+    const px = this.px || this.canvas.width;
+    this.ctx.fillStyle = GRID_LINE;
+    this.ctx.fillRect(0, 0, px, px);
+    this.octx.clearRect(0, 0, px, px);
+    this.drawn = null;
+    this.overlayKey = "";
+  }
+
   /** @param {number | null} agentId */
   select(agentId) {
     this.selected = agentId;

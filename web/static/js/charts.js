@@ -1,6 +1,11 @@
 // @ts-check
-// Live training charts (uPlot, vendored): return and products per episode, losses, entropy.
-// Fed from `metrics` events and the `metrics_history` ack; at most MAX_EPISODES points.
+// Training charts (uPlot, vendored): return and products per episode, losses, entropy. Fed
+// with the room's whole episode history (room_history.js) and then live `metrics` and
+// `game_ended` events, one entry per episode number (a figure given twice is merged, never
+// drawn twice); long histories are drawn downsampled to MAX_POINTS points. The charts' section
+// says how many episodes it holds and draws in `data-episodes` and `data-points`.
+
+import { MAX_POINTS, downsample } from "./room_history.js";
 
 /** @import { Figures } from "./common.js" */
 /**
@@ -9,7 +14,6 @@
  *   axes: { scale: string, side?: 0 | 1 | 2 | 3 }[] }} ChartSpec
  */
 
-const MAX_EPISODES = 300;
 const HEIGHT = 180;
 
 /** @type {ChartSpec[]} */
@@ -45,10 +49,15 @@ function num(value) {
   return typeof value === "number" && Number.isFinite(value) ? value : null;
 }
 
+/** Every figure the charts draw. */
+const KEYS = SPECS.flatMap((spec) => spec.series.map((s) => s.key));
+
 export class Charts {
   constructor() {
-    /** @type {Figures[]} figures objects, by episode */
+    /** @type {Figures[]} every episode's figures, in episode order, one per episode */
     this.episodes = [];
+    /** @type {Figures[]} what the charts draw: the episodes, downsampled when many */
+    this.points = [];
     /** @type {{ spec: ChartSpec, plot: uPlot, box: HTMLElement, empty: HTMLElement }[]} */
     this.plots = [];
     this.pending = false;
@@ -89,8 +98,8 @@ export class Charts {
 
   /** @param {ChartSpec} spec @returns {uPlot.AlignedData} */
   _data(spec) {
-    const xs = this.episodes.map((e) => e.episode);
-    return [xs, ...spec.series.map((s) => this.episodes.map((e) => num(e[s.key])))];
+    const xs = this.points.map((e) => e.episode);
+    return [xs, ...spec.series.map((s) => this.points.map((e) => num(e[s.key])))];
   }
 
   resize() {
@@ -100,9 +109,9 @@ export class Charts {
     }
   }
 
-  /** Replace everything (metrics_history). @param {Figures[]} episodes */
+  /** The room's history (the episodes API): merged with what live events brought meanwhile.
+   * @param {Figures[]} episodes */
   setHistory(episodes) {
-    this.episodes = [];
     for (const figures of episodes) this._put(figures);
     this._schedule();
   }
@@ -113,14 +122,24 @@ export class Charts {
     this._schedule();
   }
 
-  /** @param {Figures} figures */
+  /** An episode's figures: a new entry in episode order, or merged into its entry. @param {Figures} figures */
   _put(figures) {
     if (!figures || typeof figures.episode !== "number") return;
-    const at = this.episodes.findIndex((e) => e.episode >= figures.episode);
-    if (at === -1) this.episodes.push(figures);
-    else if (this.episodes[at].episode === figures.episode) this.episodes[at] = figures;
-    else this.episodes.splice(at, 0, figures);
-    if (this.episodes.length > MAX_EPISODES) this.episodes.splice(0, this.episodes.length - MAX_EPISODES);
+    const list = this.episodes;
+    const last = list.length ? list[list.length - 1].episode : -Infinity;
+    if (figures.episode > last) {
+      list.push({ ...figures });
+      return;
+    }
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (list[mid].episode < figures.episode) lo = mid + 1;
+      else hi = mid;
+    }
+    if (list[lo].episode === figures.episode) Object.assign(list[lo], figures);
+    else list.splice(lo, 0, { ...figures });
   }
 
   _schedule() {
@@ -128,14 +147,21 @@ export class Charts {
     this.pending = true;
     requestAnimationFrame(() => {
       this.pending = false;
+      this.points = downsample(this.episodes, KEYS, MAX_POINTS);
+      const section = document.getElementById("charts");
+      if (section) {
+        section.dataset.episodes = String(this.episodes.length);
+        section.dataset.points = String(this.points.length);
+      }
       for (const { spec, plot, empty } of this.plots) {
         plot.setData(this._data(spec));
         empty.hidden = this.episodes.length > 0;
       }
       const note = document.getElementById("charts-note");
       if (note) {
+        const drawn = this.points.length < this.episodes.length ? `, drawn as ${this.points.length} points` : "";
         note.textContent = this.episodes.length
-          ? `${this.episodes.length} episode${this.episodes.length === 1 ? "" : "s"}`
+          ? `${this.episodes.length} episode${this.episodes.length === 1 ? "" : "s"}${drawn}`
           : "no finished episode yet (an episode is 500 ticks; turbo gets there fast)";
       }
     });

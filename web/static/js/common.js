@@ -35,6 +35,7 @@
  *   list_rooms: { rooms: RoomInfo[] },
  *   create_room: { room: RoomInfo },
  *   join_room: { role: Role, state: Snapshot },
+ *   get_state: { state: Snapshot },
  *   metrics_history: { episodes: Figures[] },
  *   inspect_agent: { agent: number | null, inspect: AgentInspect | null },
  *   grant_control: {},

@@ -1,14 +1,19 @@
 // @ts-check
 // The room page: joins the room over Socket.IO and hands what the server sends to the room's
 // state (room_state.js), which the view draws on animation frames (room_view.js, room_panels.js);
-// the controls send what the user does (room_controls.js). Reconnects rejoin and resync from a
-// full snapshot.
+// the controls send what the user does (room_controls.js); the timeline looks back at the room's
+// past (room_timeline.js) and forks it (room_fork.js); the charts start from the room's whole
+// episode history (room_history.js). Reconnects rejoin and resync from a full snapshot. A room
+// that is deleted, or is not there when the page opens, shows as gone.
 
 import { Board } from "./board.js";
 import { Charts } from "./charts.js";
 import { byId, connect, page, request, toast } from "./common.js";
 import { RoomControls } from "./room_controls.js";
+import { ForkForm } from "./room_fork.js";
+import { fetchEpisodes } from "./room_history.js";
 import { RoomState } from "./room_state.js";
+import { Timeline } from "./room_timeline.js";
 import { RoomView } from "./room_view.js";
 
 /** @import { AgentInspect, Figures, GameEnded, GameEvent, Presence, RoomError, RoomInfo, Snapshot, StateUpdate } from "./common.js" */
@@ -21,11 +26,16 @@ const view = new RoomView(room, board, {
   connected: () => socket.connected,
   select: (id) => controls.selectAgent(id),
   grant: (user, allow) => controls.grant(user, allow),
+  renderDom: () => {
+    timeline.render();
+    fork.render();
+  },
 });
 room.onChange = () => view.schedule();
 board.onResize = () => view.schedule();
 const charts = new Charts();
-window.simrooms = { view: room, board, charts }; // for tests and the curious
+/** @type {Promise<void> | null} the episodes request under way */
+let historyLoading = null;
 
 const socket = connect({
   onConnect: () => join(),
@@ -35,6 +45,9 @@ const socket = connect({
   },
 });
 const controls = new RoomControls(room, view, board, socket);
+const timeline = new Timeline(room, socket);
+const fork = new ForkForm(room, socket);
+window.simrooms = { view: room, board, charts, timeline }; // for tests and the curious
 
 async function join() {
   const seq = ++room.joinSeq;
@@ -42,7 +55,11 @@ async function join() {
   const ack = await request(socket, "join_room", { room: page.room });
   if (seq !== room.joinSeq) return;
   if (!ack.ok) {
-    view.showBanner(ack.error.code === "not_found" ? `There is no room named “${page.room}” (or it is private).` : ack.error.message);
+    if (ack.error.code === "not_found") {
+      gone(`There is no room named “${page.room}” (or it is private).`);
+      return;
+    }
+    view.showBanner(ack.error.message);
     room.joined = false;
     room.mark("dom");
     return;
@@ -57,9 +74,25 @@ async function join() {
     replaceState(ack.state, Date.now());
   }
   if (room.selected !== null) controls.inspect(room.selected);
-  const history = await request(socket, "metrics_history", { room: page.room });
-  if (history.ok && Array.isArray(history.episodes)) charts.setHistory(history.episodes);
-  else charts.setHistory([]);
+  loadHistory();
+}
+
+/** The room's whole episode history into the charts (again on each join: a reconnect may have
+ * missed episodes; the charts merge by episode number). */
+function loadHistory() {
+  if (historyLoading) return;
+  historyLoading = fetchEpisodes(String(page.room || "")).then((episodes) => {
+    historyLoading = null;
+    if (episodes) charts.setHistory(episodes);
+    else toast("The room's episode history did not load.", "error");
+  });
+}
+
+/** The room is gone: stop looking back, forget the inspected agent, show it. @param {string} reason */
+function gone(reason) {
+  timeline.pause();
+  if (room.selected !== null) controls.selectAgent(null);
+  room.setGone(reason);
 }
 
 /** Take a whole Snapshot; stop inspecting an agent it no longer has. @param {Snapshot} snapshot @param {number} ts */
@@ -82,7 +115,12 @@ socket.on("state_update", (/** @type {StateUpdate} */ update) => {
 socket.on("presence", (/** @type {Presence} */ m) => room.isMine(m) && room.setPresence(m.users || [], page.user));
 socket.on("game_started", (/** @type {GameEvent} */ m) => room.isMine(m) && room.setRunning(true, m.tick));
 socket.on("game_stopped", (/** @type {GameEvent} */ m) => room.isMine(m) && room.setRunning(false, m.tick));
-socket.on("game_ended", (/** @type {GameEnded} */ m) => room.isMine(m) && view.showEpisodeEnd(m));
+socket.on("game_ended", (/** @type {GameEnded} */ m) => {
+  if (!room.isMine(m)) return;
+  view.showEpisodeEnd(m);
+  const stats = m.stats || {};
+  charts.add({ episode: m.episode, end_tick: m.tick, reason: m.reason, ...stats, products: stats.products_created });
+});
 socket.on("metrics", (/** @type {Figures & { room: string }} */ m) => room.isMine(m) && charts.add(m));
 socket.on("room_error", (/** @type {RoomError} */ m) => {
   if (!room.isMine(m)) return;
@@ -90,14 +128,10 @@ socket.on("room_error", (/** @type {RoomError} */ m) => {
   toast("The room stopped after an error.", "error");
 });
 socket.on("room_deleted", (/** @type {{ room: string }} */ m) => {
-  if (!room.isMine(m)) return;
-  view.showBanner("This room was deleted. Go back to the lobby to pick another one.");
-  room.setDeleted();
+  if (room.isMine(m)) gone("It was deleted.");
 });
 socket.on("membership_ended", (/** @type {{ room: string, reason: string }} */ m) => {
-  if (!room.isMine(m)) return;
-  view.showBanner(`${m.reason} Go back to the lobby to pick another room.`);
-  room.setDeleted();
+  if (room.isMine(m)) gone(m.reason);
 });
 socket.on("room_list", (/** @type {{ rooms?: RoomInfo[] }} */ m) => {
   const info = (m.rooms || []).find((r) => r.name.toLowerCase() === room.roomKey);
@@ -108,4 +142,6 @@ socket.on("agent_inspect", (/** @type {AgentInspect} */ m) => {
 });
 
 controls.listen();
+timeline.listen();
+fork.listen();
 view.schedule();

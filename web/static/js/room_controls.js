@@ -101,7 +101,7 @@ export class RoomControls {
       this.setSpeed(speed);
     });
     this.board.overlay.addEventListener("click", (event) => {
-      const state = this.room.state;
+      const state = this.room.shown(); // where the agents are drawn: the past tick's, when looking back
       const cell = this.board.cellAt(event.clientX, event.clientY);
       if (!cell || !state) return;
       const agent = state.agents.find((a) => a.x === cell.x && a.y === cell.y);

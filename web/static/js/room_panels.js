@@ -84,7 +84,7 @@ export class AgentsTable {
 /** @param {TimedLogEntry} entry */
 function logItem(entry) {
   return el("li", {},
-    el("span", { className: "t", text: clock(entry.ts) }),
+    el("span", { className: "t", text: entry.ts ? clock(entry.ts) : "past" }),
     el("span", { text: `t ${entry.tick}` }),
     el("span", {}, el("span", { className: "swatch", style: `background:${agentColor(entry.agent)}` }), `#${entry.agent}`),
     el("span", { text: entry.action }),
@@ -92,21 +92,23 @@ function logItem(entry) {
 }
 
 /**
- * The action log, newest first: the state's log after a full Snapshot, else the new entries.
+ * The action log, newest first: the state's log after a full Snapshot (or the past one the
+ * timeline shows, whose entries have no server time), else the new entries.
  * @param {HTMLElement} list
  * @param {RoomState} room
  */
 export function renderLog(list, room) {
-  const s = room.state;
+  const s = room.shown();
   if (!s) return;
   if (room.resetLog) {
     room.resetLog = false;
-    const entries = s.log.slice(-LOG_MAX).map((e) => ({ ...e, ts: room.stateTs }));
+    const ts = room.past ? 0 : room.stateTs;
+    const entries = s.log.slice(-LOG_MAX).map((e) => ({ ...e, ts }));
     list.replaceChildren(...entries.reverse().map(logItem));
     room.newLog = [];
     return;
   }
-  if (!room.newLog.length) return;
+  if (!room.newLog.length || room.past) return;
   const fragment = document.createDocumentFragment();
   for (let i = room.newLog.length - 1; i >= 0; i--) fragment.append(logItem(room.newLog[i]));
   room.newLog = [];

@@ -1,7 +1,8 @@
 // @ts-check
 // The room page's state: the latest Snapshot (a full one replaces it, deltas change it in place
-// as they arrive), the user's role, who is watching, the inspected agent, and which parts of the
-// page are to redraw. No DOM here: `onChange` (the view's schedule) runs when a part is marked.
+// as they arrive), the past Snapshot the timeline shows instead while the user looks back, the
+// user's role, who is watching, the inspected agent, whether the room is gone, and which parts of
+// the page are to redraw. No DOM here: `onChange` (the view's schedule) runs when a part is marked.
 
 import { CONTROL_ROLES } from "./common.js";
 import { applyDelta } from "./delta.js";
@@ -28,7 +29,14 @@ export class RoomState {
     this.joined = false;
     this.joinSeq = 0;
     this.fullSinceJoin = false;
+    /** the room was deleted or is not there: the page shows it gone */
     this.deleted = false;
+    /** @type {string} why it is gone */
+    this.goneReason = "";
+    /** @type {number | null} the tick the timeline asked for; null: live */
+    this.viewing = null;
+    /** @type {Snapshot | null} what the timeline shows while not live (the live state goes on in `state`) */
+    this.past = null;
     /** @type {PresenceUser[]} */
     this.presence = [];
     /** @type {number | null} the inspected agent's id */
@@ -73,8 +81,18 @@ export class RoomState {
     this.onChange();
   }
 
-  /** Mark what a new state changes: the board and the page, and the inspector when in use. */
+  /** The Snapshot on screen: the past one while the timeline looks back, else the live one. */
+  shown() {
+    return this.past || this.state;
+  }
+
+  /** Mark what a new state changes: the board and the page, and the inspector when in use.
+   * While the page shows the past, a live change only moves the timeline (part of "dom"). */
   markAll() {
+    if (this.viewing !== null) {
+      this.mark("dom");
+      return;
+    }
     this.dirty.board = true;
     this.dirty.dom = true;
     if (this.selected !== null) this.dirty.inspect = true;
@@ -144,9 +162,45 @@ export class RoomState {
     this.mark("presence");
   }
 
-  setDeleted() {
+  /** The room is gone (deleted, or not there when the page opened). @param {string} reason */
+  setGone(reason) {
     this.deleted = true;
+    this.goneReason = reason;
     this.joined = false;
+    this.presence = [];
+    this.viewing = null;
+    this.past = null;
+    this.mark("board", "dom", "presence", "inspect");
+  }
+
+  /**
+   * Look at a past tick: the page freezes on what it shows until that tick's Snapshot comes.
+   * @param {number} tick
+   */
+  view(tick) {
+    if (this.viewing === null) {
+      this.past = this.state ? structuredClone(this.state) : null;
+      this.resetLog = true;
+    }
+    this.viewing = tick;
+    this.mark("dom");
+  }
+
+  /** A past tick's Snapshot (get_state with a tick) to show. @param {Snapshot} snapshot */
+  setPast(snapshot) {
+    if (this.viewing === null) return;
+    this.past = snapshot;
+    this.resetLog = true;
+    this.mark("board", "dom");
+  }
+
+  /** Back to the live state, which the deltas kept current meanwhile. */
+  goLive() {
+    if (this.viewing === null) return;
+    this.viewing = null;
+    this.past = null;
+    this.resetLog = true;
+    this.newLog = [];
     this.markAll();
   }
 

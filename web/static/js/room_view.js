@@ -1,7 +1,10 @@
 // @ts-check
 // The room page's rendering: on requestAnimationFrame, from the latest state only, so a fast
-// room never queues frames; each part only when the state marked it (room_state.js). The head,
-// the board's legend, the controls and the stats are here; the tables and panels in room_panels.js.
+// room never queues frames; each part only when the state marked it (room_state.js). The board,
+// stats, agents and log show what the timeline picked (the live state, or a past one); the head
+// and the controls are the live room's. A room that is gone shows an empty, dimmed board. The
+// head, the board's legend, the controls and the stats are here; the tables and panels in
+// room_panels.js, the timeline in room_timeline.js (drawn through the `renderDom` hook).
 
 import { agentColor, legendEntries } from "./board.js";
 import { CONTROL_ROLES, byId, el, fmt, page, setText, speedLabel } from "./common.js";
@@ -11,9 +14,10 @@ import { AgentsTable, renderInspector, renderLog, renderPresence } from "./room_
 /** @import { GameEnded, Snapshot } from "./common.js" */
 /** @import { RoomState } from "./room_state.js" */
 /**
- * What the view asks of the rest of the page.
+ * What the view asks of the rest of the page; `renderDom` draws the page's other parts that
+ * follow the state (the timeline, the fork form).
  * @typedef {{ connected: () => boolean, select: (id: number | null) => void,
- *   grant: (user: string, allow: boolean) => void }} ViewHooks
+ *   grant: (user: string, allow: boolean) => void, renderDom?: () => void }} ViewHooks
  */
 
 const button = (/** @type {string} */ id) => /** @type {HTMLButtonElement} */ (byId(id));
@@ -23,6 +27,7 @@ const input = (/** @type {string} */ id) => /** @type {HTMLInputElement} */ (byI
 function roomElements() {
   return {
     title: byId("room-title"), runState: byId("run-state"), role: byId("my-role"), banner: byId("room-banner"),
+    boardWrap: byId("board-wrap"), gone: byId("room-gone"), goneReason: byId("room-gone-reason"),
     start: button("btn-start"), stop: button("btn-stop"), step: button("btn-step"), reset: button("btn-reset"),
     speed: input("speed"), speedOut: byId("speed-out"), turbo: input("turbo"), note: byId("control-note"),
     tick: byId("stat-tick"), episode: byId("stat-episode"), products: byId("stat-products"),
@@ -57,20 +62,27 @@ export class RoomView {
     this.frame = 0;
     const { dirty } = this.room;
     const s = this.room.state;
-    if (dirty.board && s) {
+    const shown = this.room.deleted ? null : this.room.shown();
+    if (dirty.board) {
       dirty.board = false;
-      this.board.draw(s);
-      this.renderLegend(s.legend);
+      if (shown) {
+        this.board.draw(shown);
+        this.renderLegend(shown.legend);
+      } else if (this.room.deleted) {
+        this.board.clear();
+      }
     }
     if (dirty.dom) {
       dirty.dom = false;
       this.renderHead(s);
       this.renderControls(s);
-      if (s) {
-        this.renderStats(s);
-        this.agents.render(s.agents, this.room.selected);
+      this.renderGone();
+      if (shown) {
+        this.renderStats(shown);
+        this.agents.render(shown.agents, this.room.selected);
         renderLog(this.ui.log, this.room);
       }
+      this.hooks.renderDom?.();
     }
     if (dirty.presence) {
       dirty.presence = false;
@@ -81,6 +93,23 @@ export class RoomView {
       dirty.inspect = false;
       renderInspector(this.ui.inspector, this.ui.inspectBadge, this.room);
     }
+  }
+
+  /** A room that is gone: no stale board, stats or tables; a way back to the lobby. */
+  renderGone() {
+    const { ui, room } = this;
+    const gone = room.deleted;
+    ui.boardWrap.classList.toggle("gone", gone);
+    if (gone === !ui.gone.hidden) return;
+    ui.gone.hidden = !gone;
+    if (!gone) return;
+    setText(ui.goneReason, room.goneReason);
+    this.hideBanner();
+    for (const stat of [ui.tick, ui.episode, ui.products, ui.efficiency, ui.reward]) setText(stat, "–");
+    this.agents.render([], null);
+    ui.log.replaceChildren();
+    ui.legend.replaceChildren();
+    this.legendKey = "";
   }
 
   /** @param {string} text */
@@ -103,14 +132,16 @@ export class RoomView {
   renderHead(s) {
     const { ui, room } = this;
     if (s) setText(ui.title, s.room);
-    const running = !!s?.running;
-    setText(ui.runState, s ? (running ? "running" : "stopped") : "…");
+    const running = !!s?.running && !room.deleted;
+    setText(ui.runState, room.deleted ? "gone" : s ? (running ? "running" : "stopped") : "…");
     ui.runState.className = `badge ${running ? "badge-running" : "badge-stopped"}`;
     if (room.role) {
       setText(ui.role, room.role);
       ui.role.className = `badge badge-${room.role}`;
     }
-    document.title = `${s ? s.room : page.room} · tick ${s ? s.tick : "–"} · simrooms`;
+    const shown = room.shown();
+    const at = room.deleted ? "gone" : shown ? `tick ${shown.tick}${room.viewing !== null ? " (past)" : ""}` : "tick –";
+    document.title = `${s ? s.room : page.room} · ${at} · simrooms`;
   }
 
   /** @param {Record<string, string>} legend */
@@ -146,7 +177,7 @@ export class RoomView {
     setText(ui.speedOut, speedLabel(shown));
     let note = "";
     if (!connected) note = "Disconnected: controls come back when the connection does.";
-    else if (room.deleted) note = "This room was deleted.";
+    else if (room.deleted) note = "This room is gone: there is nothing to control.";
     else if (room.joined && !CONTROL_ROLES.has(room.role)) {
       const owner = room.owner ? ` (${room.owner})` : "";
       note = `You are an observer: only the room's owner${owner}, users it granted control and admins can start, stop, step, reset or change the speed. Ask the owner to grant you control.`;
