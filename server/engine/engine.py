@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 from agents.fleet import EpisodeSummary, Fleet
 from agents.trainer import BackgroundTrainer
 from env.snapshot import SlotState, changes_many
-from server.engine.collector import FullCollections
+from server.engine.collector import FullCollections, Pauses
 from server.engine.faults import FaultInjector
 from server.engine.handoff import CALL_TIMEOUT, AfterHub, Bridge, Future, Hub, real_modules
 from server.engine.room import EngineRoom, first_due
@@ -73,6 +73,8 @@ class Engine:
         self._faults = FaultInjector(settings.fault_room_prefix, settings.fault_after_ticks)
         interval = settings.gc_full_collection_seconds
         self._collections = FullCollections(interval) if interval else None
+        self.pauses = Pauses()
+        """Every garbage collection's pause while the engine runs (exported in /metrics)."""
 
     @property
     def fleet(self) -> Fleet:
@@ -88,6 +90,7 @@ class Engine:
             self._commands.put((self._warmup, (), None))
         if self._collections is not None:
             self._collections.start(time.monotonic())
+        self.pauses.install()  # after the start's collection of the imports' heap
         self._thread.start()
 
     def stop(self, timeout: float = 5.0) -> None:
@@ -99,6 +102,7 @@ class Engine:
             self._trainer.close(timeout)
         if self._collections is not None:
             self._collections.stop()
+        self.pauses.uninstall()
 
     def _wake(self) -> None:
         """Make the engine run a cycle now (from any thread)."""
