@@ -21,7 +21,7 @@ from server.http import admin, api, headers, pages
 from server.http.auth import Auth, csrf
 from server.http.throttle import LoginThrottle
 from server.metrics import Metrics
-from server.realtime import backlog, cycles, inspector, sockets
+from server.realtime import backlog, cycles, inspector, pings, sockets
 from server.realtime.backlog import Backlog
 from server.realtime.guard import BodyLimit, PacketGuard, SessionRate, close_on_undecodable_messages
 from server.realtime.rooms import RoomManager
@@ -111,6 +111,8 @@ def create_app(settings: Settings | None = None) -> tuple[Flask, SocketIO]:
     metrics.oversized_refused.set_function(lambda: body_limit.refused)
     metrics.watch_gc(engine.pauses)
     cycles.install(app)
+    if settings.async_mode == "eventlet":
+        pings.install()
 
     engine.start()
     socketio.start_background_task(bridge.run)
