@@ -28,17 +28,17 @@ def install() -> None:
     if getattr(socket_class.close, MARKED, False):
         return
     import eventlet
-    import greenlet
+    from eventlet.support.greenlets import GreenletExit
 
     send_ping = socket_class._send_ping
     close = socket_class.close
 
     @functools.wraps(send_ping)
     def noted_send_ping(self: engineio.socket.Socket) -> Any:
-        setattr(self, TASK, greenlet.getcurrent())
+        setattr(self, TASK, eventlet.getcurrent())
         try:
             return send_ping(self)
-        except greenlet.GreenletExit:
+        except GreenletExit:
             # Killed on close: end as if it had woken. Raised on, the exception would be kept by
             # the green thread, its traceback holding the frames that hold the green thread.
             return None
@@ -51,7 +51,7 @@ def install() -> None:
             return close(self, *args, **kwargs)
         finally:
             task = getattr(self, TASK, None)
-            if self.closed and task is not None and task is not greenlet.getcurrent():
+            if self.closed and task is not None and task is not eventlet.getcurrent():
                 setattr(self, TASK, None)
                 eventlet.spawn_n(eventlet.kill, task)  # later: closing must not yield here
 
