@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
@@ -13,6 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from env.generated import write_or_check
 from server.realtime.events import CLIENT_EVENTS, SERVER_EVENTS
 from server.realtime.protocol import (
     ERROR_CODES,
@@ -213,20 +213,7 @@ def markdown() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--check", action="store_true", help="exit 1 if docs/protocol.md is stale")
-    parser.add_argument("--out", type=Path, default=DOC_PATH)
-    args = parser.parse_args(argv)
-    text = markdown()
-    if args.check:
-        if not args.out.exists() or args.out.read_text() != text:
-            print(f"{args.out} is stale: run python -m server.realtime.protocol_docs", file=sys.stderr)
-            return 1
-        return 0
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text)
-    print(f"wrote {args.out}")
-    return 0
+    return write_or_check(__doc__, DOC_PATH, markdown, "python -m server.realtime.protocol_docs", argv)
 
 
 if __name__ == "__main__":
