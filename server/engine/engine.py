@@ -44,6 +44,10 @@ MIN_CYCLE_SECONDS = 0.004
 """Cycles start at least this far apart (commands excepted, and turbo rooms, which want every
 cycle): rooms due within a few milliseconds step in the same cycle, which keeps the per-cycle
 scans over all rooms rare with hundreds of rooms and gives each cycle a batch to step."""
+COMMAND_SECONDS = 0.02
+"""Commands run for at most this long in a row before the rooms that are due step: commands that
+kept coming (20 members asking get_state 20 times a second each, under the soak benchmark) kept
+every room from stepping for seconds while the engine ran nothing but them."""
 Command = tuple[Callable[..., Any], tuple[Any, ...], Future | None]
 
 
@@ -143,9 +147,10 @@ class Engine:
     def _cycle(self) -> None:
         timeout = max(0.0, min(self._next_wakeup() - time.monotonic(), IDLE_WAKEUP))
         command = self._next_command(timeout)
+        budget = time.monotonic() + COMMAND_SECONDS
         while command is not None:
             self._run_command(*command)
-            command = self._next_command(0.0)
+            command = self._next_command(0.0) if time.monotonic() < budget else None
         if self._stopping:
             return
         now = self._cycle_started = time.monotonic()
