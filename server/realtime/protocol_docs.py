@@ -142,8 +142,8 @@ data gets `invalid_payload`. Unknown event names get no ack.
 | `unauthorized` | the connection is not signed in |
 | `forbidden` | the user may see the room but not do this (controls need control, granting and deleting need ownership or admin) |
 | `not_found` | no such room or user, or a private room the user may not see |
-| `conflict` | a room name is taken (names ignore case) |
-| `rate_limited` | the connection sent too many events; it stays connected |
+| `conflict` | a room name is taken (names ignore case), by a room the user may see or not |
+| `rate_limited` | the connection sent too many events, or (`create_room`, `grant_control`) the user was told too often that a name is taken or unknown (`name_probes_per_user_per_second`); it stays connected |
 | `limit_reached` | a server, per-user or per-room limit is full |
 | `invalid_state` | the room is not in a state for this (`step_game` on a running room) |
 | `internal` | the server failed; the error is logged |
