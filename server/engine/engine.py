@@ -41,13 +41,11 @@ backlog instead. Rooms whose rollouts fill together wait for their learning upda
 updates_per_cycle rooms at a time on the trainer thread."""
 IDLE_WAKEUP = 0.5
 MIN_CYCLE_SECONDS = 0.004
-"""Cycles start at least this far apart (commands excepted, and turbo rooms, which want every
-cycle): rooms due within a few milliseconds step in the same cycle, which keeps the per-cycle
-scans over all rooms rare with hundreds of rooms and gives each cycle a batch to step."""
+"""Cycles start at least this far apart (commands excepted, and turbo rooms): rooms due within a
+few ms step in one cycle, which keeps scans over hundreds of rooms rare and batches their steps."""
 COMMAND_SECONDS = 0.02
-"""Commands run for at most this long in a row before the rooms that are due step: commands that
-kept coming (20 members asking get_state 20 times a second each, under the soak benchmark) kept
-every room from stepping for seconds while the engine ran nothing but them."""
+"""Commands run at most this long in a row before due rooms step: commands that kept coming (20
+members asking get_state 20 times a second each) kept every room from stepping for seconds."""
 Command = tuple[Callable[..., Any], tuple[Any, ...], Future | None]
 
 
@@ -469,7 +467,11 @@ class Engine:
         )
 
     def op_snapshot(self, key: str) -> dict[str, Any]:
-        return plain(self.snapshot(self.room(key)))
+        room = self.room(key)
+        stamp = (room.tick, room.episode, room.running, room.speed)
+        if room.shown is None or room.shown[0] != stamp:
+            room.shown = (stamp, plain(self.snapshot(room)))
+        return room.shown[1]
 
     def op_join(self, key: str, sid: str, members: int) -> AfterHub:
         """The snapshot the room's next delta starts from, returned once the event loop has added

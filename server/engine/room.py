@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 from server.engine.updates import Sent
 
@@ -43,6 +44,9 @@ class EngineRoom:
     """The room_error message that stopped it, until it starts again."""
     worlds: int = 1
     """Worlds the room trains in: several for a learning room in turbo (Settings.turbo_worlds)."""
+    shown: tuple[tuple[Any, ...], dict[str, Any]] | None = None
+    """The last snapshot ``get_state`` was answered with, and the (tick, episode, running, speed)
+    it is of: one snapshot a tick however many ask (a member may ask 20 times a second)."""
     waiting: bool = False
     """Due, but waiting for its learning update from the trainer thread, which wakes the engine
     when an update is done: the engine does not wake for it before."""

@@ -48,3 +48,25 @@ def test_commands_answer_in_order(tmp_path: Path) -> None:
         assert engine.call(len, seen) == 50 and seen == list(range(50))
     finally:
         engine.stop()
+
+
+def test_get_state_takes_one_snapshot_a_tick_however_many_ask(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path, engine_warmup=False, gc_full_collection_seconds=0)
+    engine = Engine(settings, Bridge(green=False), hub=None)  # type: ignore[arg-type]
+    engine.start()
+    try:
+        engine.call(engine.op_create, "r", "r", 2, "heuristic", 1, 1.0)
+        first = engine.call(engine.op_snapshot, "r")
+        assert engine.call(engine.op_snapshot, "r") is first, "the same tick: the same snapshot"
+        engine.call(engine.op_step, "r")
+        stepped = engine.call(engine.op_snapshot, "r")
+        assert stepped is not first and stepped["tick"] == first["tick"] + 1
+        engine.call(engine.op_reset, "r")
+        reset = engine.call(engine.op_snapshot, "r")
+        assert reset["episode"] == first["episode"] + 1
+        engine.call(engine.op_set_speed, "r", 2.0)
+        assert engine.call(engine.op_snapshot, "r")["speed"] == 2.0
+        engine.call(engine.op_start, "r")
+        assert engine.call(engine.op_snapshot, "r")["running"] is True
+    finally:
+        engine.stop()
