@@ -104,8 +104,7 @@ class Engine:
         self._thread.start()
 
     def stop(self, timeout: float = 15.0) -> None:
-        """Checkpoint every room, then end the engine thread (the archive writes the checkpoints)."""
-        self._commands.put((self.op_checkpoint_all, ("shutdown",), None))
+        """End the engine thread, which checkpoints every room last (the archive writes them)."""
         self._stopping = True
         self._wake()
         if self._thread.is_alive():
@@ -151,6 +150,7 @@ class Engine:
             except Exception:  # the engine must outlive any bug of one cycle
                 log.exception("An engine cycle failed; the engine goes on")
                 time.sleep(0.01)
+        self.op_checkpoint_all("shutdown")
 
     def _cycle(self) -> None:
         timeout = max(0.0, min(self._next_wakeup() - time.monotonic(), IDLE_WAKEUP))

@@ -7,13 +7,9 @@ from typing import Any
 
 import pytest
 
-from server.engine.archive import Archive
 from server.engine.collector import NEVER, PAUSE_BUCKETS, FullCollections, Pauses
-from server.engine.engine import Engine
-from server.engine.handoff import Bridge
 from server.metrics import Metrics
-from server.settings import Settings
-from server.storage.database import Storage
+from tests.support.engine import bare_engine
 
 
 @pytest.fixture
@@ -73,11 +69,7 @@ def test_the_engine_takes_over_full_collections_while_it_runs_unless_told_not_to
     tmp_path: Path, interval: float
 ) -> None:
     before = gc.get_threshold()
-    settings = Settings(data_dir=tmp_path, gc_full_collection_seconds=interval)
-    storage = Storage(settings.resolved_database_url())
-    storage.upgrade()
-    bridge = Bridge(green=False)
-    engine = Engine(settings, bridge, hub=None, archive=Archive(storage, tmp_path, bridge))  # type: ignore[arg-type]
+    engine = bare_engine(tmp_path, gc_full_collection_seconds=interval)
     engine.start()
     try:
         assert gc.get_threshold() == ((before[0], before[1], NEVER) if interval else before)

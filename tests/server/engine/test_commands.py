@@ -6,17 +6,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-from server.engine.engine import Engine
-from server.engine.handoff import Bridge
-from server.settings import Settings
+from tests.support.engine import add_room, bare_engine
 
 
 def test_rooms_step_between_commands_that_keep_coming(tmp_path: Path) -> None:
-    settings = Settings(data_dir=tmp_path, engine_warmup=False, gc_full_collection_seconds=0)
-    engine = Engine(settings, Bridge(green=False), hub=None)  # type: ignore[arg-type]
+    engine = bare_engine(tmp_path, engine_warmup=False, gc_full_collection_seconds=0)
     engine.start()
     try:
-        engine.call(engine.op_create, "r", "r", 2, "heuristic", 1, 1.0)
+        add_room(engine, "r", 2, "heuristic", 1)
         engine.call(engine.op_start, "r")
         ticks: list[int] = []
 
@@ -38,8 +35,7 @@ def test_rooms_step_between_commands_that_keep_coming(tmp_path: Path) -> None:
 
 
 def test_commands_answer_in_order(tmp_path: Path) -> None:
-    settings = Settings(data_dir=tmp_path, engine_warmup=False, gc_full_collection_seconds=0)
-    engine = Engine(settings, Bridge(green=False), hub=None)  # type: ignore[arg-type]
+    engine = bare_engine(tmp_path, engine_warmup=False, gc_full_collection_seconds=0)
     engine.start()
     try:
         seen: list[Any] = []
@@ -51,11 +47,10 @@ def test_commands_answer_in_order(tmp_path: Path) -> None:
 
 
 def test_get_state_takes_one_snapshot_a_tick_however_many_ask(tmp_path: Path) -> None:
-    settings = Settings(data_dir=tmp_path, engine_warmup=False, gc_full_collection_seconds=0)
-    engine = Engine(settings, Bridge(green=False), hub=None)  # type: ignore[arg-type]
+    engine = bare_engine(tmp_path, engine_warmup=False, gc_full_collection_seconds=0)
     engine.start()
     try:
-        engine.call(engine.op_create, "r", "r", 2, "heuristic", 1, 1.0)
+        add_room(engine, "r", 2, "heuristic", 1)
         first = engine.call(engine.op_snapshot, "r")
         assert engine.call(engine.op_snapshot, "r") is first, "the same tick: the same snapshot"
         engine.call(engine.op_step, "r")
