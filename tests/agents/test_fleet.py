@@ -437,3 +437,26 @@ def test_set_envs_keeps_a_rooms_configs() -> None:
     found, other_found = fleet.learner_of(room), fleet.learner_of(other)
     assert found is not None and other_found is not None
     assert found[0] is not other_found[0] and found[0].config == FAST_STEPS
+
+
+def test_rooms_of_different_configs_with_the_trainer_each_run_as_alone() -> None:
+    """Updates of rooms of several learning configs (several learners) queue for one trainer."""
+    ticks = 50
+    specs = [(SHORT_EPISODES, FAST_LEARNING, 2), (SMALL_WORLD, FAST_STEPS, 1), (WorldConfig(), FAST_STEPS, 3)]
+    trainer = BackgroundTrainer()
+    try:
+        fleet = Fleet(update_budget=1, trainer=trainer)
+        rooms = [fleet.add(3, "learning", 8, world, learning) for world, learning, _ in specs]
+        for room, (_, _, envs) in zip(rooms, specs, strict=True):
+            fleet.set_envs(room, envs)
+        assert _step_until(fleet, rooms, ticks) > 0
+        for room, (world, learning, envs) in zip(rooms, specs, strict=True):
+            own = Fleet()
+            own_room = own.add(3, "learning", 8, world, learning)
+            own.set_envs(own_room, envs)
+            for _ in range(ticks):
+                own.step([own_room])
+            assert fleet.state_digest_bytes(room) == own.state_digest_bytes(own_room)
+            assert fleet.snapshot(room) == own.snapshot(own_room)
+    finally:
+        trainer.close()
