@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis.strategies import SearchStrategy
 from pydantic import BaseModel, ValidationError
 
 from agents.learning_config import LearningConfig
@@ -174,7 +175,8 @@ def test_from_stored_takes_a_checkpoints_facts_and_fills_fields_added_since() ->
 
 @pytest.mark.parametrize("policy", ["heuristic", "random"])
 def test_a_learner_part_for_a_policy_that_does_not_learn_is_refused(policy: str) -> None:
-    for given in ({"learner": {}}, {"learner": {"learning_rate": 0.01}}):
+    parts: list[dict[str, Any]] = [{"learner": {}}, {"learner": {"learning_rate": 0.01}}]
+    for given in parts:
         with pytest.raises(ValueError, match=f"{policy} room, whose policy does not learn"):
             RoomConfig.model_validate(given).check_policy(policy)
     RoomConfig.model_validate({"world": {"max_ticks": 60}}).check_policy(policy)
@@ -262,3 +264,58 @@ def test_edge_worlds_the_models_allow_lay_out_and_run_with_eight_agents(world: d
     for _ in range(60):
         fleet.step([room])
     assert fleet.snapshot(room)["width"] == config.width
+
+
+def _bounded_values(model: type[BaseModel]) -> SearchStrategy[dict[str, Any]]:
+    """A hypothesis strategy of partial payloads of `model`, each value within its schema's bounds."""
+    from hypothesis import strategies as st
+
+    fields: dict[str, Any] = {}
+    for name, schema in model.model_json_schema()["properties"].items():
+        kind = schema.get("type")
+        if kind == "integer":
+            fields[name] = st.integers(schema["minimum"], schema["maximum"])
+        elif kind == "number":
+            low = schema.get("minimum", schema.get("exclusiveMinimum"))
+            fields[name] = st.floats(
+                low, schema["maximum"], exclude_min="exclusiveMinimum" in schema, allow_nan=False
+            )
+        elif kind == "boolean":
+            fields[name] = st.booleans()
+        else:
+            fields[name] = st.tuples(st.integers(1, 8), st.integers(1, 8)).map(lambda pair: sorted(pair))
+    return st.fixed_dictionaries({}, optional=fields)
+
+
+def test_whatever_the_models_accept_the_dataclasses_accept_and_round_trip() -> None:
+    from hypothesis import HealthCheck, given, settings
+
+    @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
+    @given(world=_bounded_values(WorldSettings), learner=_bounded_values(LearnerSettings))
+    def check(world: dict[str, Any], learner: dict[str, Any]) -> None:
+        try:
+            config = RoomConfig.model_validate({"world": world, "learner": learner})
+        except ValidationError as error:
+            assert "\n" not in describe_error(error)
+            return
+        world_config, learning_config = config.to_configs()  # WorldConfig's own checks hold
+        assert RoomConfig.from_configs(world_config, learning_config) == config
+        assert RoomConfig.from_stored(json.loads(json.dumps(config.whole()))) == config
+        assert learning_config.rollout_ticks % learning_config.minibatches == 0
+
+    check()
+
+
+def test_the_smallest_learner_the_model_allows_learns() -> None:
+    from agents.fleet import Fleet
+
+    learner = {"hidden": 4, "rollout_ticks": 8, "minibatches": 8, "rollout_cohorts": 8, "epochs": 1}
+    for shared in (True, False):
+        world, learning = RoomConfig.model_validate(
+            {"world": {"max_ticks": 50}, "learner": {**learner, "shared": shared}}
+        ).to_configs()
+        fleet = Fleet()
+        room = fleet.add(1, "learning", 2, world, learning)
+        for _ in range(60):
+            fleet.step([room])
+        assert fleet.totals(room).episodes == 1
