@@ -2,8 +2,8 @@
 
 Rooms are grouped in buckets (agents.buckets) of one agent count, one policy, one number of
 worlds a room trains in and one world and learning config (each room has its own configs, the
-fleet's defaults unless `add` is given others). A step of any set of rooms is one vectorised world step and one act
-call per bucket, and the learning updates of the rooms whose rollouts filled are batched the same
+fleet's defaults unless `add` is given others). A step of any set of rooms is one vectorised
+world step and one act call per bucket, and the learning updates of the rooms whose rollouts filled are batched the same
 way (agents.updates). Every random draw is the room's own, so a room's run is the same alone or
 beside hundreds of others.
 
@@ -177,6 +177,21 @@ class Fleet:
         self._updates.settle(room_id)
         room = self._rooms.pop(room_id)
         room.bucket.remove(room.row)
+        if (room.world, room.learning) != (self.config, self.learning):
+            self._drop_empty_buckets(room.world)
+
+    def _drop_empty_buckets(self, world: WorldConfig) -> None:
+        """Forget the buckets of `world` that no room is in, but those of the fleet's default
+        configs: configs come and go with sweeps, and a bucket holds its worlds, learner and
+        compiled functions until dropped."""
+        used = {id(room.bucket) for room in self._rooms.values()}
+        for key, bucket in list(self._buckets.items()):
+            if (
+                key[3] == world
+                and id(bucket) not in used
+                and (key[3], key[4]) != (self.config, self.learning)
+            ):
+                del self._buckets[key]
 
     def __contains__(self, room_id: int) -> bool:
         return room_id in self._rooms

@@ -460,3 +460,26 @@ def test_rooms_of_different_configs_with_the_trainer_each_run_as_alone() -> None
             assert fleet.snapshot(room) == own.snapshot(own_room)
     finally:
         trainer.close()
+
+
+def test_the_buckets_of_a_config_go_with_its_last_room() -> None:
+    """Sweeps bring configs and take them away: their buckets (worlds, learners) must not pile up."""
+    fleet = Fleet(learning=FAST_LEARNING)
+    kept = fleet.add(2, "learning", 1)
+    fleet.step([kept])
+    buckets = len(fleet._buckets)
+    for rate in (1e-3, 2e-3, 3e-3):
+        learning = LearningConfig(rollout_ticks=16, minibatches=2, learning_rate=rate)
+        rooms = [fleet.add(2, "learning", seed, SMALL_WORLD, learning) for seed in (1, 2)]
+        rooms.append(fleet.add(2, "heuristic", 3, SMALL_WORLD))
+        fleet.set_envs(rooms[0], 2)
+        fleet.step([kept, *rooms])
+        for room in rooms:
+            fleet.remove(room)
+    fleet.step([kept])
+    assert len(fleet._buckets) == buckets
+    alone = Fleet(learning=FAST_LEARNING)
+    room = alone.add(2, "learning", 1)
+    for _ in range(fleet.tick(kept)):
+        alone.step([room])
+    assert fleet.state_digest_bytes(kept) == alone.state_digest_bytes(room)
