@@ -293,6 +293,7 @@ class Fleet:
             room.observations = observations[worlds].reshape(bucket.envs * n, -1)
             room.masks = masks[worlds].reshape(bucket.envs * n, -1)
             room.totals.reward += float(result.rewards[i * bucket.envs].sum())
+            room.totals.agent_steps += bucket.envs * n
         ended: dict[int, EpisodeSummary] = {}
         beginning = []
         for index in np.flatnonzero(over).tolist():
@@ -341,6 +342,7 @@ class Fleet:
             "return": round(float(world.agent_reward[slot, : room.bucket.num_agents].mean()), 4),
             "products": int(stats["products_created"]),
             "ticks": int(world.episode_tick[slot]),
+            "agent_steps": room.totals.agent_steps,
         }
         metrics.update(room.bucket.take_figures(room.row).summary())
         summary = EpisodeSummary(

@@ -44,6 +44,8 @@ class Totals:
     """Reward of every tick, summed over agents."""
     episodes: int = 0
     """Finished episodes."""
+    agent_steps: int = 0
+    """Agent-steps of every world the room stepped (a learning room in turbo steps several)."""
     finished: list[EpisodeSummary] = field(default_factory=list)
     """The most recent finished episodes (at most FINISHED_KEPT)."""
 
