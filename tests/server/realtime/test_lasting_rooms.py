@@ -146,8 +146,9 @@ def test_sigkill_loses_at_most_one_checkpoint_interval(tmp_path: Path) -> None:
         alice = clients("alice")
         info = server.room_info(name)
         back = alice.ok("get_state", {"room": name})["state"]
-        # 50 ticks a second, checkpointed at least every second (a little more for the write).
-        assert killed_at - 75 <= back["tick"] <= killed_at + 5, (killed_at, back["tick"])
+        # 50 ticks a second, checkpointed at least every second (a little more for the write); it
+        # runs on after the restart, so only the loss is bounded here.
+        assert back["tick"] >= killed_at - 75, (killed_at, back["tick"])
         assert info["running"] is True
         # It goes on from a state it really had: a room of the same seed stepped there agrees.
         alice.ok("stop_game", {"room": name})

@@ -30,6 +30,8 @@ def test_models_cover_every_event_and_examples_validate() -> None:
         "delete_room",
         "inspect_agent",
         "metrics_history",
+        "create_sweep",
+        "delete_sweep",
     }
     assert {
         "state_update",
