@@ -163,7 +163,7 @@ def shutdown_and_restart(rooms: int, seconds: float) -> dict[str, Any]:
     code = server.stop()
     stop_seconds = time.perf_counter() - started
     started = time.perf_counter()
-    server = BenchServer(data_dir, UNLIMITED)
+    server = BenchServer(data_dir, UNLIMITED, restart=True)
     restart_seconds = time.perf_counter() - started
     try:
         listed = requests.get(
@@ -194,10 +194,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--rooms", type=int, default=500, help="rooms running at the SIGTERM")
     parser.add_argument("--seconds", type=float, default=30.0, help="how long each room runs")
+    parser.add_argument(
+        "--parts", nargs="+", choices=["storage", "seek", "shutdown"], default=["storage", "seek", "shutdown"]
+    )
     args = parser.parse_args(argv)
-    storage_per_thousand_ticks(args.seconds)
-    seek_times(max(args.seconds, 40.0))
-    shutdown_and_restart(args.rooms, 10.0)
+    if "storage" in args.parts:
+        storage_per_thousand_ticks(args.seconds)
+    if "seek" in args.parts:
+        seek_times(max(args.seconds, 40.0))
+    if "shutdown" in args.parts:
+        shutdown_and_restart(args.rooms, 10.0)
     return 0
 
 

@@ -28,16 +28,19 @@ def free_port() -> int:
 class BenchServer:
     """The server under measurement; `env` sets SIMROOMS_* variables beyond the defaults."""
 
-    def __init__(self, data_dir: Path, env: dict[str, str] | None = None) -> None:
+    def __init__(self, data_dir: Path, env: dict[str, str] | None = None, *, restart: bool = False) -> None:
+        """A new server on `data_dir` with the bench's user, or with `restart` the server that
+        data dir held before, brought back."""
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = data_dir / "server.log"
-        created = subprocess.run(
-            [sys.executable, "-m", "server.cli", "user", "create", USER, "--admin", "--data-dir", str(data_dir), "--password-stdin"],
-            cwd=ROOT, input=PASSWORD.encode(), capture_output=True, timeout=120,
-        )  # fmt: skip
-        if created.returncode != 0:
-            raise RuntimeError(f"simrooms user create failed: {created.stderr.decode()}")
+        if not restart:
+            created = subprocess.run(
+                [sys.executable, "-m", "server.cli", "user", "create", USER, "--admin", "--data-dir", str(data_dir), "--password-stdin"],
+                cwd=ROOT, input=PASSWORD.encode(), capture_output=True, timeout=120,
+            )  # fmt: skip
+            if created.returncode != 0:
+                raise RuntimeError(f"simrooms user create failed: {created.stderr.decode()}")
         environment = {
             **os.environ,
             "SIMROOMS_PORT": str(self.port),
@@ -45,7 +48,7 @@ class BenchServer:
             "SIMROOMS_LOG_LEVEL": "WARNING",
             **(env or {}),
         }
-        with open(self.log_path, "w") as log:
+        with open(self.log_path, "a") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "server.cli", "serve"],
                 cwd=ROOT,
