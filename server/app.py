@@ -18,7 +18,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from server.engine.archive import Archive
 from server.engine.engine import Engine
 from server.engine.handoff import Bridge
-from server.http import admin, api, episodes, headers, pages
+from server.http import admin, api, episodes, experiments, headers, pages
 from server.http.auth import Auth, csrf
 from server.http.throttle import LoginThrottle
 from server.metrics import Metrics
@@ -97,6 +97,7 @@ def create_app(settings: Settings | None = None) -> tuple[Flask, SocketIO]:
     app.register_blueprint(pages.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(episodes.bp)
+    app.register_blueprint(experiments.bp)
     headers.install(app, settings.cookie_secure)
     csrf.init_app(app)
     # Programs post credentials without a form: the login form checks its own token when it has
