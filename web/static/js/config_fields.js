@@ -188,7 +188,7 @@ export function parseValue(f, raw) {
     return { error: `${f.label} must be yes or no` };
   }
   if (f.type === "array" && f.items) {
-    const parts = text.split(/[\s,;]+|\s+to\s+/).filter(Boolean);
+    const parts = text.replace(/\bto\b/gi, ",").split(/[\s,;]+/).filter(Boolean);
     if (parts.length !== f.items.length) return { error: `${f.label} needs ${f.items.length} values, e.g. ${valueText(f.default)}` };
     const values = [];
     for (let i = 0; i < parts.length; i++) {
