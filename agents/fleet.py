@@ -1,8 +1,9 @@
 """Many rooms stepped together: one world step over their slots, one MLX call for their agents.
 
-Rooms are grouped in buckets (agents.buckets) of one agent count, one policy and one number of
-worlds a room trains in. A step of any set of rooms is one vectorised world step and one act
-call per bucket, and the learning updates of the rooms whose rollouts filled are batched the same
+Rooms are grouped in buckets (agents.buckets) of one agent count, one policy, one number of
+worlds a room trains in and one world and learning config (each room has its own configs, the
+fleet's defaults unless `add` is given others). A step of any set of rooms is one vectorised
+world step and one act call per bucket, and the learning updates of the rooms whose rollouts filled are batched the same
 way (agents.updates). Every random draw is the room's own, so a room's run is the same alone or
 beside hundreds of others.
 
@@ -20,12 +21,13 @@ Not thread-safe: every call must come from the one thread that owns the MLX work
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from typing import Any
 
 import numpy as np
 
-from agents.buckets import Bucket, make_bucket
+from agents.buckets import SCRIPTED, Bucket, make_bucket
+from agents.fleet_rooms import FINISHED_KEPT, EpisodeSummary, FleetRoom, Totals, rows_of
 from agents.learner import StackedLearner
 from agents.policy import POLICIES, ActOutput
 from agents.ppo import LearningConfig
@@ -33,8 +35,9 @@ from agents.room_checkpoint import FORMAT, RoomCheckpoint, json_safe
 from agents.room_state import (
     act_arrays,
     act_from,
-    check_fits,
+    check_facts,
     checked_copies,
+    configs_from,
     put_worlds,
     seeds_facts,
     seeds_from,
@@ -45,74 +48,21 @@ from agents.updates import Updates
 from env import snapshot
 from env.config import NUM_ACTIONS, WorldConfig
 from env.core import observation_size
-from env.layout import Layout, lay_out, seed_key
+from env.layout import lay_out, seed_key
 from env.seeding import EpisodeSeeds
 from env.snapshot import SlotState
+
+__all__ = ["FINISHED_KEPT", "EpisodeSummary", "Fleet", "Totals"]
+"""EpisodeSummary and Totals live in agents.fleet_rooms; the fleet's users name them from here."""
 
 POLICY_SEED_STREAM = 1
 """The policy of a room seeded s draws from SeedSequence(s, spawn_key=(1,))."""
 TRAINING_WORLD_STREAM = 2
 """Episode k of a room's extra world e draws from SeedSequence(s, spawn_key=(2, e, k))."""
-FINISHED_KEPT = 100
 LAY_AHEAD_TICKS = 200
 """A world this many ticks or fewer from the end of its episode gets the layout of its next episode
 laid ahead, a few worlds a step (laying one costs ~3 ms). Rooms started together end their
 episodes on one tick: 500 heuristic rooms laying theirs on it took 1.3 s, against 43 ms a step."""
-
-
-@dataclass
-class EpisodeSummary:
-    """An episode that ended: why, when, and its figures."""
-
-    episode: int
-    tick: int
-    stats: dict[str, float | int]
-    reason: str
-    """"terminated" (every agent out of energy), "truncated" (tick limit) or "reset"."""
-    metrics: dict[str, float | int]
-    """Training figures of the episode: mean return per agent, products, ticks, and for learning
-    policies the number of updates and their mean losses, entropy, KL and return."""
-
-
-@dataclass
-class Totals:
-    """A room's figures since it was added."""
-
-    products: int = 0
-    """Products of the finished episodes."""
-    reward: float = 0.0
-    """Reward of every tick, summed over agents."""
-    episodes: int = 0
-    """Finished episodes."""
-    finished: list[EpisodeSummary] = field(default_factory=list)
-    """The most recent finished episodes (at most FINISHED_KEPT)."""
-
-
-@dataclass
-class _Room:
-    bucket: Bucket
-    row: int
-    """The room's row in its bucket; its worlds are slots row*envs onwards."""
-    seeds: list[EpisodeSeeds]
-    """The episode seeds of each of its worlds (the first is the room's own)."""
-    observations: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    """(envs * agents, obs): every world's observations, world by world."""
-    masks: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    last_act: ActOutput | None = None
-    """What the agents of the first world did last."""
-    totals: Totals = field(default_factory=Totals)
-    laid: dict[int, Layout] = field(default_factory=dict)
-    """Layouts laid ahead for the next episodes of its worlds, by world."""
-
-    @property
-    def slot(self) -> int:
-        """The slot of the world people see."""
-        return self.row * self.bucket.envs
-
-    @property
-    def slots(self) -> np.ndarray:
-        """The slots of all its worlds, in order."""
-        return np.arange(self.slot, self.slot + self.bucket.envs)
 
 
 class Fleet:
@@ -130,23 +80,34 @@ class Fleet:
         that rooms whose rollouts fill on the same tick spread their updates over several steps
         instead of stalling them all."""
         self.config = config or WorldConfig()
+        """The world config of rooms added without one."""
         self.learning = learning or LearningConfig()
+        """The learning config of rooms added without one."""
         self.update_budget = update_budget
         self.trainer = trainer
         self._updates = Updates(trainer)
-        self._buckets: dict[tuple[int, str, int], Bucket] = {}
-        self._rooms: dict[int, _Room] = {}
+        self._buckets: dict[tuple[int, str, int, WorldConfig, LearningConfig | None], Bucket] = {}
+        self._rooms: dict[int, FleetRoom] = {}
         self._next_id = 0
 
     # ----------------------------------------------------------------- rooms
 
-    def add(self, num_agents: int, policy: str, seed: int | None) -> int:
-        """A new room; its first episode has begun. Returns the room's id."""
+    def add(
+        self,
+        num_agents: int,
+        policy: str,
+        seed: int | None,
+        world: WorldConfig | None = None,
+        learning: LearningConfig | None = None,
+    ) -> int:
+        """A new room of these configs (None: the fleet's); its first episode has begun. Returns
+        the room's id. Its run is the same whatever other rooms, of any configs, the fleet holds."""
         if policy not in POLICIES:
             raise ValueError(f"Policy {policy!r} is not one of {', '.join(POLICIES)}.")
-        bucket = self._bucket(num_agents, policy, 1)
+        world, learning = world or self.config, learning or self.learning
+        bucket = self._bucket(num_agents, policy, 1, world, learning)
         seeds = EpisodeSeeds(seed)
-        room = _Room(bucket, bucket.add(seeds.spawn(POLICY_SEED_STREAM)), [seeds])
+        room = FleetRoom(bucket, bucket.add(seeds.spawn(POLICY_SEED_STREAM)), [seeds], world, learning)
         bucket.world.clear_slot(room.slot)
         self._blank_observations(room)
         self._begin_episodes(bucket, [(room, 0)])
@@ -161,12 +122,21 @@ class Fleet:
         with the trainer."""
         return self._updates.deferred
 
-    def _bucket(self, num_agents: int, policy: str, envs: int) -> Bucket:
-        key = (num_agents, policy, envs)
+    def _bucket(
+        self, num_agents: int, policy: str, envs: int, world: WorldConfig, learning: LearningConfig
+    ) -> Bucket:
+        """The bucket of rooms of these agents, policy, worlds and configs, made when first asked.
+        Rooms that do not learn share theirs whatever their learning configs (which they ignore)."""
+        key = (num_agents, policy, envs, world, None if policy in SCRIPTED else learning)
         bucket = self._buckets.get(key)
         if bucket is None:
-            bucket = self._buckets[key] = make_bucket(num_agents, policy, envs, self.config, self.learning)
+            bucket = self._buckets[key] = make_bucket(num_agents, policy, envs, world, learning)
         return bucket
+
+    def configs(self, room_id: int) -> tuple[WorldConfig, LearningConfig]:
+        """The room's world and learning configs."""
+        room = self._rooms[room_id]
+        return room.world, room.learning
 
     def envs(self, room_id: int) -> int:
         """How many worlds the room trains in (see `set_envs`)."""
@@ -187,7 +157,7 @@ class Fleet:
         envs = old.worlds_for(envs)
         if envs == old.envs:
             return
-        new = self._bucket(old.num_agents, old.policy, envs)
+        new = self._bucket(old.num_agents, old.policy, envs, room.world, room.learning)
         old_row, old_slot, n = room.row, room.slot, old.num_agents
         first = room.observations[:n], room.masks[:n]
         room.bucket, room.row = new, new.take_over(old, old_row)
@@ -207,6 +177,21 @@ class Fleet:
         self._updates.settle(room_id)
         room = self._rooms.pop(room_id)
         room.bucket.remove(room.row)
+        if (room.world, room.learning) != (self.config, self.learning):
+            self._drop_empty_buckets(room.world)
+
+    def _drop_empty_buckets(self, world: WorldConfig) -> None:
+        """Forget the buckets of `world` that no room is in, but those of the fleet's default
+        configs: configs come and go with sweeps, and a bucket holds its worlds, learner and
+        compiled functions until dropped."""
+        used = {id(room.bucket) for room in self._rooms.values()}
+        for key, bucket in list(self._buckets.items()):
+            if (
+                key[3] == world
+                and id(bucket) not in used
+                and (key[3], key[4]) != (self.config, self.learning)
+            ):
+                del self._buckets[key]
 
     def __contains__(self, room_id: int) -> bool:
         return room_id in self._rooms
@@ -214,13 +199,13 @@ class Fleet:
     def __len__(self) -> int:
         return len(self._rooms)
 
-    def _blank_observations(self, room: _Room) -> None:
+    def _blank_observations(self, room: FleetRoom) -> None:
         """Observation arrays for every world of the room, for its worlds to fill."""
         agents = room.bucket.envs * room.bucket.num_agents
-        room.observations = np.zeros((agents, observation_size(self.config)), dtype=np.float32)
+        room.observations = np.zeros((agents, observation_size(room.world)), dtype=np.float32)
         room.masks = np.zeros((agents, NUM_ACTIONS), dtype=bool)
 
-    def _begin_episodes(self, bucket: Bucket, worlds: list[tuple[_Room, int]]) -> None:
+    def _begin_episodes(self, bucket: Bucket, worlds: list[tuple[FleetRoom, int]]) -> None:
         """Begin the next episode of each (room, world) of `bucket` (laid ahead, or now) and
         observe them all in one call."""
         if not worlds:
@@ -282,11 +267,11 @@ class Fleet:
     def _step_bucket(self, bucket: Bucket, ids: list[int]) -> dict[int, EpisodeSummary]:
         rooms = [self._rooms[i] for i in ids]
         observed = [room.observations for room in rooms]
-        ids = bucket.update_due(ids, _rows(rooms), observed, self._updates)
+        ids = bucket.update_due(ids, rows_of(rooms), observed, self._updates)
         if not ids:
             return {}
         rooms = [self._rooms[i] for i in ids]
-        rows = _rows(rooms)
+        rows = rows_of(rooms)
         slots = np.concatenate([room.slots for room in rooms])
         observations = np.stack([room.observations for room in rooms])
         masks = np.stack([room.masks for room in rooms])
@@ -308,6 +293,7 @@ class Fleet:
             room.observations = observations[worlds].reshape(bucket.envs * n, -1)
             room.masks = masks[worlds].reshape(bucket.envs * n, -1)
             room.totals.reward += float(result.rewards[i * bucket.envs].sum())
+            room.totals.agent_steps += bucket.envs * n
         ended: dict[int, EpisodeSummary] = {}
         beginning = []
         for index in np.flatnonzero(over).tolist():
@@ -320,7 +306,7 @@ class Fleet:
         self._lay_ahead(bucket, rooms, slots)
         return ended
 
-    def _lay_ahead(self, bucket: Bucket, rooms: list[_Room], slots: np.ndarray) -> None:
+    def _lay_ahead(self, bucket: Bucket, rooms: list[FleetRoom], slots: np.ndarray) -> None:
         """Lay the next episodes of the worlds of `rooms` (at `slots`) within LAY_AHEAD_TICKS of
         their end, as few a step as finishes them all before the first of them ends."""
         world = bucket.world
@@ -347,7 +333,7 @@ class Fleet:
         self._begin_episodes(room.bucket, [(room, 0)])
         return summary
 
-    def _end_episode(self, room: _Room, reason: str) -> EpisodeSummary:
+    def _end_episode(self, room: FleetRoom, reason: str) -> EpisodeSummary:
         """Sum up the episode of the room's first world and count it; the next one is begun by
         the caller (`_begin_episodes`)."""
         world, slot = room.bucket.world, room.slot
@@ -356,6 +342,7 @@ class Fleet:
             "return": round(float(world.agent_reward[slot, : room.bucket.num_agents].mean()), 4),
             "products": int(stats["products_created"]),
             "ticks": int(world.episode_tick[slot]),
+            "agent_steps": room.totals.agent_steps,
         }
         metrics.update(room.bucket.take_figures(room.row).summary())
         summary = EpisodeSummary(
@@ -371,8 +358,8 @@ class Fleet:
     # ------------------------------------------------------------ checkpoints
 
     def checkpoint(self, room_id: int) -> RoomCheckpoint:
-        """Everything the room's future depends on (agents.room_checkpoint): `restore` in any
-        fleet of the same configs makes a room that goes on exactly as this one. An update of the
+        """Everything the room's future depends on (agents.room_checkpoint), its configs among
+        them: `restore` in any fleet makes a room that goes on exactly as this one. An update of the
         room with the trainer is waited for first. Layouts laid ahead are left out: they are laid
         again from the seeds, alike."""
         self._updates.settle(room_id)
@@ -391,8 +378,8 @@ class Fleet:
             "seed": str(room.seeds[0].entropy),
             "tick": self.tick(room_id),
             "episode": self.episode(room_id),
-            "world": asdict(self.config),
-            "learning": asdict(self.learning),
+            "world": asdict(room.world),
+            "learning": asdict(room.learning),
             "seeds": seeds_facts(room.seeds),
             "logs": logs,
             "totals": asdict(room.totals),
@@ -401,13 +388,18 @@ class Fleet:
         return RoomCheckpoint(json_safe(facts), arrays)
 
     def restore(self, checkpoint: RoomCheckpoint) -> int:
-        """A new room that goes on exactly as the checkpointed one would have; its id. A
-        ValueError says why a checkpoint does not fit this fleet (another format or config)."""
+        """A new room that goes on exactly as the checkpointed one would have, with the configs it
+        ran with (whatever this fleet's defaults); its id. A ValueError says why a checkpoint
+        cannot be restored (another format, malformed configs, arrays that do not fit them)."""
         facts, arrays = checkpoint.facts, checkpoint.arrays
-        check_fits(facts, self.config, self.learning)
-        bucket = self._bucket(int(facts["num_agents"]), str(facts["policy"]), int(facts["envs"]))
+        check_facts(facts)
+        world, learning = configs_from(facts)
+        bucket = self._bucket(
+            int(facts["num_agents"]), str(facts["policy"]), int(facts["envs"]), world, learning
+        )
         policy = {k.removeprefix("policy/"): v for k, v in arrays.items() if k.startswith("policy/")}
-        room = _Room(bucket, bucket.restore_room(facts["policy_state"], policy), seeds_from(facts["seeds"]))
+        row = bucket.restore_room(facts["policy_state"], policy)
+        room = FleetRoom(bucket, row, seeds_from(facts["seeds"]), world, learning)
         try:
             put_worlds(bucket.world, room.slots, arrays, facts["logs"])
             self._blank_observations(room)
@@ -492,8 +484,3 @@ class Fleet:
         self._updates.settle(room_id)
         room = self._rooms[room_id]
         return room.bucket.learner_of(room.row)
-
-
-def _rows(rooms: list[_Room]) -> np.ndarray:
-    """The rooms' rows in their bucket."""
-    return np.array([room.row for room in rooms], dtype=np.int64)

@@ -10,12 +10,12 @@ a room updates, is agents.learner's business.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import partial
 
 import mlx.core as mx
 import numpy as np
 
+from agents.learning_config import LearningConfig as LearningConfig
 from agents.network import Params, forward, masked_log_probs
 
 Batch = dict[str, mx.array]
@@ -26,40 +26,6 @@ TrainStep = Callable[
     [Params, Params, Params, mx.array, Batch], tuple[Params, Params, Params, mx.array, mx.array]
 ]
 """(params, moment1, moment2, steps, batch) -> the same four updated, and the step's figures."""
-
-
-@dataclass(frozen=True)
-class LearningConfig:
-    """Hyper-parameters of the learning policy."""
-
-    shared: bool = True
-    """One network for all agents of a room (the agent id is among its inputs); else one per agent."""
-    hidden: int = 64
-    """Width of the two hidden layers of the actor and of the critic."""
-    learning_rate: float = 1e-3
-    """Adam step size."""
-    adam_eps: float = 1e-5
-    """Adam's epsilon."""
-    gamma: float = 0.99
-    """Discount factor."""
-    gae_lambda: float = 0.95
-    """GAE's lambda: the bias-variance trade-off of the advantage estimate."""
-    rollout_ticks: int = 128
-    """Ticks gathered between two updates."""
-    rollout_cohorts: int = 16
-    """Rooms started together fill their rollouts in this many cohorts (see StackedLearner.add)."""
-    epochs: int = 2
-    """Passes over a rollout per update."""
-    minibatches: int = 4
-    """Minibatches per pass."""
-    clip: float = 0.2
-    """PPO's ratio clip."""
-    entropy_coef: float = 0.01
-    """Weight of the entropy bonus."""
-    value_coef: float = 0.5
-    """Weight of the value loss."""
-    max_grad_norm: float = 0.5
-    """Gradients are rescaled to at most this global norm."""
 
 
 def act(params: Params, observations: mx.array, masks: mx.array, gumbel: mx.array) -> tuple[mx.array, ...]:

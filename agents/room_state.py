@@ -10,8 +10,8 @@ A scripted room holds the state of its random generator.
 
 from __future__ import annotations
 
-from dataclasses import asdict
-from typing import Any
+from dataclasses import asdict, fields
+from typing import Any, TypeVar
 
 import mlx.core as mx
 import numpy as np
@@ -19,7 +19,7 @@ import numpy as np
 from agents.learner import Optimised, StackedLearner
 from agents.policy import POLICIES, ActOutput, EpisodeFigures
 from agents.ppo import LearningConfig
-from agents.room_checkpoint import FORMAT, json_safe
+from agents.room_checkpoint import FORMAT
 from env.config import WorldConfig
 from env.core import BatchedWorld
 from env.seeding import EpisodeSeeds
@@ -28,6 +28,7 @@ from env.slots import put_slot, take_slot
 ROLLOUT = ("observations", "masks", "actions", "log_probs", "values", "rewards", "dones")
 """The learner's per-room rollout arrays, (rooms, ticks, ...)."""
 _TREES = ("params", "moment1", "moment2")
+_Config = TypeVar("_Config", WorldConfig, LearningConfig)
 
 
 def learner_room_state(learner: StackedLearner, room: int) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
@@ -98,21 +99,60 @@ def _check_learner_arrays(
 # ------------------------------------------------------------- the rest of a room, for agents.fleet
 
 
-def check_fits(facts: dict[str, Any], world: WorldConfig, learning: LearningConfig) -> None:
-    """A ValueError unless a room of `facts` can go on exactly in a fleet of these configs (the
-    learning config matters to learning rooms only)."""
+def check_facts(facts: dict[str, Any]) -> None:
+    """A ValueError unless `facts` are of this checkpoint format and name a known policy."""
     if facts.get("format") != FORMAT:
         raise ValueError(f"A room checkpoint of format {facts.get('format')!r} is not of {FORMAT!r}.")
     if facts.get("policy") not in POLICIES:
         raise ValueError(f"Policy {facts.get('policy')!r} is not one of {', '.join(POLICIES)}.")
-    configs: list[tuple[str, Any]] = [("world", world)]
-    if facts["policy"] == "learning":
-        configs.append(("learning", learning))
-    for name, mine in configs:
-        if json_safe(facts.get(name)) != json_safe(asdict(mine)):
-            raise ValueError(
-                f"The room ran with the {name} config {facts.get(name)}, not this fleet's {asdict(mine)}."
-            )
+
+
+def configs_from(facts: dict[str, Any]) -> tuple[WorldConfig, LearningConfig]:
+    """The world and learning configs a room of `facts` ran with; a ValueError naming the first
+    field that is unknown or of the wrong type. A field the facts lack (one added since they were
+    written) takes its default."""
+    return _config_from(WorldConfig, facts.get("world"), "world"), _config_from(
+        LearningConfig, facts.get("learning"), "learning"
+    )
+
+
+def _config_from(kind: type[_Config], given: Any, name: str) -> _Config:
+    """`kind` made from `given` (its fields as JSON gives them back: tuples as lists)."""
+    if not isinstance(given, dict):
+        raise ValueError(f"The room's {name} config {given!r} is not an object of fields.")
+    known = {field.name: field for field in fields(kind)}
+    unknown = sorted(set(given) - set(known))
+    if unknown:
+        raise ValueError(f"The room's {name} config has the unknown field {unknown[0]!r}.")
+    values: dict[str, Any] = {}
+    for key, value in given.items():
+        default = getattr(kind(), key)
+        values[key] = _field_value(default, value, f"{name}.{key}")
+    try:
+        return kind(**values)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"The room's {name} config does not hold: {error}") from None
+
+
+def _field_value(default: Any, value: Any, dotted: str) -> Any:
+    """`value` as the type of `default` (an int also for a float field); a ValueError naming
+    `dotted` when it is not one."""
+    if isinstance(default, bool):
+        ok = isinstance(value, bool)
+    elif isinstance(default, int):
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    elif isinstance(default, float):
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        value = float(value) if ok else value
+    elif isinstance(default, tuple):
+        ok = isinstance(value, list | tuple) and len(value) == len(default)
+        ok = ok and all(isinstance(item, int) and not isinstance(item, bool) for item in value)
+        value = tuple(value) if ok else value
+    else:
+        ok = False
+    if not ok:
+        raise ValueError(f"The room's config field {dotted} is {value!r}, not a {type(default).__name__}.")
+    return value
 
 
 def seeds_facts(seeds: list[EpisodeSeeds]) -> list[dict[str, Any]]:

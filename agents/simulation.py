@@ -31,16 +31,23 @@ class RoomSimulation:
         learning: LearningConfig | None = None,
         fleet: Fleet | None = None,
     ) -> None:
-        """A room in `fleet`, or in a Fleet of its own made from `config` and `learning`."""
+        """A room of `config` and `learning` (None: the fleet's defaults) in `fleet`, or in a
+        Fleet of its own."""
         self.fleet = fleet if fleet is not None else Fleet(config, learning)
-        self.room = self.fleet.add(num_agents, policy, seed)
+        self.room = self.fleet.add(num_agents, policy, seed, config, learning)
         self.num_agents = num_agents
         self.policy = policy
         self.seed = self.fleet.seed(self.room)
 
     @property
     def config(self) -> WorldConfig:
-        return self.fleet.config
+        """The room's world config."""
+        return self.fleet.configs(self.room)[0]
+
+    @property
+    def learning(self) -> LearningConfig:
+        """The room's learning config (which only a learning policy uses)."""
+        return self.fleet.configs(self.room)[1]
 
     def positions(self) -> np.ndarray:
         """(agents, 2) each agent's (x, y) now."""

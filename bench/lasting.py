@@ -44,7 +44,11 @@ class Control:
     def __init__(self, server: BenchServer) -> None:
         self.client = socketio.Client(reconnection=False)
         self.client.connect(
-            server.url, namespaces=["/sim"], auth={"token": server.token()}, transports=["websocket"], wait_timeout=30
+            server.url,
+            namespaces=["/sim"],
+            auth={"token": server.token()},
+            transports=["websocket"],
+            wait_timeout=30,
         )
 
     def ok(self, event: str, payload: dict[str, Any], timeout: float = 120) -> dict[str, Any]:
@@ -71,7 +75,9 @@ def storage_per_thousand_ticks(seconds: float) -> list[dict[str, Any]]:
         server = BenchServer(data_dir, UNLIMITED)
         try:
             control = Control(server)
-            control.ok("create_room", {"name": "r", "agents": 4, "policy": "learning", "seed": 1, "speed": speed})
+            control.ok(
+                "create_room", {"name": "r", "agents": 4, "policy": "learning", "seed": 1, "speed": speed}
+            )
             time.sleep(1.0)
             before, tick0 = stored_bytes(data_dir), control.tick("r")
             control.ok("start_game", {"room": "r"})
@@ -107,7 +113,9 @@ def seek_times(seconds: float) -> dict[str, Any]:
         server = BenchServer(data_dir, {**UNLIMITED, **env})
         try:
             control = Control(server)
-            control.ok("create_room", {"name": "r", "agents": 4, "policy": "learning", "seed": 2, "speed": 5.0})
+            control.ok(
+                "create_room", {"name": "r", "agents": 4, "policy": "learning", "seed": 2, "speed": 5.0}
+            )
             control.ok("start_game", {"room": "r"})
             time.sleep(seconds)
             control.ok("stop_game", {"room": "r"})
@@ -181,7 +189,9 @@ def shutdown_and_restart(rooms: int, seconds: float) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--rooms", type=int, default=500, help="rooms running at the SIGTERM")
     parser.add_argument("--seconds", type=float, default=30.0, help="how long each room runs")
     args = parser.parse_args(argv)

@@ -125,6 +125,12 @@ def metrics(url: str) -> dict[str, float]:
             out[f"events {outcome}"] = out.get(f"events {outcome}", 0) + float(value)
         elif name.startswith("simrooms_event_loop_lag_seconds_bucket"):
             out["lag le " + name.split('le="', 1)[1].split('"', 1)[0]] = float(value)
+        elif name.startswith("simrooms_gc_pause"):  # gc2 le 0.1, gc2 count, gc2 longest, ...
+            generation = name.split('generation="', 1)[1][0]
+            base = name.split("{")[0]
+            kind = "longest" if "longest" in base else base.rsplit("_", 1)[1]  # count, sum, bucket
+            kind = "le " + name.split('le="', 1)[1].split('"', 1)[0] if kind == "bucket" else kind
+            out[f"gc{generation} {kind}"] = float(value)
         elif "{" not in name:
             out[name] = float(value)
     return out
@@ -339,6 +345,22 @@ def soak(args: argparse.Namespace) -> dict[str, Any]:
         )
     }
     probes = lag["simrooms_event_loop_lag_seconds_count"]
+
+    def delta(key: str) -> float:
+        return metrics_after.get(key, 0) - metrics_before.get(key, 0)
+
+    gc_pauses = {  # during the load and the settling after it; the longest since the server started
+        g: {
+            "collections": int(delta(f"gc{g} count")),
+            "seconds": round(delta(f"gc{g} sum"), 3),
+            "over_25ms": int(delta(f"gc{g} count") - delta(f"gc{g} le 0.025")),
+            "over_100ms": int(delta(f"gc{g} count") - delta(f"gc{g} le 0.1")),
+            "longest_ms": round(1000 * metrics_after[f"gc{g} longest"], 1)
+            if f"gc{g} longest" in metrics_after
+            else None,
+        }
+        for g in range(3)
+    }
     closes = [(t, c) for t, _, c, _ in samples]
     first_backlog_close = rounds[-1]["first_backlog_close_s"]
     figures |= {
@@ -359,6 +381,7 @@ def soak(args: argparse.Namespace) -> dict[str, Any]:
         else None,
         "loop_lag_over_50ms": round(1 - lag["lag le 0.05"] / probes, 4) if probes else None,
         "loop_lag_over_250ms": round(1 - lag["lag le 0.25"] / probes, 4) if probes else None,
+        "gc_pauses": gc_pauses,
         "honest": honest_figures | {"still_connected": honest_alive},
         "honest_all_rounds": overall,
         "rounds": rounds,
@@ -431,6 +454,13 @@ def report(f: dict[str, Any]) -> None:
     print(f"            | {h['updates']} | {h['ticks_per_second']} | {h['updates_per_second']} | {h['worst_gap_ms']} | "
           f"{h['gap_p99_ms']} | {h['gaps_over_250ms']} | {h['gaps_over_1s']} | {h['still_connected']}")  # fmt: skip
     print(f"gaps over 250 ms (s into the load, ms): {h['gaps_over_250ms_at_s']}")
+    print(
+        "\ngarbage collections | during the load and settling | seconds | over 25 ms | over 100 ms | longest ms (since start)"
+    )
+    for g, c in f["gc_pauses"].items():
+        print(
+            f"generation {g} | {c['collections']} | {c['seconds']} | {c['over_25ms']} | {c['over_100ms']} | {c['longest_ms']}"
+        )
     if len(f["rounds"]) > 1:
         o = f["honest_all_rounds"]
         print(

@@ -8,7 +8,6 @@ It is a build tool beside the world: nothing in env imports it.
 
 from __future__ import annotations
 
-import argparse
 import ast
 import inspect
 import json
@@ -16,6 +15,7 @@ import sys
 from pathlib import Path
 
 from env import wire
+from env.generated import write_or_check
 
 JS_PATH = Path(__file__).resolve().parent.parent / "web" / "static" / "js" / "wire.js"
 COMMAND = "python -m env.wire_js"
@@ -79,19 +79,7 @@ def module_text() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--check", action="store_true", help="exit 1 if web/static/js/wire.js is stale")
-    parser.add_argument("--out", type=Path, default=JS_PATH)
-    args = parser.parse_args(argv)
-    text = module_text()
-    if args.check:
-        if not args.out.exists() or args.out.read_text() != text:
-            print(f"{args.out} is stale: run {COMMAND}", file=sys.stderr)
-            return 1
-        return 0
-    args.out.write_text(text)
-    print(f"wrote {args.out}")
-    return 0
+    return write_or_check(__doc__, JS_PATH, module_text, COMMAND, argv)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ from server.http import admin, api, episodes, experiments, headers, pages
 from server.http.auth import Auth, csrf
 from server.http.throttle import LoginThrottle
 from server.metrics import Metrics
-from server.realtime import backlog, inspector, sockets
+from server.realtime import backlog, cycles, inspector, pings, sockets
 from server.realtime.backlog import Backlog
 from server.realtime.guard import BodyLimit, PacketGuard, SessionRate, close_on_undecodable_messages
 from server.realtime.rooms import RoomManager
@@ -123,6 +123,10 @@ def create_app(settings: Settings | None = None) -> tuple[Flask, SocketIO]:
     metrics.checkpoint_bytes.set_function(lambda: archive.written_bytes)
     metrics.checkpoints_failed.set_function(lambda: archive.failed_checkpoints)
     metrics.archive_backlog.set_function(lambda: archive.backlog)
+    metrics.watch_gc(engine.pauses)
+    cycles.install(app)
+    if settings.async_mode == "eventlet":
+        pings.install()
 
     archive.start()
     engine.start()

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+from server.engine.collector import PAUSE_BUCKETS, Pauses
 
 _FAST = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
 _LAG = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0)
@@ -106,5 +111,43 @@ class Metrics:
             "simrooms_archive_backlog", "Writes and seeks waiting for the archive thread.", registry=r
         )
 
+    def watch_gc(self, pauses: Pauses) -> None:
+        """Export the garbage collector's pauses as `pauses` records them."""
+        self.registry.register(_GcFigures(pauses))
+
     def render(self) -> bytes:
         return generate_latest(self.registry)
+
+
+class _GcFigures:
+    """``simrooms_gc_pause_seconds`` (a histogram by generation) and the longest pause of each
+    generation, read from a Pauses when /metrics is asked."""
+
+    def __init__(self, pauses: Pauses) -> None:
+        self.pauses = pauses
+
+    def describe(self) -> list[Metric]:
+        return []
+
+    def collect(self) -> Iterator[Metric]:
+        p = self.pauses
+        histogram = HistogramMetricFamily(
+            "simrooms_gc_pause_seconds",
+            "Pauses of Python's garbage collections (every thread stops), by generation (2: full).",
+            labels=["generation"],
+        )
+        longest = GaugeMetricFamily(
+            "simrooms_gc_pause_longest_seconds",
+            "The longest garbage collection pause since the engine started, by generation.",
+            labels=["generation"],
+        )
+        for generation in range(3):
+            counts = list(p.buckets[generation])
+            cumulative, buckets = 0, []
+            for bound, count in zip((*PAUSE_BUCKETS, float("inf")), counts, strict=True):
+                cumulative += count
+                buckets.append(("+Inf" if bound == float("inf") else repr(bound), cumulative))
+            histogram.add_metric([str(generation)], buckets, p.seconds[generation])
+            longest.add_metric([str(generation)], p.longest[generation])
+        yield histogram
+        yield longest

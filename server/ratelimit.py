@@ -15,13 +15,17 @@ class TokenBucket:
         self.stamp = time.monotonic()
 
     def take(self) -> bool:
-        now = time.monotonic()
-        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
-        self.stamp = now
-        if self.tokens >= 1.0:
+        if self.ready():
             self.tokens -= 1.0
             return True
         return False
+
+    def ready(self) -> bool:
+        """Whether a token is there now (none is taken)."""
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        return self.tokens >= 1.0
 
 
 class KeyedLimiter:
@@ -32,12 +36,20 @@ class KeyedLimiter:
         self._buckets: dict[str, TokenBucket] = {}
 
     def take(self, key: str) -> bool:
+        return self._bucket(key).take()
+
+    def ready(self, key: str) -> bool:
+        """Whether `key` has a token now (none is taken)."""
+        bucket = self._buckets.get(key)
+        return bucket is None or bucket.ready()
+
+    def _bucket(self, key: str) -> TokenBucket:
         bucket = self._buckets.get(key)
         if bucket is None:
             if len(self._buckets) >= self.max_keys:
                 self._prune()
             bucket = self._buckets[key] = TokenBucket(self.rate, self.burst)
-        return bucket.take()
+        return bucket
 
     def _prune(self) -> None:
         now = time.monotonic()

@@ -65,6 +65,14 @@ class Settings(BaseSettings):
     """Socket.IO connections one user may open per second on average."""
     connects_per_user_burst: Annotated[int, Field(ge=1)] = 100
     """Socket.IO connections one user may open at once before the average applies."""
+    name_probes_per_user_per_second: Annotated[float, Field(gt=0)] = 0.1
+    """Answers a second, per user, that tell whether a name exists beyond what the user may see:
+    ``create_room`` answered ``conflict`` (the name is taken, maybe by a private room) and
+    ``grant_control`` answered ``not_found`` (no such user). With none left, every ``create_room``
+    and ``grant_control`` of that user answers ``rate_limited``, whatever the name
+    (docs/security.md)."""
+    name_probes_per_user_burst: Annotated[int, Field(ge=1)] = 10
+    """Such answers one user may have at once before the average applies."""
     rate_limit_per_second: Annotated[float, Field(gt=0)] = 20.0
     """Client events per second each connection may send on average."""
     rate_limit_burst: Annotated[int, Field(ge=1)] = 60

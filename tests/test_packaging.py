@@ -16,8 +16,10 @@ CHECK = """
 import sys, tempfile
 from server.app import create_app
 from server.settings import Settings
-import server, web
+import server, simrooms, web
 assert server.__file__.startswith(sys.argv[1]), server.__file__
+assert simrooms.__file__.startswith(sys.argv[1]), simrooms.__file__
+assert simrooms.RoomConfig().whole()["world"]["max_ticks"] == 500
 assert web.__file__.startswith(sys.argv[1]), web.__file__
 app, _ = create_app(Settings(data_dir=tempfile.mkdtemp(), async_mode="threading", engine_warmup=False))
 client = app.test_client()

@@ -18,6 +18,7 @@ from server.cli.blas import blas_status
 
 if TYPE_CHECKING:
     from agents.simulation import RoomSimulation
+    from simrooms.config import RoomConfig
 
 RECENT_EPISODES = 10
 # Below this many ticks a run ends before a bar would tell anything, unless someone watches.
@@ -52,6 +53,12 @@ def register_simulate(parser: argparse.ArgumentParser) -> None:
         help="learning: one network per agent instead of a shared one",
     )
     parser.add_argument(
+        "--config",
+        metavar="FILE",
+        help='the room\'s config: a JSON or TOML (.toml) file of {"world": {...}, "learner": {...}}, '
+        "each part and field optional (the fields: docs/world.md, simrooms.config)",
+    )
+    parser.add_argument(
         "--episodes-csv", metavar="PATH", help="write one CSV row per finished episode (a learning curve)"
     )
     parser.set_defaults(run=run_simulate)
@@ -60,16 +67,13 @@ def register_simulate(parser: argparse.ArgumentParser) -> None:
 def run_simulate(args: argparse.Namespace) -> int:
     from agents.simulation import RoomSimulation
 
-    learning = None
-    if args.per_agent_networks:
-        if args.policy != "learning":
-            raise UsageError(f"--per-agent-networks needs --policy learning, not {args.policy}.")
-        from agents.ppo import LearningConfig
-
-        learning = LearningConfig(shared=False)
+    if args.per_agent_networks and args.policy != "learning":
+        raise UsageError(f"--per-agent-networks needs --policy learning, not {args.policy}.")
     if args.checkpoint_out and args.policy != "learning":
         raise UsageError(f"--checkpoint-out needs a policy with weights; {args.policy} has none to save.")
-    sim = RoomSimulation(args.agents, args.policy, args.seed, learning=learning)
+    config = room_config(args)
+    world, learning = config.to_configs()
+    sim = RoomSimulation(args.agents, args.policy, args.seed, config=world, learning=learning)
 
     curve = _EpisodeCsv(args.episodes_csv, args.agents) if args.episodes_csv else None
     started = time.perf_counter()
@@ -89,14 +93,33 @@ def run_simulate(args: argparse.Namespace) -> int:
 
     if args.checkpoint_out:
         sim.save_checkpoint(args.checkpoint_out)
-    result = simulation_result(sim, args, elapsed)
+    result = simulation_result(sim, args, elapsed) | {"config": config.whole()}
     if args.json:
         print(json.dumps(result))
     else:
+        # The table shows what differs from the defaults; --json holds the whole config.
+        differences = config.differences()
+        result["config"] = " ".join(f"{k}={json.dumps(v)}" for k, v in differences.items()) or "defaults"
         width = max(map(len, result))
         for key, value in result.items():
             print(f"{key:<{width}}  {value}")
     return 0
+
+
+def room_config(args: argparse.Namespace) -> RoomConfig:
+    """The room's config: --config's file (the defaults without one), with a shared network
+    turned off by --per-agent-networks; a UsageError naming the file, and the dotted field and
+    value when one is refused."""
+    from simrooms.config import RoomConfig, read_room_config
+
+    try:
+        config = read_room_config(args.config) if args.config else RoomConfig()
+        config.check_policy(args.policy)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    if args.per_agent_networks:
+        config = config.model_copy(update={"learner": config.learner.model_copy(update={"shared": False})})
+    return config
 
 
 class _EpisodeCsv:

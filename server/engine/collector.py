@@ -31,6 +31,48 @@ _running = 0
 _saved: tuple[int, int, int] | None = None
 
 
+PAUSE_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
+"""Upper bounds (seconds) of the pause histogram's buckets."""
+
+
+class Pauses:
+    """Every garbage collection's pause, timed from ``gc.callbacks``' start and stop, by
+    generation: how many, their total, the longest, and a histogram (PAUSE_BUCKETS). The callback
+    may run on any thread, in the middle of any allocation: it only does arithmetic on plain
+    lists (no locks, no logging)."""
+
+    def __init__(self) -> None:
+        self.count = [0, 0, 0]
+        self.seconds = [0.0, 0.0, 0.0]
+        self.longest = [0.0, 0.0, 0.0]
+        self.buckets = [[0] * (len(PAUSE_BUCKETS) + 1) for _ in range(3)]
+        """Per generation, pauses in each bucket (not cumulative); the last is above them all."""
+        self._started = 0.0
+
+    def install(self) -> None:
+        if self._callback not in gc.callbacks:
+            gc.callbacks.append(self._callback)
+
+    def uninstall(self) -> None:
+        if self._callback in gc.callbacks:
+            gc.callbacks.remove(self._callback)
+
+    def _callback(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+            return
+        took = time.perf_counter() - self._started
+        generation = min(2, max(0, info.get("generation", 2)))
+        self.count[generation] += 1
+        self.seconds[generation] += took
+        if took > self.longest[generation]:
+            self.longest[generation] = took
+        index = 0
+        while index < len(PAUSE_BUCKETS) and took > PAUSE_BUCKETS[index]:
+            index += 1
+        self.buckets[generation][index] += 1
+
+
 class FullCollections:
     """Full collections every `interval` seconds, from `run_if_due` (the engine's cycle)."""
 

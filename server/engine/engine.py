@@ -27,7 +27,7 @@ from agents.room_checkpoint import RoomCheckpoint, read_room_checkpoint
 from agents.trainer import BackgroundTrainer
 from server.engine.archive import Archive
 from server.engine.broadcast import Broadcast
-from server.engine.collector import FullCollections
+from server.engine.collector import FullCollections, Pauses
 from server.engine.faults import FaultInjector
 from server.engine.handoff import CALL_TIMEOUT, AfterHub, Bridge, Future, Hub, real_modules
 from server.engine.history import RESET, TURBO_OFF, TURBO_ON
@@ -45,9 +45,11 @@ backlog instead. Rooms whose rollouts fill together wait for their learning upda
 updates_per_cycle rooms at a time on the trainer thread."""
 IDLE_WAKEUP = 0.5
 MIN_CYCLE_SECONDS = 0.004
-"""Cycles start at least this far apart (commands excepted, and turbo rooms, which want every
-cycle): rooms due within a few milliseconds step in the same cycle, which keeps the per-cycle
-scans over all rooms rare with hundreds of rooms and gives each cycle a batch to step."""
+"""Cycles start at least this far apart (commands excepted, and turbo rooms): rooms due within a
+few ms step in one cycle, which keeps scans over hundreds of rooms rare and batches their steps."""
+COMMAND_SECONDS = 0.02
+"""Commands run at most this long in a row before due rooms step: commands that kept coming (20
+members asking get_state 20 times a second each) kept every room from stepping for seconds."""
 Command = tuple[Callable[..., Any], tuple[Any, ...], Future | None]
 
 
@@ -81,6 +83,8 @@ class Engine:
         self._faults = FaultInjector(settings.fault_room_prefix, settings.fault_after_ticks)
         interval = settings.gc_full_collection_seconds
         self._collections = FullCollections(interval) if interval else None
+        self.pauses = Pauses()
+        """Every garbage collection's pause while the engine runs (exported in /metrics)."""
 
     @property
     def fleet(self) -> Fleet:
@@ -96,11 +100,11 @@ class Engine:
             self._commands.put((self._warmup, (), None))
         if self._collections is not None:
             self._collections.start(time.monotonic())
+        self.pauses.install()  # after the start's collection of the imports' heap
         self._thread.start()
 
     def stop(self, timeout: float = 15.0) -> None:
-        """Checkpoint every room, then end the engine thread (the archive writes the checkpoints)."""
-        self._commands.put((self.op_checkpoint_all, ("shutdown",), None))
+        """End the engine thread, which checkpoints every room last (the archive writes them)."""
         self._stopping = True
         self._wake()
         if self._thread.is_alive():
@@ -109,6 +113,7 @@ class Engine:
             self._trainer.close(timeout)
         if self._collections is not None:
             self._collections.stop()
+        self.pauses.uninstall()
 
     def _wake(self) -> None:
         """Make the engine run a cycle now (from any thread)."""
@@ -145,13 +150,15 @@ class Engine:
             except Exception:  # the engine must outlive any bug of one cycle
                 log.exception("An engine cycle failed; the engine goes on")
                 time.sleep(0.01)
+        self.op_checkpoint_all("shutdown")
 
     def _cycle(self) -> None:
         timeout = max(0.0, min(self._next_wakeup() - time.monotonic(), IDLE_WAKEUP))
         command = self._next_command(timeout)
+        budget = time.monotonic() + COMMAND_SECONDS
         while command is not None:
             self._run_command(*command)
-            command = self._next_command(0.0)
+            command = self._next_command(0.0) if time.monotonic() < budget else None
         if self._stopping:
             return
         now = self._cycle_started = time.monotonic()
@@ -461,7 +468,11 @@ class Engine:
         )
 
     def op_snapshot(self, key: str) -> dict[str, Any]:
-        return plain(self.snapshot(self.room(key)))
+        room = self.room(key)
+        stamp = (room.tick, room.episode, room.running, room.speed)
+        if room.shown is None or room.shown[0] != stamp:
+            room.shown = (stamp, plain(self.snapshot(room)))
+        return room.shown[1]
 
     def op_join(self, key: str, sid: str, members: int) -> AfterHub:
         """See Broadcast.join."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 from server.engine.updates import Sent
 
@@ -55,6 +56,9 @@ class EngineRoom:
     """When it was taken, on the engine's clock."""
     replay_cost: float = 0.0
     """Seconds a replay from that checkpoint to now would take, estimated (server.engine.keeper)."""
+    shown: tuple[tuple[Any, ...], dict[str, Any]] | None = None
+    """The last snapshot ``get_state`` was answered with, and the (tick, episode, running, speed)
+    it is of: one snapshot a tick however many ask (a member may ask 20 times a second)."""
     waiting: bool = False
     """Due, but waiting for its learning update from the trainer thread, which wakes the engine
     when an update is done: the engine does not wake for it before."""

@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import parse_qs
 
+import engineio.packet
 import engineio.socket
 
 from server.ratelimit import KeyedLimiter
@@ -157,24 +158,50 @@ def close_on_undecodable_messages() -> None:
     """Close a websocket connection whose message Engine.IO cannot decode (an empty text, or one
     that does not start with a packet type): python-engineio decodes outside its own error
     handling, so its handler ended without closing the session, which stayed, with its rooms and
-    its queue, until the ping timeout."""
+    its queue, until the ping timeout.
+
+    Each message is decoded as it is read, and an undecodable one ends the handler's read loop as
+    a closed connection does, so that the handler ends in its own order: its writer closes the
+    websocket, then eventlet's server the TCP socket. Raised out of the handler instead, the
+    error let eventlet close the socket first, and the writer's close then printed "socket
+    shutdown error: [Errno 9] Bad file descriptor" on stderr for each such connection."""
     handler = engineio.socket.Socket._websocket_handler
     if getattr(handler, MARKED, False):
         return
 
     @functools.wraps(handler)
     def guarded(self: engineio.socket.Socket, ws: Any) -> Any:
+        wait = ws.wait
+
+        def checked_wait() -> Any:
+            data = wait()
+            if data is None:
+                return None
+            try:
+                engineio.packet.Packet(encoded_packet=data)
+            except Exception as error:
+                undecodable(self, error)
+                return None  # as if the client had closed
+            return data
+
+        ws.wait = checked_wait
         try:
             return handler(self, ws)
         except Exception as error:
-            if not self.closed:  # else the guard had closed it already, and said so
-                log.warning(
-                    "Closed connection %s: it sent a message Engine.IO cannot decode (%.200s).",
-                    self.sid,
-                    error,
-                )
-            end_socket(self, abort=True)
+            undecodable(self, error)
             return []
+        finally:
+            del ws.wait  # it holds `ws`: a cycle for the collector to find, were it left
 
     setattr(guarded, MARKED, True)
     engineio.socket.Socket._websocket_handler = guarded
+
+
+def undecodable(socket: engineio.socket.Socket, error: Exception) -> None:
+    """Say why Engine.IO socket `socket` is closed (unless the guard had closed it already, and
+    said so) and end it."""
+    if not socket.closed:
+        log.warning(
+            "Closed connection %s: it sent a message Engine.IO cannot decode (%.200s).", socket.sid, error
+        )
+    end_socket(socket, abort=True)

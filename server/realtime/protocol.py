@@ -354,6 +354,9 @@ class Metrics(BaseModel):
     ticks: int = Field(description="Ticks the episode lasted.")
     updates: int = Field(description="Learning updates made during the episode (0 without learning).")
     return_: float = Field(alias="return", description="Mean return per agent.")
+    agent_steps: int = Field(
+        description="The room's agent-steps so far, every world it trains in counted (for learning curves)."
+    )
     policy_loss: float | None = None
     value_loss: float | None = None
     entropy: float | None = None

@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
@@ -13,6 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from env.generated import write_or_check
 from server.realtime.events import CLIENT_EVENTS, SERVER_EVENTS
 from server.realtime.protocol import (
     ERROR_CODES,
@@ -142,8 +142,8 @@ data gets `invalid_payload`. Unknown event names get no ack.
 | `unauthorized` | the connection is not signed in |
 | `forbidden` | the user may see the room but not do this (controls need control, granting and deleting need ownership or admin) |
 | `not_found` | no such room or user, or a private room the user may not see |
-| `conflict` | a room name is taken (names ignore case) |
-| `rate_limited` | the connection sent too many events; it stays connected |
+| `conflict` | a room name is taken (names ignore case), by a room the user may see or not |
+| `rate_limited` | the connection sent too many events, or (`create_room`, `grant_control`) the user was told too often that a name is taken or unknown (`name_probes_per_user_per_second`); it stays connected |
 | `limit_reached` | a server, per-user or per-room limit is full |
 | `invalid_state` | the room is not in a state for this (`step_game` on a running room) |
 | `internal` | the server failed; the error is logged |
@@ -213,20 +213,7 @@ def markdown() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--check", action="store_true", help="exit 1 if docs/protocol.md is stale")
-    parser.add_argument("--out", type=Path, default=DOC_PATH)
-    args = parser.parse_args(argv)
-    text = markdown()
-    if args.check:
-        if not args.out.exists() or args.out.read_text() != text:
-            print(f"{args.out} is stale: run python -m server.realtime.protocol_docs", file=sys.stderr)
-            return 1
-        return 0
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text)
-    print(f"wrote {args.out}")
-    return 0
+    return write_or_check(__doc__, DOC_PATH, markdown, "python -m server.realtime.protocol_docs", argv)
 
 
 if __name__ == "__main__":

@@ -71,6 +71,9 @@ class RoomManager:
         self._lock = threading.RLock()
         self._room_list_pending = False
         self._connects = KeyedLimiter(settings.connects_per_user_per_second, settings.connects_per_user_burst)
+        self._probes = KeyedLimiter(
+            settings.name_probes_per_user_per_second, settings.name_probes_per_user_burst
+        )
         metrics.connections.set_function(lambda: len(self.connections))
         metrics.direct_frames.set_function(lambda: transport.direct_sends)
         metrics.rooms.labels("running").set_function(
@@ -214,8 +217,11 @@ class RoomManager:
 
     def create(self, user: User, request: CreateRoom) -> dict[str, Any]:
         key = request.name.lower()
+        self._may_probe(user, "create_room")
         with self._lock:
             if key in self.rooms or key in self._reserved:
+                # The same answer whether the room is visible or not: names are unique across all.
+                self._probes.take(str(user.id))
                 raise ProtocolError(
                     "conflict", f"The room name {request.name!r} is taken (names ignore case)."
                 )
@@ -338,8 +344,10 @@ class RoomManager:
 
     def grant(self, user: User, name: str, target_name: str, allow: bool) -> None:
         room = self._managed(user, name, "grant control")
+        self._may_probe(user, "grant_control")
         target = self.storage.user_by_name(target_name)
         if target is None:
+            self._probes.take(str(user.id))
             raise ProtocolError("not_found", f"There is no user named {target_name!r}.")
         with self._lock:
             if allow and target.id != room.owner_id:
@@ -354,6 +362,15 @@ class RoomManager:
         self._presence(room)
         if not room.public:
             self.room_list_changed()
+
+    def _may_probe(self, user: User, event: str) -> None:
+        """rate_limited while `user` has no name probe left (Settings.name_probes_per_user_*)."""
+        if not self._probes.ready(str(user.id)):
+            raise ProtocolError(
+                "rate_limited",
+                f"Too many answers about names that are taken or unknown: {event} waits "
+                f"{1 / self.settings.name_probes_per_user_per_second:g} s between them now. Retry later.",
+            )
 
     def _end_memberships(self, room: Room, user: User, reason: str) -> None:
         """Take every connection of `user` out of `room` now, telling each why."""

@@ -237,4 +237,6 @@ def episode_row(episode: EpisodeRecord) -> dict[str, Any]:
     """An episode as the API gives it: its own fields, then its training figures."""
     row: dict[str, Any] = {column: getattr(episode, column) for column in EPISODE_COLUMNS}
     row.update({key: value for key, value in episode.metrics.items() if key not in row})
+    if episode.ended_at is not None:
+        row["ended_at"] = episode.ended_at.isoformat().replace("+00:00", "Z")
     return row

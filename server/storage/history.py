@@ -65,6 +65,7 @@ class HistoryStore(Database):
                     efficiency=row.efficiency,
                     stats=dict(row.stats),
                     metrics=dict(row.metrics),
+                    ended_at=as_utc(row.ended_at),
                 )
                 for row in session.scalars(query.order_by(EpisodeRow.episode))
             ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 TokenState = Literal["active", "expired", "revoked"]
@@ -102,6 +102,8 @@ class EpisodeRecord:
     efficiency: float
     stats: dict[str, Any]
     metrics: dict[str, Any]
+    ended_at: dt.datetime | None = field(default=None, compare=False)
+    """When it was stored (set by storage; not part of what makes two episodes equal)."""
 
 
 @dataclass(frozen=True)

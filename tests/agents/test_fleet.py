@@ -12,6 +12,7 @@ from agents.fleet import Fleet
 from agents.learner import StackedLearner, UpdateJob, UpdateResult
 from agents.ppo import LearningConfig
 from agents.trainer import BackgroundTrainer
+from env.config import WorldConfig
 
 FAST_LEARNING = LearningConfig(rollout_ticks=16, minibatches=2)
 ALIGNED = LearningConfig(rollout_ticks=16, minibatches=2, rollout_cohorts=1)
@@ -336,7 +337,6 @@ def test_rooms_that_end_episodes_together_lay_the_next_ones_ahead_a_few_a_step(
     """Rooms started together end every episode on one tick; their next layouts are laid on the
     ticks before, at most ceil(rooms / ticks left) a step, and the runs are those laid at reset."""
     from agents import fleet as fleet_module
-    from env.config import WorldConfig
 
     config = WorldConfig(max_ticks=12)
     rooms, ticks = 8, 40
@@ -363,3 +363,123 @@ def test_rooms_that_end_episodes_together_lay_the_next_ones_ahead_a_few_a_step(
     assert ahead == at_reset
     assert max(laid_at_reset) == rooms  # every room lays its next episode on the tick it ends
     assert max(laid_ahead) == 1
+
+
+SMALL_WORLD = WorldConfig(width=12, height=12, max_ticks=60, wall_segments=3)
+SHORT_EPISODES = WorldConfig(max_ticks=60)
+FAST_STEPS = LearningConfig(rollout_ticks=16, minibatches=2, learning_rate=5e-3)
+
+
+def test_rooms_of_different_configs_step_together_each_as_alone() -> None:
+    """Two world configs (short episodes, a 12x12 grid) and two learning rates in one fleet: each
+    room equals, tick by tick, the same room alone in a default fleet of its own."""
+    specs: list[tuple[int, str, int, WorldConfig | None, LearningConfig | None]] = [
+        (3, "learning", 1, SHORT_EPISODES, FAST_LEARNING),
+        (3, "learning", 1, SHORT_EPISODES, FAST_STEPS),
+        (3, "learning", 1, SMALL_WORLD, FAST_LEARNING),
+        (3, "learning", 2, None, FAST_STEPS),
+        (3, "heuristic", 1, SMALL_WORLD, None),
+        (3, "heuristic", 1, None, None),
+    ]
+    fleet = Fleet(learning=FAST_LEARNING)
+    together = [
+        fleet.add(agents, policy, seed, world, learning) for agents, policy, seed, world, learning in specs
+    ]
+    alone = []
+    for agents, policy, seed, world, learning in specs:
+        own = Fleet()
+        alone.append((own, own.add(agents, policy, seed, world, learning or FAST_LEARNING)))
+    for room, (own, own_room) in zip(together, alone, strict=True):
+        assert fleet.configs(room) == own.configs(own_room)
+    assert fleet.configs(together[3]) == (WorldConfig(), FAST_STEPS)
+    assert fleet.configs(together[5]) == (WorldConfig(), FAST_LEARNING), "None takes the fleet's defaults"
+    episodes = 0
+    for tick in range(130):
+        ended = fleet.step(together)
+        episodes += len(ended)
+        for index, (room, (own, own_room)) in enumerate(zip(together, alone, strict=True)):
+            assert ended.get(room) == own.step([own_room]).get(own_room), (index, tick)
+            assert fleet.state_digest_bytes(room) == own.state_digest_bytes(own_room), (index, tick)
+    for room, (own, own_room) in zip(together, alone, strict=True):
+        assert fleet.snapshot(room) == own.snapshot(own_room)
+    assert episodes >= 8, "the 60-tick rooms crossed episodes"
+    # Other learning rates learn otherwise: equal seeds, configs apart, weights apart.
+    assert fleet.state_digest_bytes(together[0]) != fleet.state_digest_bytes(together[1])
+
+
+def test_rooms_of_several_grid_sizes_snapshot_together() -> None:
+    fleet = Fleet()
+    big = WorldConfig(width=30, height=24)
+    rooms = [
+        fleet.add(2, "random", 1, SMALL_WORLD),
+        fleet.add(2, "random", 1),
+        fleet.add(2, "random", 1, big),
+    ]
+    for _ in range(5):
+        fleet.step(rooms)
+    states = fleet.states(rooms)
+    for room, (width, height) in zip(rooms, [(12, 12), (20, 20), (30, 24)], strict=True):
+        snapshot = fleet.snapshot(room)
+        assert (snapshot["width"], snapshot["height"]) == (width, height)
+        assert len(snapshot["grid"]) == height and {len(row) for row in snapshot["grid"]} == {width}
+        assert all(0 <= a["x"] < width and 0 <= a["y"] < height for a in snapshot["agents"])
+        assert states[room].snapshot() == snapshot
+
+
+def test_set_envs_keeps_a_rooms_configs() -> None:
+    fleet = Fleet(learning=FAST_LEARNING)
+    room = fleet.add(2, "learning", 4, SMALL_WORLD, FAST_STEPS)
+    other = fleet.add(2, "learning", 4)
+    fleet.set_envs(room, 3)
+    fleet.step([room, other])
+    assert fleet.configs(room) == (SMALL_WORLD, FAST_STEPS)
+    assert fleet.snapshot(room)["width"] == 12 and fleet.snapshot(other)["width"] == 20
+    found, other_found = fleet.learner_of(room), fleet.learner_of(other)
+    assert found is not None and other_found is not None
+    assert found[0] is not other_found[0] and found[0].config == FAST_STEPS
+
+
+def test_rooms_of_different_configs_with_the_trainer_each_run_as_alone() -> None:
+    """Updates of rooms of several learning configs (several learners) queue for one trainer."""
+    ticks = 50
+    specs = [(SHORT_EPISODES, FAST_LEARNING, 2), (SMALL_WORLD, FAST_STEPS, 1), (WorldConfig(), FAST_STEPS, 3)]
+    trainer = BackgroundTrainer()
+    try:
+        fleet = Fleet(update_budget=1, trainer=trainer)
+        rooms = [fleet.add(3, "learning", 8, world, learning) for world, learning, _ in specs]
+        for room, (_, _, envs) in zip(rooms, specs, strict=True):
+            fleet.set_envs(room, envs)
+        assert _step_until(fleet, rooms, ticks) > 0
+        for room, (world, learning, envs) in zip(rooms, specs, strict=True):
+            own = Fleet()
+            own_room = own.add(3, "learning", 8, world, learning)
+            own.set_envs(own_room, envs)
+            for _ in range(ticks):
+                own.step([own_room])
+            assert fleet.state_digest_bytes(room) == own.state_digest_bytes(own_room)
+            assert fleet.snapshot(room) == own.snapshot(own_room)
+    finally:
+        trainer.close()
+
+
+def test_the_buckets_of_a_config_go_with_its_last_room() -> None:
+    """Sweeps bring configs and take them away: their buckets (worlds, learners) must not pile up."""
+    fleet = Fleet(learning=FAST_LEARNING)
+    kept = fleet.add(2, "learning", 1)
+    fleet.step([kept])
+    buckets = len(fleet._buckets)
+    for rate in (1e-3, 2e-3, 3e-3):
+        learning = LearningConfig(rollout_ticks=16, minibatches=2, learning_rate=rate)
+        rooms = [fleet.add(2, "learning", seed, SMALL_WORLD, learning) for seed in (1, 2)]
+        rooms.append(fleet.add(2, "heuristic", 3, SMALL_WORLD))
+        fleet.set_envs(rooms[0], 2)
+        fleet.step([kept, *rooms])
+        for room in rooms:
+            fleet.remove(room)
+    fleet.step([kept])
+    assert len(fleet._buckets) == buckets
+    alone = Fleet(learning=FAST_LEARNING)
+    room = alone.add(2, "learning", 1)
+    for _ in range(fleet.tick(kept)):
+        alone.step([room])
+    assert fleet.state_digest_bytes(kept) == alone.state_digest_bytes(room)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -191,17 +192,73 @@ def test_a_room_restored_while_its_update_is_with_the_trainer_goes_on_exactly() 
     assert result.updates >= 1 and result.episodes >= 3
 
 
-def test_a_checkpoint_refuses_another_fleets_configs() -> None:
+def test_a_room_of_other_configs_restored_into_a_default_fleet_goes_on_exactly() -> None:
+    world = WorldConfig(width=12, height=12, max_ticks=50, wall_segments=3)
+    learning = LearningConfig(rollout_ticks=32, minibatches=4, learning_rate=3e-3, shared=False)
+    fleet = Fleet()
+    fleet.add(2, "learning", 1)
+    room = fleet.add(3, "learning", 5, world, learning)
+    _step_until(fleet, room, lambda: fleet.rollout_ticks(room) == 20)
+    twin = Fleet()
+    neighbour = twin.add(3, "learning", 5)
+    restored = twin.restore(fleet.checkpoint(room))
+    assert twin.configs(restored) == (world, learning)
+    assert twin.configs(neighbour) == (WorldConfig(), LearningConfig())
+    assert twin.snapshot(restored)["width"] == 12
+    run = assert_restores_exactly(fleet, room, twin, restored, 130, alongside=[neighbour])
+    assert run.updates >= 3 and run.episodes >= 2
+
+
+def test_a_scripted_room_of_another_world_restored_goes_on_exactly() -> None:
+    fleet = Fleet()
+    room = fleet.add(4, "heuristic", 2, WorldConfig(width=16, height=10, max_ticks=50))
+    for _ in range(30):
+        advance(fleet, room)
+    twin = Fleet(WORLD)
+    restored = twin.restore(fleet.checkpoint(room))
+    assert twin.configs(restored)[0] == WorldConfig(width=16, height=10, max_ticks=50)
+    assert assert_restores_exactly(fleet, room, twin, restored, 80).episodes >= 1
+
+
+@pytest.mark.parametrize(
+    ("part", "change", "message"),
+    [
+        ("world", {"max_tick": 60}, "unknown field 'max_tick'"),
+        ("world", {"max_ticks": "60"}, "world.max_ticks is '60'"),
+        ("world", {"max_ticks": True}, "world.max_ticks is True"),
+        ("world", {"wall_length": [2]}, "world.wall_length"),
+        ("world", {"width": 3}, "3x20"),
+        ("learning", {"shared": 1}, "learning.shared is 1"),
+        ("learning", None, "learning config None"),
+    ],
+)
+def test_a_checkpoint_of_malformed_configs_is_refused_and_takes_no_room(
+    part: str, change: dict[str, object] | None, message: str
+) -> None:
     fleet = Fleet(WORLD, LEARNING)
     room = fleet.add(4, "learning", 5)
     checkpoint = fleet.checkpoint(room)
-    with pytest.raises(ValueError, match="world config"):
-        Fleet(WorldConfig(max_ticks=61), LEARNING).restore(checkpoint)
-    with pytest.raises(ValueError, match="learning config"):
-        Fleet(WORLD, LearningConfig(learning_rate=3e-4)).restore(checkpoint)
+    checkpoint.facts[part] = None if change is None else {**checkpoint.facts[part], **change}
+    with pytest.raises(ValueError, match=re.escape(message)):
+        fleet.restore(checkpoint)
+    assert len(fleet) == 1
+
+
+def test_a_checkpoint_of_another_format_is_refused() -> None:
+    fleet = Fleet(WORLD, LEARNING)
+    checkpoint = fleet.checkpoint(fleet.add(4, "learning", 5))
     checkpoint.facts["format"] = "simrooms-room-v0"
     with pytest.raises(ValueError, match="simrooms-room-v0"):
         fleet.restore(checkpoint)
+
+
+def test_a_checkpoint_from_before_a_config_field_existed_takes_its_default() -> None:
+    fleet = Fleet(WORLD, LEARNING)
+    room = fleet.add(2, "random", 5)
+    checkpoint = fleet.checkpoint(room)
+    del checkpoint.facts["world"]["low_energy_margin"]
+    restored = fleet.restore(checkpoint)
+    assert fleet.configs(restored) == fleet.configs(room)
 
 
 def test_a_checkpoint_whose_arrays_do_not_fit_is_refused_and_takes_no_room() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -44,6 +45,7 @@ FIELDS: dict[str, type | tuple[type, ...]] = {
     "policy": str,
     "agents": int,
     "blas": str,
+    "config": dict,
 }
 
 
@@ -153,3 +155,100 @@ def test_simulate_runs_on_openblas_when_installed_and_reference_when_opted_out()
     args = ("--agents", "2", "--policy", "heuristic", "--seed", "1", "--ticks", "20")
     assert simulate_json(*args, env=base)["blas"] == "openblas"
     assert simulate_json(*args, env={**base, OPT_OUT: "1"})["blas"] == "reference"
+
+
+CONFIG = {
+    "world": {"max_ticks": 60, "width": 12, "height": 12, "wall_segments": 3},
+    "learner": {"learning_rate": 0.005},
+}
+CONFIG_TOML = """
+[world]
+max_ticks = 60
+width = 12
+height = 12
+wall_segments = 3
+
+[learner]
+learning_rate = 0.005
+"""
+
+
+def _config_file(tmp_path: Path, name: str, text: str) -> str:
+    path = tmp_path / name
+    path.write_text(text)
+    return str(path)
+
+
+def test_a_config_in_json_or_toml_runs_the_room_it_describes(tmp_path: Path) -> None:
+    run = ("--agents", "3", "--policy", "learning", "--seed", "4", "--ticks", "200")
+    from_json = simulate_json(*run, "--config", _config_file(tmp_path, "room.json", json.dumps(CONFIG)))
+    from_toml = simulate_json(*run, "--config", _config_file(tmp_path, "room.toml", CONFIG_TOML))
+    again = simulate_json(*run, "--config", _config_file(tmp_path, "again.json", json.dumps(CONFIG)))
+    plain = simulate_json(*run)
+    assert from_json["state_sha256"] == from_toml["state_sha256"] == again["state_sha256"]
+    assert from_json["config"] == from_toml["config"]
+    assert plain["state_sha256"] != from_json["state_sha256"]
+    assert from_json["episodes"] >= 3 > plain["episodes"], "60-tick episodes"
+    world, learner = from_json["config"]["world"], from_json["config"]["learner"]
+    assert (world["max_ticks"], world["width"], world["height"], learner["learning_rate"]) == (
+        60,
+        12,
+        12,
+        0.005,
+    )
+    assert world["view_radius"] == 3 and learner["rollout_ticks"] == 128, "every default filled in"
+
+
+def test_the_json_holds_the_whole_config_defaults_without_one() -> None:
+    from agents.learning_config import LearningConfig
+    from env.config import WorldConfig
+
+    result = simulate_json("--policy", "random", "--seed", "1", "--ticks", "10")
+    expected = {"world": dataclasses.asdict(WorldConfig()), "learner": dataclasses.asdict(LearningConfig())}
+    assert result["config"] == json.loads(json.dumps(expected))
+
+
+def test_the_learning_rate_of_a_config_changes_the_run_and_only_it(tmp_path: Path) -> None:
+    run = ("--agents", "2", "--policy", "learning", "--seed", "9", "--ticks", "300")
+    slow = simulate_json(
+        *run, "--config", _config_file(tmp_path, "a.json", '{"learner": {"learning_rate": 0.0001}}')
+    )
+    fast = simulate_json(
+        *run, "--config", _config_file(tmp_path, "b.json", '{"learner": {"learning_rate": 0.01}}')
+    )
+    assert slow["state_sha256"] != fast["state_sha256"]
+    assert slow["config"]["world"] == fast["config"]["world"]
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "policy", "named"),
+    [
+        ("bad.json", '{"world": {"max_ticks": 20}}', "heuristic", "world.max_ticks = 20"),
+        ("bad.toml", "[world]\nmax_ticks = 20000\n", "heuristic", "world.max_ticks = 20000"),
+        ("bad.json", '{"world": {"max_tick": 60}}', "heuristic", "world.max_tick"),
+        ("bad.json", '{"learner": {"learning_rate": 0.5}}', "learning", "learner.learning_rate = 0.5"),
+        ("bad.json", '{"world": {"max_ticks": "60"}}', "heuristic", 'world.max_ticks = "60"'),
+        ("bad.json", '{"learner": {}}', "heuristic", "does not learn"),
+        ("bad.json", '{"world": ', "heuristic", "not valid JSON"),
+        ("bad.toml", "[world\n", "heuristic", "not valid TOML"),
+        ("absent.json", None, "heuristic", "absent.json"),
+    ],
+)
+def test_a_bad_config_is_one_usage_line_naming_the_field_and_value(
+    tmp_path: Path, name: str, text: str | None, policy: str, named: str
+) -> None:
+    path = _config_file(tmp_path, name, text) if text is not None else str(tmp_path / name)
+    done = simulate("--ticks", "10", "--policy", policy, "--config", path, "--json")
+    assert done.returncode == 2
+    assert done.stdout == ""
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("simrooms simulate: error: ") and named in lines[0]
+
+
+def test_the_human_table_shows_the_configs_differences(tmp_path: Path) -> None:
+    path = _config_file(tmp_path, "room.json", '{"world": {"max_ticks": 80}}')
+    done = simulate("--policy", "heuristic", "--seed", "1", "--ticks", "10", "--config", path)
+    assert done.returncode == 0, done.stderr
+    rows = dict(line.split(None, 1) for line in done.stdout.splitlines())
+    assert rows["config"] == "world.max_ticks=80"

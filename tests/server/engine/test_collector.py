@@ -7,12 +7,9 @@ from typing import Any
 
 import pytest
 
-from server.engine.archive import Archive
-from server.engine.collector import NEVER, FullCollections
-from server.engine.engine import Engine
-from server.engine.handoff import Bridge
-from server.settings import Settings
-from server.storage.database import Storage
+from server.engine.collector import NEVER, PAUSE_BUCKETS, FullCollections, Pauses
+from server.metrics import Metrics
+from tests.support.engine import bare_engine
 
 
 @pytest.fixture
@@ -72,14 +69,31 @@ def test_the_engine_takes_over_full_collections_while_it_runs_unless_told_not_to
     tmp_path: Path, interval: float
 ) -> None:
     before = gc.get_threshold()
-    settings = Settings(data_dir=tmp_path, gc_full_collection_seconds=interval)
-    storage = Storage(settings.resolved_database_url())
-    storage.upgrade()
-    bridge = Bridge(green=False)
-    engine = Engine(settings, bridge, hub=None, archive=Archive(storage, tmp_path, bridge))  # type: ignore[arg-type]
+    engine = bare_engine(tmp_path, gc_full_collection_seconds=interval)
     engine.start()
     try:
         assert gc.get_threshold() == ((before[0], before[1], NEVER) if interval else before)
     finally:
         engine.stop()
     assert gc.get_threshold() == before
+
+
+def test_every_collections_pause_is_recorded_by_generation_and_exported() -> None:
+    pauses = Pauses()
+    pauses.install()
+    pauses.install()  # once only
+    try:
+        gc.collect(0)
+        gc.collect(2)
+    finally:
+        pauses.uninstall()
+    gc.collect(2)  # not recorded any more
+    assert pauses.count[0] >= 1 and pauses.count[2] == 1
+    assert pauses.longest[2] > 0 and pauses.seconds[2] == pauses.longest[2]
+    assert sum(pauses.buckets[2]) == 1 and len(pauses.buckets[2]) == len(PAUSE_BUCKETS) + 1
+    metrics = Metrics()
+    metrics.watch_gc(pauses)
+    text = metrics.render().decode()
+    assert 'simrooms_gc_pause_seconds_count{generation="2"} 1.0' in text
+    assert 'simrooms_gc_pause_seconds_bucket{generation="2",le="+Inf"} 1.0' in text
+    assert f'simrooms_gc_pause_longest_seconds{{generation="2"}} {pauses.longest[2]!r}' in text

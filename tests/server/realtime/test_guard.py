@@ -144,3 +144,21 @@ def test_an_oversized_polling_post_is_refused_at_once_and_its_session_closed(ser
     assert time.monotonic() - started < 30
     assert requests.get(f"{base}&sid={sid}", timeout=5).status_code == 400, "the session is closed"
     assert requests.get(f"http://127.0.0.1:{server.port}/healthz", timeout=5).status_code == 200
+
+
+@pytest.mark.parametrize("garbage", ["x", ""])
+def test_a_message_engineio_cannot_decode_closes_the_connection_without_noise(
+    server: Server, garbage: str
+) -> None:
+    """One log line, and nothing from eventlet: the connection closes in the order eventlet
+    expects (it printed "socket shutdown error: [Errno 9] Bad file descriptor" on stderr)."""
+    before = log_lines_about(server, "cannot decode")
+    ws = signed_in_socket(server)
+    try:
+        ws.send(garbage)
+        assert closed_within(ws)
+    finally:
+        ws.close()
+    time.sleep(1.0)
+    assert log_lines_about(server, "cannot decode") - before == 1
+    assert log_lines_about(server, "socket shutdown error") == 0, server.log()[-2000:]

@@ -151,3 +151,60 @@ def test_an_address_opens_engine_io_sessions_at_a_bounded_rate(capped: Server) -
         if line.startswith("simrooms_sessions_refused ")
     )
     assert refused == codes.count(401)
+
+
+PROBES = 3
+
+
+@pytest.fixture(scope="module")
+def probed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    server = Server(
+        tmp_path_factory.mktemp("name-probes"),
+        {
+            "SIMROOMS_NAME_PROBES_PER_USER_BURST": str(PROBES),
+            "SIMROOMS_NAME_PROBES_PER_USER_PER_SECOND": "0.001",
+        },
+    )
+    yield server
+    server.stop()
+
+
+def test_a_taken_room_name_answers_alike_for_a_private_room_and_a_public_one(probed: Server) -> None:
+    clients = Clients(probed)
+    try:
+        alice, carol = clients("alice"), clients("carol")
+        hidden = make_room(alice, "hidden", public=False)
+        shown = make_room(alice, "shown")
+        answers = []
+        for name in (hidden, shown):
+            ack = carol.call("create_room", {"name": name.upper(), "policy": "random"})
+            assert ack["ok"] is False
+            answers.append((ack["error"]["code"], ack["error"]["message"].replace(name.upper(), "NAME")))
+        assert answers[0] == answers[1] and answers[0][0] == "conflict"
+    finally:
+        clients.close()
+
+
+def test_name_probes_are_bounded_per_user_and_say_nothing_once_spent(probed: Server) -> None:
+    """Each `conflict` of create_room and each `not_found` user of grant_control spends one of
+    the user's probes; with none left, both events answer rate_limited whatever the name, so the
+    answer no longer tells a taken name from a free one. Other users keep theirs."""
+    clients = Clients(probed)
+    try:
+        alice, bob, root = clients("alice"), clients("bob"), clients("root")
+        taken = make_room(alice, "taken", public=False)
+        mine = make_room(bob, "mine", public=False)
+        assert bob.error("grant_control", {"room": mine, "user": "nobody-here", "allow": True}) == "not_found"
+        for _ in range(PROBES - 1):
+            assert bob.error("create_room", {"name": taken, "policy": "random"}) == "conflict"
+        free = room_name("free")
+        assert bob.error("create_room", {"name": taken, "policy": "random"}) == "rate_limited"
+        assert bob.error("create_room", {"name": free, "policy": "random"}) == "rate_limited"
+        assert bob.error("grant_control", {"room": mine, "user": "carol", "allow": True}) == "rate_limited"
+        assert (
+            bob.error("grant_control", {"room": mine, "user": "nobody-here", "allow": True}) == "rate_limited"
+        )
+        assert root.error("create_room", {"name": taken, "policy": "random"}) == "conflict", "per user"
+        assert alice.ok("grant_control", {"room": taken, "user": "carol", "allow": True})["ok"]
+    finally:
+        clients.close()

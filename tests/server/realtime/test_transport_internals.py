@@ -49,3 +49,15 @@ def test_engineio_sockets_send_through_one_queue() -> None:
     assert list(inspect.signature(send).parameters) == ["self", "pkt"]
     source = inspect.getsource(send)
     assert "self.queue.put(pkt)" in source
+
+
+def test_engineio_sockets_ping_from_a_task_and_close_with_these_arguments() -> None:
+    """server.realtime.pings wraps both."""
+    send_ping = engineio.socket.Socket._send_ping
+    close = engineio.socket.Socket.close
+    send_ping = getattr(send_ping, "__wrapped__", send_ping)
+    close = getattr(close, "__wrapped__", close)
+    assert list(inspect.signature(send_ping).parameters) == ["self"]
+    assert list(inspect.signature(close).parameters) == ["self", "wait", "abort", "reason"]
+    assert "self.server.sleep(self.server.ping_interval)" in inspect.getsource(send_ping)
+    assert "start_background_task(self._send_ping)" in inspect.getsource(engineio.socket.Socket.schedule_ping)
