@@ -38,4 +38,5 @@ def compare_page() -> Any:
     for name in request.args.getlist("rooms"):
         if name and name.lower() not in (n.lower() for n in names):
             names.append(name)
-    return render_template("compare.html", rooms=names[:MAX_COMPARED], dropped=max(0, len(names) - MAX_COMPARED)), 200, NO_STORE
+    dropped = max(0, len(names) - MAX_COMPARED)
+    return render_template("compare.html", rooms=names[:MAX_COMPARED], dropped=dropped), 200, NO_STORE
