@@ -170,6 +170,15 @@ export class Charts {
         section.dataset.episodes = String(this.episodes.length);
         section.dataset.points = String(this.points.length);
       }
+      // The training figures' charts only for rooms that have them (learning rooms).
+      const training = document.querySelector(".charts-training");
+      if (training instanceof HTMLElement) {
+        const learns = this.episodes.some((e) => typeof e.policy_loss === "number");
+        if (training.hidden === learns) {
+          training.hidden = !learns;
+          if (learns) requestAnimationFrame(() => this.resize());
+        }
+      }
       for (const { spec, plot, empty } of this.plots) {
         plot.setData(this._data(spec));
         empty.hidden = this.episodes.length > 0;

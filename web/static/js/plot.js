@@ -235,7 +235,8 @@ export class LinePlot {
     const keys = [
       ...series.map((s) => el("span", { className: "plot-key", dataset: { series: s.id } },
         el("i", { className: "plot-swatch", style: `background:${s.color}` }), s.label)),
-      ...baselines.map((b) => el("span", { className: "plot-key" }, el("i", { className: "plot-swatch dashed" }), `${b.label} (dashed)`)),
+      ...baselines.map((b) => el("span", { className: "plot-key", dataset: { baseline: b.id } },
+        el("i", { className: "plot-swatch dashed", style: `color:${b.color || "#5d6b82"}` }), `${b.label} policy (dashed)`)),
       bandLabel && series.some((s) => s.band) ? el("span", { className: "plot-key muted", text: `band: ${bandLabel}` }) : null,
       cut ? el("span", { className: "plot-key" }, el("i", { className: "plot-swatch hollow" }), "episode cut short by a reset") : null,
     ];
