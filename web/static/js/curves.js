@@ -254,6 +254,7 @@ export class CurveCharts {
         baselines,
         xLabel: AXIS_LABELS[axis],
         xFormat: axis === "wall" ? minutesLabel : compact,
+        xInteger: axis === "episodes",
         bandLabel: this.bandLabel,
       });
     }

@@ -20,7 +20,7 @@ const PAD = { left: 52, right: 12, top: 10, bottom: 30 };
  * @typedef {{ id: string, label: string, color: string, points: Point[], band?: boolean }} Series
  * @typedef {{ id: string, label: string, y: number, color?: string }} Baseline
  * @typedef {{ series: Series[], baselines?: Baseline[], xLabel: string, xFormat?: (x: number) => string,
- *   yFormat?: (y: number) => string, bandLabel?: string }} PlotData
+ *   yFormat?: (y: number) => string, bandLabel?: string, xInteger?: boolean }} PlotData
  */
 
 /**
@@ -35,12 +35,16 @@ function svg(tag, attrs = {}) {
   return /** @type {SVGElement} */ (node);
 }
 
-/** About `count` round tick values from lo to hi. @param {number} lo @param {number} hi @param {number} count */
-export function niceTicks(lo, hi, count = 5) {
+/**
+ * About `count` round tick values from lo to hi (whole numbers only when `integer`).
+ * @param {number} lo @param {number} hi @param {number} count @param {boolean} [integer]
+ */
+export function niceTicks(lo, hi, count = 5, integer = false) {
   if (!(hi > lo)) return [lo];
-  const raw = (hi - lo) / Math.max(1, count);
+  const raw = Math.max((hi - lo) / Math.max(1, count), integer ? 1 : 0);
   const mag = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= raw) || 10 * mag;
+  const steps = integer && mag < 10 ? [1, 2, 5, 10] : [1, 2, 2.5, 5, 10];
+  const step = steps.map((m) => m * mag).find((s) => s >= raw) || 10 * mag;
   const ticks = [];
   for (let t = Math.ceil(lo / step) * step; t <= hi + step * 1e-9; t += step) ticks.push(Math.abs(t) < step * 1e-9 ? 0 : t);
   return ticks;
@@ -170,7 +174,7 @@ export class LinePlot {
       grid.append(label);
     }
     if (drawn) {
-      for (const t of niceTicks(xmin, xmax, Math.max(2, Math.floor(plotW / 90)))) {
+      for (const t of niceTicks(xmin, xmax, Math.max(2, Math.floor(plotW / 90)), !!this.data.xInteger)) {
         const label = svg("text", { x: toX(t), y: HEIGHT - PAD.bottom + 16, "text-anchor": "middle", class: "plot-tick" });
         label.textContent = xFormat(t);
         grid.append(svg("line", { x1: toX(t), x2: toX(t), y1: HEIGHT - PAD.bottom, y2: HEIGHT - PAD.bottom + 4 }), label);

@@ -63,7 +63,28 @@ function soon() {
   timer = setTimeout(load, 400);
 }
 
+/** whether a load is under way, and whether another was asked meanwhile (one chain of timers) */
+let loading = false;
+let again = false;
+
 async function load() {
+  if (loading) {
+    again = true;
+    return;
+  }
+  loading = true;
+  try {
+    await loadOnce();
+  } finally {
+    loading = false;
+  }
+  if (again) {
+    again = false;
+    load();
+  }
+}
+
+async function loadOnce() {
   clearTimeout(timer);
   if (gone) return;
   const status = {};
