@@ -23,8 +23,10 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from agents.fleet import EpisodeSummary, Fleet
+from agents.learning_config import LearningConfig
 from agents.room_checkpoint import RoomCheckpoint, read_room_checkpoint
 from agents.trainer import BackgroundTrainer
+from env.config import WorldConfig
 from server.engine.archive import Archive
 from server.engine.broadcast import Broadcast
 from server.engine.collector import FullCollections, Pauses
@@ -294,13 +296,23 @@ class Engine:
             log.exception("Engine warm-up failed")
 
     def op_create(
-        self, key: str, name: str, record_id: int, agents: int, policy: str, seed: int, speed: float | str
+        self,
+        key: str,
+        name: str,
+        record_id: int,
+        agents: int,
+        policy: str,
+        seed: int,
+        speed: float | str,
+        world: WorldConfig | None = None,
+        learning: LearningConfig | None = None,
     ) -> EngineRoom:
-        """A new room, stored as `record_id`; its first checkpoint is taken at once."""
+        """A new room, stored as `record_id`, of those configs (None: the defaults); its first
+        checkpoint is taken at once."""
         room = EngineRoom(
             key=key,
             name=name,
-            fleet_id=self.fleet.add(agents, policy, seed),
+            fleet_id=self.fleet.add(agents, policy, seed, world, learning),
             agents=agents,
             speed=speed,
             record_id=record_id,

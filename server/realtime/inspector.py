@@ -92,7 +92,7 @@ def read_agents(engine: Engine, wanted: dict[str, set[int]]) -> dict[str, dict[s
         out[key] = {
             "tick": room.tick,
             "episode": room.episode,
-            "view_radius": fleet.config.view_radius,
+            "view_radius": fleet.configs(room.fleet_id)[0].view_radius,
             "agents": figures,
         }
     return out

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 from agents.policy import PolicyName
 from env import wire
 from env.config import MAX_AGENTS
+from simrooms.config import RoomConfig
 
 NAMESPACE = "/sim"
 ROOM_NAME_PATTERN = r"^[A-Za-z0-9_-](?:[A-Za-z0-9 _-]{0,38}[A-Za-z0-9_-])?$"
@@ -88,6 +89,12 @@ class CreateRoom(ClientModel):
     ) = None
     speed: Speed = 1.0
     public: bool = True
+    config: RoomConfig | None = Field(
+        default=None,
+        description="The world's and the learner's settings, each part and field optional "
+        "(GET /api/config/schema lists every field with its bounds); a learner part only for a "
+        "learning room.",
+    )
     fork: Fork | None = None
 
     @model_validator(mode="after")
@@ -97,10 +104,12 @@ class CreateRoom(ClientModel):
             raise ValueError(
                 f"A fork takes {', '.join(FORK_INHERITS)} from the room it forks; do not give {', '.join(given)}"
             )
+        if self.config is not None:
+            self.config.check_policy(self.policy)
         return self
 
 
-FORK_INHERITS = ("agents", "policy", "seed")
+FORK_INHERITS = ("agents", "policy", "seed", "config")
 """What a fork takes from its origin and so may not be given with ``fork``."""
 
 
@@ -175,6 +184,16 @@ class RoomInfo(ServerModel):
     episode: int
     speed: float | Literal["max"]
     observers: int = Field(description="Connections that are members of the room.")
+    seed: int = Field(description="The seed of the room's episodes (drawn when none was given).")
+    worlds: int = Field(description="Worlds it steps: 1, or turbo_worlds for a learning room in turbo.")
+    config: dict[str, Any] = Field(description="The room's whole config, every default filled in.")
+    config_changes: dict[str, Any] = Field(
+        description='The config fields that differ from the defaults, by dotted name ("world.max_ticks").'
+    )
+    sweep: str | None = Field(default=None, description="The sweep that made the room, if any.")
+    sweep_point: dict[str, Any] | None = Field(
+        default=None, description="Its grid point in that sweep: dotted fields and their values."
+    )
 
 
 class AgentState(ServerModel):

@@ -207,6 +207,12 @@ class RoomManager:
             "episode": live.episode,
             "speed": live.speed,
             "observers": len(room.members),
+            "seed": room.seed,
+            "worlds": live.worlds,
+            "config": room.config_whole,
+            "config_changes": room.config_changes,
+            "sweep": room.sweep,
+            "sweep_point": room.sweep_point,
         }
 
     def visible_rooms(self, user: User) -> list[dict[str, Any]]:

@@ -25,7 +25,8 @@ from server.realtime.protocol import MAX_SEED, CreateRoom
 from server.realtime.validation import ProtocolError
 from server.settings import Settings
 from server.storage.database import Storage
-from server.storage.records import EpisodeRecord, RoomNameTaken, RoomRecord, User
+from server.storage.records import EpisodeRecord, RoomNameTaken, RoomRecord, SweepRecord, User
+from simrooms.config import RoomConfig
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +46,17 @@ class Room:
     """The engine's side of the room; the event loop reads its published fields only."""
     record_id: int
     """Its row in storage."""
+    config: RoomConfig = field(default_factory=RoomConfig)
+    sweep: str | None = None
+    """The sweep that made it, if any, and its point in that sweep's grid."""
+    sweep_point: dict[str, Any] | None = None
     controllers: set[int] = field(default_factory=set)
     members: dict[str, User] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # Listed with every room list: taken once, not per list.
+        self.config_whole = self.config.whole()
+        self.config_changes = self.config.differences()
 
     @property
     def channel(self) -> str:
@@ -66,16 +76,24 @@ class StoredRooms:
         self.archive = archive
         self.engine = engine
 
-    def create(self, user: User, request: CreateRoom, origin: Room | None) -> Room:
+    def create(
+        self,
+        user: User,
+        request: CreateRoom,
+        origin: Room | None,
+        sweep: SweepRecord | None = None,
+        sweep_point: dict[str, Any] | None = None,
+    ) -> Room:
         """A new room stored and made on the engine: a fresh one, or a fork of `origin` at the
-        request's tick. ProtocolError `conflict` when another server took the name meanwhile."""
+        request's tick, or one of `sweep`'s rooms. ProtocolError `conflict` when another server
+        took the name meanwhile."""
         source = (
             None if origin is None or request.fork is None else self._fork_source(origin, request.fork.tick)
         )
         if origin is not None and source is not None:
-            agents, policy, seed = origin.agents, origin.policy, origin.seed
+            agents, policy, seed, config = origin.agents, origin.policy, origin.seed, origin.config
         else:
-            agents, policy = request.agents, request.policy
+            agents, policy, config = request.agents, request.policy, request.config or RoomConfig()
             seed = request.seed if request.seed is not None else secrets.randbelow(MAX_SEED + 1)
         try:
             record = self.storage.create_room(
@@ -84,12 +102,14 @@ class StoredRooms:
                 agents,
                 policy,
                 str(seed),
-                {},
+                config.whole(),
                 request.public,
                 request.speed,
                 forked_from=None if origin is None else origin.record_id,
                 fork_tick=None if source is None else int(source.facts["tick"]),
                 server=self.settings.server_name,
+                sweep_id=None if sweep is None else sweep.id,
+                sweep_point=sweep_point,
             )
         except RoomNameTaken:
             raise ProtocolError(
@@ -98,8 +118,18 @@ class StoredRooms:
         key = record.key
         try:
             if source is None:
+                world, learning = config.to_configs()
                 live = self.engine.call(
-                    self.engine.op_create, key, request.name, record.id, agents, policy, seed, request.speed
+                    self.engine.op_create,
+                    key,
+                    request.name,
+                    record.id,
+                    agents,
+                    policy,
+                    seed,
+                    request.speed,
+                    world,
+                    learning,
                 )
             else:
                 live = self.engine.call(self.engine.op_create_from, key, request.name, record.id, source)
@@ -119,6 +149,9 @@ class StoredRooms:
             seed=seed,
             live=live,
             record_id=record.id,
+            config=config,
+            sweep=None if sweep is None else sweep.name,
+            sweep_point=sweep_point,
         )
 
     def _fork_source(self, origin: Room, tick: int | None) -> RoomCheckpoint:
@@ -147,6 +180,7 @@ class StoredRooms:
         """Every stored room of this server, each queued on the engine to come back from its
         newest checkpoint (the engine runs those before any other command)."""
         rooms = []
+        sweeps = {sweep.id: sweep.name for sweep in self.storage.live_sweeps()}
         for record in self.storage.live_rooms(self.settings.server_name):
             checkpoints = sorted(
                 self.storage.checkpoints(record.id), key=lambda c: (c.tick, c.seq), reverse=True
@@ -178,6 +212,9 @@ class StoredRooms:
                     seed=int(record.seed),
                     live=live,
                     record_id=record.id,
+                    config=RoomConfig.from_stored(record.config),
+                    sweep=sweeps.get(record.sweep_id) if record.sweep_id is not None else None,
+                    sweep_point=record.sweep_point,
                     controllers=set(record.grants),
                 )
             )

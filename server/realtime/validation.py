@@ -47,6 +47,9 @@ def describe(error: ValidationError, event: str) -> str:
     if not parts:
         message = first["msg"].removeprefix("Value error, ").rstrip(".")
         return f"{event}: {message}."
+    if first["type"] == "value_error":
+        message = first["msg"].removeprefix("Value error, ").rstrip(".")
+        return f"{event}: {field}: {message}."
     if first["type"] == "extra_forbidden":
         return f"{event}: unknown field {field!r}."
     if first["type"] == "missing":
