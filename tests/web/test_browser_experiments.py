@@ -52,20 +52,30 @@ def rooms_of(server: Server) -> dict[str, dict[str, Any]]:
     return {info["name"]: info for info in rooms}
 
 
-def test_a_sweep_page_draws_a_curve_and_a_band_per_grid_point(pages: Any, alice: Client, web_server: Server) -> None:
+def test_a_sweep_page_draws_a_curve_and_a_band_per_grid_point(pages: Any, web_server: Server) -> None:
+    # The lobby's sweep form: checked before sending, then create_sweep, then the sweep's page.
     name = unique_name("sweep")
-    ack = alice.ok(
-        "create_sweep",
-        {
-            "name": name,
-            "room": {"agents": 2, "policy": "heuristic", "speed": "max", "public": True},
-            "seeds": [1, 2],
-            "grid": {"world.max_ticks": [50, 60]},
-        },
-    )
-    rooms = [room["name"] for room in ack["sweep"]["rooms"]]
-    assert len(rooms) == 4
-    page = pages.open("alice", f"/sweeps/{name}")
+    page = pages.open("alice", "/")
+    page.wait_for_selector("#conn[data-state=connected]")
+    page.wait_for_selector("#sweep-advanced-fields fieldset")
+    page.fill("#sweep-name", name)
+    page.fill("input[name='sweep.agents']", "2")
+    page.select_option("select[name='sweep.policy']", "heuristic")
+    page.fill("#sweep-seeds", "1, x")
+    page.click("#grid-add")
+    page.select_option("#grid-rows select", "world.max_ticks")
+    page.fill("#grid-rows input", "50, 6")
+    page.click("#sweep-button")
+    seeds_error = page.locator("[data-field='sweep.seeds'] > .field-error")
+    seeds_error.wait_for(state="visible")
+    assert "Seeds must be whole numbers" in seeds_error.inner_text()
+    assert page.inner_text("#grid-rows .field-error") == "Ticks per episode must be 50 to 10,000."
+    page.fill("#sweep-seeds", "1,2")
+    page.fill("#grid-rows input", "50, 60")
+    assert page.inner_text("#sweep-size") == "2 seeds × 2 grid points = 4 rooms"
+    assert not [room for room in rooms_of(web_server).values() if room.get("sweep") == name]  # nothing sent
+    page.click("#sweep-button")
+    page.wait_for_url("**/sweeps/**")
     page.wait_for_selector("body[data-sweep=loaded]")
     # Two grid points, two seeds each: two curves, each the mean with a band over its seeds.
     wait_curves(page, 2)
@@ -76,8 +86,11 @@ def test_a_sweep_page_draws_a_curve_and_a_band_per_grid_point(pages: Any, alice:
     assert page.locator("#final-body tr").count() == 2
     assert "Ticks per episode 50" in page.inner_text("#final-body")
     assert page.locator("#sweep-rooms-body tr").count() == 4
+    rooms = [room["name"] for room in rooms_of(web_server).values() if room.get("sweep") == name]
+    assert len(rooms) == 4
     for room in rooms:
-        assert page.locator(f"#sweep-rooms-body a[href='/rooms/{room.replace(' ', '%20')}']").count() == 1
+        link = page.locator(f'#sweep-rooms-body tr[data-room="{room}"] a')
+        assert link.inner_text() == room and link.get_attribute("href").startswith("/rooms/")
 
     page.click("#sweep-stop")
     page.wait_for_function("() => document.getElementById('sweep-progress').textContent === '4 of 4 stopped'")
@@ -85,6 +98,9 @@ def test_a_sweep_page_draws_a_curve_and_a_band_per_grid_point(pages: Any, alice:
     page.click("#sweep-start")
     page.wait_for_function("() => document.getElementById('sweep-progress').textContent === '4 of 4 started'")
     assert all(rooms_of(web_server)[room]["running"] for room in rooms)
+
+    lobby = pages.open("alice", "/")
+    lobby.wait_for_selector(f"#sweeps-list li[data-sweep='{name}'] a[href='/sweeps/{name.replace(' ', '%20')}']")
 
     page.on("dialog", lambda dialog: dialog.accept())
     page.click("#sweep-delete")
