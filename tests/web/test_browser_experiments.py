@@ -100,7 +100,7 @@ def test_a_sweep_page_draws_a_curve_and_a_band_per_grid_point(pages: Any, web_se
     assert all(rooms_of(web_server)[room]["running"] for room in rooms)
 
     lobby = pages.open("alice", "/")
-    lobby.wait_for_selector(f"#sweeps-list li[data-sweep='{name}'] a[href='/sweeps/{name.replace(' ', '%20')}']")
+    lobby.wait_for_selector(f"#sweeps-list li[data-sweep='{name}'] a[href='/sweeps/{name}']")
 
     page.on("dialog", lambda dialog: dialog.accept())
     page.click("#sweep-delete")
@@ -153,7 +153,8 @@ def test_a_compare_page_draws_two_rooms_on_shared_axes(pages: Any, alice: Client
     row = page.locator("#diff-body tr[data-path='world.max_ticks']")
     assert row.locator("td").all_inner_texts() == ["50", "60"]
     assert page.locator("#diff-body tr[data-path='world.width']").count() == 0
-    assert page.locator("#diff-body tr[data-path='policy'] td").all_inner_texts() == ["heuristic", "heuristic"]
+    policies = page.locator("#diff-body tr[data-path='policy'] td").all_inner_texts()
+    assert policies == ["heuristic", "heuristic"]
 
     # Hovering shows each room's value at that x.
     box = page.locator("#curves-return svg").bounding_box()
@@ -187,7 +188,7 @@ def test_a_compare_page_draws_two_rooms_on_shared_axes(pages: Any, alice: Client
     assert {c["firstX"] for c in curves(page)} == {"1"}
 
 
-def test_the_advanced_form_checks_values_and_the_header_shows_the_change(pages: Any, web_server: Server) -> None:
+def test_the_advanced_form_checks_first_and_the_header_shows_it(pages: Any, web_server: Server) -> None:
     page = pages.open("alice", "/")
     page.wait_for_selector("#conn[data-state=connected]")
     page.click("#advanced summary")

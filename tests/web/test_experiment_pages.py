@@ -47,5 +47,6 @@ def test_the_experiment_pages(app: Flask) -> None:
     many = client.get("/compare?" + "&".join(f"rooms=R{i}" for i in range(20))).get_data(as_text=True)
     assert len(page_data(many)["rooms"]) == 12 and "8 more rooms" in many  # type: ignore[arg-type]
     assert "No rooms to compare" in client.get("/compare").get_data(as_text=True)
-    for script in ("plot", "curves", "experiments", "sweep", "compare", "config_fields", "lobby_sweep", "room_facts"):
+    scripts = "plot curves experiments sweep compare config_fields lobby_sweep room_facts"
+    for script in scripts.split():
         assert client.get(f"/static/js/{script}.js").status_code == 200, script
