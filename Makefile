@@ -27,7 +27,7 @@ test: $(DEV_STAMP) system-test lint
 lint: $(DEV_STAMP) system-node
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy --strict env agents server
+	$(BIN)/mypy --strict env agents server simrooms
 	$(BIN)/python -m env.wire_js --check
 	$(BIN)/python -m server.realtime.protocol_docs --check
 	cd tests/js && npm ci --prefer-offline --no-audit --no-fund

@@ -16,9 +16,10 @@ from flask_socketio import SocketIO
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from server.engine.archive import Archive
+from server.engine.baselines import Baselines
 from server.engine.engine import Engine
 from server.engine.handoff import Bridge
-from server.http import admin, api, episodes, experiments, headers, pages
+from server.http import admin, api, experiments, headers, pages, runs
 from server.http.auth import Auth, csrf
 from server.http.throttle import LoginThrottle
 from server.metrics import Metrics
@@ -27,6 +28,7 @@ from server.realtime.backlog import Backlog
 from server.realtime.guard import BodyLimit, PacketGuard, SessionRate, close_on_undecodable_messages
 from server.realtime.rooms import RoomManager
 from server.realtime.stored import StoredRooms
+from server.realtime.sweeps import SweepManager
 from server.realtime.transport import Transport
 from server.services import Services, install
 from server.settings import Settings
@@ -84,6 +86,8 @@ def create_app(settings: Settings | None = None) -> tuple[Flask, SocketIO]:
         auth=auth,
         metrics=metrics,
         rooms=rooms,
+        sweeps=SweepManager(rooms),
+        baselines=Baselines(bridge),
         engine=engine,
         archive=archive,
         bridge=bridge,
@@ -96,7 +100,7 @@ def create_app(settings: Settings | None = None) -> tuple[Flask, SocketIO]:
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(admin.bp)
-    app.register_blueprint(episodes.bp)
+    app.register_blueprint(runs.bp)
     app.register_blueprint(experiments.bp)
     headers.install(app, settings.cookie_secure)
     csrf.init_app(app)

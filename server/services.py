@@ -14,12 +14,14 @@ from flask import Flask, current_app
 from flask_socketio import SocketIO
 
 from server.engine.archive import Archive
+from server.engine.baselines import Baselines
 from server.engine.engine import Engine
 from server.engine.handoff import Bridge
 from server.http.auth import Auth
 from server.http.throttle import LoginThrottle
 from server.metrics import LAG_PROBE_INTERVAL, Metrics
 from server.realtime.rooms import RoomManager
+from server.realtime.sweeps import SweepManager
 from server.realtime.transport import Transport
 from server.settings import Settings
 from server.storage.database import Storage
@@ -35,6 +37,8 @@ class Services:
     auth: Auth
     metrics: Metrics
     rooms: RoomManager
+    sweeps: SweepManager
+    baselines: Baselines
     engine: Engine
     archive: Archive
     bridge: Bridge

@@ -358,10 +358,11 @@ class Engine:
             )
             self._faults.arm(room.key, room.name)
             self.rooms[room.key] = room
+            room.running = running
             if running:
-                room.running = True
                 room.next_due = first_due(time.monotonic(), room.period)
             return
+        room.running = False
         raise InvalidState(f"No checkpoint of room {room.name!r} could be read; it was not restored.")
 
     def op_take_checkpoint(self, key: str) -> RoomCheckpoint:

@@ -104,7 +104,7 @@ def admin_data(svc: Services, figures: AdminFigures) -> dict[str, Any]:
         names[conn.user.id] = conn.user.name
     listed: list[dict[str, Any]] = []
     for room in rooms:
-        info = manager.info(room)
+        info = room.info()
         seen = view.get(room.key, {})
         tick = int(seen.get("tick", info["tick"]))
         sample = figures.samples.get(room.key)

@@ -11,7 +11,9 @@ from server.realtime.protocol import (
     AgentInspect,
     ClientModel,
     CreateRoom,
+    CreateSweep,
     DeleteRoom,
+    DeleteSweep,
     GameEnded,
     GameStarted,
     GameStopped,
@@ -43,8 +45,10 @@ from server.realtime.protocol import (
     StateUpdateFull,
     StepGame,
     StopGame,
+    SweepAck,
     TickAck,
 )
+from simrooms.config import RoomConfig
 
 
 @dataclass(frozen=True)
@@ -75,6 +79,12 @@ def example_room(**overrides: Any) -> dict[str, Any]:
         "episode": 1,
         "speed": 1.0,
         "observers": 0,
+        "seed": 7,
+        "worlds": 1,
+        "config": RoomConfig().whole(),
+        "config_changes": {},
+        "sweep": None,
+        "sweep_point": None,
     }
     room.update(overrides)
     return room
@@ -150,6 +160,22 @@ CLIENT_EVENTS: dict[str, ClientEvent] = {
             "grant_control", GrantControl, OkAck, {"room": "Factory 1", "user": "bob", "allow": True}, OK_ACK
         ),
         ClientEvent("delete_room", DeleteRoom, OkAck, ROOM_ONLY, OK_ACK),
+        ClientEvent(
+            "create_sweep",
+            CreateSweep,
+            SweepAck,
+            {
+                "name": "LR",
+                "room": {"agents": 4, "policy": "learning", "speed": "max"},
+                "seeds": [1, 2],
+                "grid": {"learner.learning_rate": [0.001, 0.003]},
+            },
+            {
+                "ok": True,
+                "sweep": {"name": "LR", "rooms": [example_room(name="LR 01", seed=1, running=True)]},
+            },
+        ),
+        ClientEvent("delete_sweep", DeleteSweep, OkAck, {"name": "LR"}, OK_ACK),
         ClientEvent(
             "inspect_agent",
             InspectAgent,

@@ -25,6 +25,7 @@ from server.realtime.transport import Transport
 from server.realtime.validation import ProtocolError
 from server.settings import Settings
 from server.storage.database import Storage, User
+from server.storage.records import SweepRecord
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -194,34 +195,20 @@ class RoomManager:
 
     # --------------------------------------------------------------- views
 
-    def info(self, room: Room) -> dict[str, Any]:
-        live = room.live
-        return {
-            "name": room.name,
-            "owner": room.owner,
-            "agents": room.agents,
-            "policy": room.policy,
-            "public": room.public,
-            "running": live.running,
-            "tick": live.tick,
-            "episode": live.episode,
-            "speed": live.speed,
-            "observers": len(room.members),
-            "seed": room.seed,
-            "worlds": live.worlds,
-            "config": room.config_whole,
-            "config_changes": room.config_changes,
-            "sweep": room.sweep,
-            "sweep_point": room.sweep_point,
-        }
-
     def visible_rooms(self, user: User) -> list[dict[str, Any]]:
         rooms = sorted(list(self.rooms.values()), key=lambda r: r.key)
-        return [self.info(room) for room in rooms if self.may_see(user, room)]
+        return [room.info() for room in rooms if self.may_see(user, room)]
 
     # --------------------------------------------------------------- operations
 
-    def create(self, user: User, request: CreateRoom) -> dict[str, Any]:
+    def create(
+        self,
+        user: User,
+        request: CreateRoom,
+        sweep: SweepRecord | None = None,
+        point: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Make room `request` (a fork, or one of `sweep`'s rooms at grid `point`); its RoomInfo."""
         key = request.name.lower()
         self._may_probe(user, "create_room")
         with self._lock:
@@ -246,14 +233,14 @@ class RoomManager:
                 )
             self._reserved[key] = user.id
         try:
-            room = self.stored.create(user, request, self._fork_origin(user, request))
+            room = self.stored.create(user, request, self._fork_origin(user, request), sweep, point)
             with self._lock:
                 self.rooms[key] = room
         finally:
             with self._lock:
                 self._reserved.pop(key, None)
         self.room_list_changed()
-        return self.info(room)
+        return room.info()
 
     def _fork_origin(self, user: User, request: CreateRoom) -> Room | None:
         """The room `request` forks, if it forks one the user may see (else not_found)."""
@@ -456,7 +443,7 @@ class RoomManager:
 
     def send_room_lists(self) -> None:
         rooms = sorted(list(self.rooms.values()), key=lambda r: r.key)
-        infos = [(room, self.info(room)) for room in rooms]
+        infos = [(room, room.info()) for room in rooms]
         public_body = encode_event("room_list", {"rooms": [info for room, info in infos if room.public]})
         special = {room.owner_id for room, _ in infos if not room.public}
         for room, _ in infos:

@@ -114,6 +114,13 @@ def register(socketio: SocketIO, svc: Services, more: dict[str, Handler] | None 
         rooms.delete(conn.user, m.room)
         return {}
 
+    def create_sweep(conn: Connection, m: p.CreateSweep) -> dict[str, Any]:
+        return svc.sweeps.create(conn.user, m)
+
+    def delete_sweep(conn: Connection, m: p.DeleteSweep) -> dict[str, Any]:
+        svc.sweeps.delete(conn.user, m.name)
+        return {}
+
     handlers: dict[str, Handler] = {
         "create_room": create_room,
         "list_rooms": list_rooms,
@@ -127,6 +134,8 @@ def register(socketio: SocketIO, svc: Services, more: dict[str, Handler] | None 
         "set_speed": set_speed,
         "grant_control": grant_control,
         "delete_room": delete_room,
+        "create_sweep": create_sweep,
+        "delete_sweep": delete_sweep,
         **(more or {}),
     }
     missing = set(CLIENT_EVENTS) ^ set(handlers)

@@ -62,6 +62,28 @@ class Room:
     def channel(self) -> str:
         return channel(self.key)
 
+    def info(self) -> dict[str, Any]:
+        """The room's RoomInfo (server.realtime.protocol)."""
+        live = self.live
+        return {
+            "name": self.name,
+            "owner": self.owner,
+            "agents": self.agents,
+            "policy": self.policy,
+            "public": self.public,
+            "running": live.running,
+            "tick": live.tick,
+            "episode": live.episode,
+            "speed": live.speed,
+            "observers": len(self.members),
+            "seed": self.seed,
+            "worlds": live.worlds,
+            "config": self.config_whole,
+            "config_changes": self.config_changes,
+            "sweep": self.sweep,
+            "sweep_point": self.sweep_point,
+        }
+
 
 def channel(key: str) -> str:
     return f"room:{key}"
@@ -197,6 +219,8 @@ class StoredRooms:
                 speed=record.speed,
                 record_id=record.id,
                 tick=latest.tick,
+                # What lists say until the engine has it back (its first command after start).
+                running=record.running,
             )
             paths = [self.settings.data_dir / checkpoint.path for checkpoint in checkpoints]
             self.engine.tell(self.engine.op_restore, live, paths, record.running)
