@@ -57,7 +57,7 @@ def test_a_sweep_page_draws_a_curve_and_a_band_per_grid_point(pages: Any, web_se
     name = unique_name("sweep")
     page = pages.open("alice", "/")
     page.wait_for_selector("#conn[data-state=connected]")
-    page.wait_for_selector("#sweep-advanced-fields fieldset")
+    page.wait_for_selector("#sweep-advanced-fields fieldset", state="attached")
     page.fill("#sweep-name", name)
     page.fill("input[name='sweep.agents']", "2")
     page.select_option("select[name='sweep.policy']", "heuristic")
@@ -104,7 +104,10 @@ def test_a_sweep_page_draws_a_curve_and_a_band_per_grid_point(pages: Any, web_se
 
     page.on("dialog", lambda dialog: dialog.accept())
     page.click("#sweep-delete")
-    page.wait_for_selector("#sweep-banner:text('The sweep is deleted')")
+    page.wait_for_function(
+        "() => document.getElementById('sweep-banner').textContent.startsWith('The sweep is deleted')"
+    )
+    assert page.is_hidden("#sweep-body")
     assert not set(rooms) & set(rooms_of(web_server))
 
     pages.allow(r"status of 404")  # an unknown sweep's page asks for it

@@ -267,6 +267,7 @@ ui.del.addEventListener("click", async () => {
   ui.banner.replaceChildren(el("strong", { text: "The sweep is deleted, with its rooms." }), " ", el("a", { className: "btn btn-small", href: "/", text: "Back to the lobby" }));
   ui.banner.hidden = false;
   ui.state.textContent = "deleted";
+  ui.state.className = "badge badge-stopped";
 });
 
 window.simrooms = { curves: charts }; // for tests and the curious
