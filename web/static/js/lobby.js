@@ -20,6 +20,8 @@ const createButton = /** @type {HTMLButtonElement} */ (byId("create-button"));
 const turbo = /** @type {HTMLInputElement} */ (form.elements.namedItem("turbo"));
 const speedInput = /** @type {HTMLInputElement} */ (form.elements.namedItem("speed"));
 const FIELDS = ["name", "agents", "policy", "seed", "speed", "public"];
+/** The most agents a room holds (env.config.MAX_AGENTS). */
+const MAX_AGENTS = 8;
 const compareButton = /** @type {HTMLButtonElement} */ (byId("compare-button"));
 const sweepsList = byId("sweeps-list");
 const sweepsCount = byId("sweeps-count");
@@ -202,6 +204,27 @@ function numberOrText(raw) {
   return Number.isFinite(value) ? value : text;
 }
 
+/**
+ * Readable sentences for the room's own fields the server would refuse (it still checks).
+ * @param {{ agents: unknown, seed: unknown, speed: unknown }} room
+ * @returns {Record<string, string>}
+ */
+export function roomProblems(room) {
+  /** @type {Record<string, string>} */
+  const problems = {};
+  const whole = (/** @type {unknown} */ v) => typeof v === "number" && Number.isInteger(v);
+  if (!whole(room.agents) || /** @type {number} */ (room.agents) < 1 || /** @type {number} */ (room.agents) > MAX_AGENTS) {
+    problems.agents = `Agents must be 1 to ${MAX_AGENTS}.`;
+  }
+  if (room.seed !== null && (!whole(room.seed) || /** @type {number} */ (room.seed) < 0)) {
+    problems.seed = "Seed must be a whole number, 0 or more (blank: random).";
+  }
+  if (room.speed !== "max" && (typeof room.speed !== "number" || !(room.speed >= 0.1 && room.speed <= 5))) {
+    problems.speed = "Speed must be 0.1 to 5 (or tick max for turbo).";
+  }
+  return problems;
+}
+
 form.addEventListener("submit", async (event) => {
   event.preventDefault();
   clearErrors();
@@ -215,9 +238,10 @@ form.addEventListener("submit", async (event) => {
     public: data.get("public") === "on",
   };
   // The advanced fields: checked here, and only those filled in are sent (the learner's only
-  // for a learning room).
+  // for a learning room). So are the room's own numbers.
   const parts = payload.policy === "learning" ? ["world", "learner"] : ["world"];
   const { config, errors } = readConfig(form, configFields, { parts });
+  for (const [field, problem] of Object.entries(roomProblems(payload))) errors.set(field, problem);
   if (errors.size) {
     for (const [field, message] of [...errors].reverse()) showError(field, message);
     return;

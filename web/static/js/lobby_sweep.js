@@ -210,6 +210,10 @@ export class SweepForm {
     const parts = policy === "learning" ? ["world", "learner"] : ["world"];
     const { config, errors: configErrors } = readConfig(this.form, this.allConfigFields, { prefix: "sweep.config.", parts });
     errors.push(...configErrors);
+    const agentsRaw = String(data.get("sweep.agents") || "").trim();
+    if (!/^\d+$/.test(agentsRaw) || Number(agentsRaw) < 1 || Number(agentsRaw) > 8) errors.push(["sweep.agents", "Agents must be 1 to 8"]);
+    const speedRaw = Number(data.get("sweep.speed"));
+    if (!data.get("sweep.turbo") && !(speedRaw >= 0.1 && speedRaw <= 5)) errors.push(["sweep.speed", "Speed must be 0.1 to 5 (or tick max for turbo)"]);
     if (!("error" in seeds) && !gridErrors.size) {
       const points = Object.values(grid).reduce((n, values) => n * values.length, 1);
       if (seeds.seeds.length * points > MAX_ROOMS) {
