@@ -266,14 +266,16 @@ def test_create_form_shows_the_servers_errors(pages: Any) -> None:
     assert page.locator("[data-field=name]").get_attribute("class").endswith("invalid")
     assert page.url.rstrip("/").endswith(str(pages.server.port))
 
-    # Values the browser would let through get the server's sentence next to their field.
+    # Numbers out of range get a readable sentence next to their field, and nothing is sent.
     page.fill("#room-name", room_name("Fine"))
     page.fill("input[name=agents]", "9")
     page.click("#create-button")
     agents_error = page.locator("[data-field=agents] .field-error")
     agents_error.wait_for(state="visible")
-    assert "agents" in agents_error.inner_text()
+    assert agents_error.inner_text() == "Agents must be 1 to 8."
     assert page.locator("[data-field=name] .field-error").is_hidden()
+    assert page.url.rstrip("/").endswith(str(pages.server.port))
+    # Others get the server's sentence next to their field.
     page.fill("input[name=agents]", "4")
     page.fill("#room-name", " padded")
     page.click("#create-button")

@@ -1,13 +1,17 @@
 // @ts-check
-// Training charts (uPlot, vendored): return and products per episode, losses, entropy. Fed
-// with the room's whole episode history (room_history.js) and then live `metrics` and
-// `game_ended` events, one entry per episode number (a figure given twice is merged, never
-// drawn twice); long histories are drawn downsampled to MAX_POINTS points. The charts' section
-// says how many episodes it holds and draws in `data-episodes` and `data-points`.
+// The room page's charts: the return per agent and the products per episode as learning curves
+// (curves.js: smoothing, the x axis, baselines, resets marked, hover, a data table), and the
+// training figures (uPlot, vendored): losses, entropy and KL. Fed with the room's whole episode
+// history (room_history.js) and then live `metrics` and `game_ended` events, one entry per
+// episode number (a figure given twice is merged, never drawn twice); long histories are drawn
+// downsampled to MAX_POINTS points. The charts' section says how many episodes it holds and
+// draws in `data-episodes` and `data-points`.
 
+import { CurveCharts, PALETTE } from "./curves.js";
 import { MAX_POINTS, downsample } from "./room_history.js";
 
 /** @import { Figures } from "./common.js" */
+/** @import { Baselines } from "./curves.js" */
 /**
  * A chart: its box's id, its two series (the figure's key, on its own scale) and their axes.
  * @typedef {{ box: string, series: { key: string, label: string, stroke: string, scale: string }[],
@@ -18,14 +22,6 @@ const HEIGHT = 180;
 
 /** @type {ChartSpec[]} */
 const SPECS = [
-  {
-    box: "chart-return",
-    series: [
-      { key: "return", label: "return", stroke: "#2f6bff", scale: "y" },
-      { key: "products", label: "products", stroke: "#f59e0b", scale: "p" },
-    ],
-    axes: [{ scale: "y" }, { scale: "p", side: 1 }],
-  },
   {
     box: "chart-loss",
     series: [
@@ -50,10 +46,17 @@ function num(value) {
 }
 
 /** Every figure the charts draw. */
-const KEYS = SPECS.flatMap((spec) => spec.series.map((s) => s.key));
+const KEYS = ["return", "products", ...SPECS.flatMap((spec) => spec.series.map((s) => s.key))];
 
 export class Charts {
-  constructor() {
+  /** @param {string} room the page's room (the curve's name) */
+  constructor(room = "") {
+    this.room = room;
+    /** agents of the room: the return per agent of rooms that do not learn is their total reward ÷ agents */
+    this.agents = 1;
+    const curvesBox = document.getElementById("curves");
+    /** @type {CurveCharts | null} the return's and the products' charts */
+    this.curves = curvesBox ? new CurveCharts(curvesBox) : null;
     /** @type {Figures[]} every episode's figures, in episode order, one per episode */
     this.episodes = [];
     /** @type {Figures[]} what the charts draw: the episodes, downsampled when many */
@@ -94,6 +97,19 @@ export class Charts {
     }
     const observer = new ResizeObserver(() => this.resize());
     for (const { box } of this.plots) observer.observe(box);
+  }
+
+  /** @param {number} agents */
+  setAgents(agents) {
+    if (agents > 0 && agents !== this.agents) {
+      this.agents = agents;
+      this._schedule();
+    }
+  }
+
+  /** The scripted and the random policy on the room's world: dashed lines. @param {Baselines} values */
+  setBaselines(values) {
+    this.curves?.setBaselines([{ label: this.room, agents: this.agents, values }]);
   }
 
   /** @param {ChartSpec} spec @returns {uPlot.AlignedData} */
@@ -148,10 +164,20 @@ export class Charts {
     requestAnimationFrame(() => {
       this.pending = false;
       this.points = downsample(this.episodes, KEYS, MAX_POINTS);
+      this.curves?.set([{ id: "room", label: this.room || "this room", color: PALETTE[0], runs: [{ rows: this.episodes, agents: this.agents }] }]);
       const section = document.getElementById("charts");
       if (section) {
         section.dataset.episodes = String(this.episodes.length);
         section.dataset.points = String(this.points.length);
+      }
+      // The training figures' charts only for rooms that have them (learning rooms).
+      const training = document.querySelector(".charts-training");
+      if (training instanceof HTMLElement) {
+        const learns = this.episodes.some((e) => typeof e.policy_loss === "number");
+        if (training.hidden === learns) {
+          training.hidden = !learns;
+          if (learns) requestAnimationFrame(() => this.resize());
+        }
       }
       for (const { spec, plot, empty } of this.plots) {
         plot.setData(this._data(spec));

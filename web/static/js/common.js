@@ -8,8 +8,14 @@
  * @typedef {number | "max"} Speed
  * @typedef {{ code: string, message: string }} ErrorBody
  * @typedef {{ ok: false, error: ErrorBody }} ErrorAck
+ * @typedef {{ world?: Record<string, unknown>, learner?: Record<string, unknown> }} RoomConfig
  * @typedef {{ name: string, owner: string, agents: number, policy: string, public: boolean,
- *   running: boolean, tick: number, episode: number, speed: Speed, observers: number }} RoomInfo
+ *   running: boolean, tick: number, episode: number, speed: Speed, observers: number,
+ *   config?: RoomConfig, config_changes?: Record<string, unknown>, seed?: number | null,
+ *   worlds?: number, sweep?: string | null, sweep_point?: Record<string, unknown> | null }} RoomInfo
+ *   (config, config_changes, seed, worlds, sweep and sweep_point: with configured rooms)
+ * @typedef {{ name: string, owner: string, seeds: number[], grid: Record<string, unknown[]>,
+ *   room: Record<string, unknown>, rooms: RoomInfo[] }} Sweep
  * @typedef {{ id: number, x: number, y: number, energy: number, carrying: number, reward: number,
  *   action?: string }} AgentState
  * @typedef {{ products_created: number, efficiency: number, total_reward: number }} Stats
@@ -34,6 +40,8 @@
  * @typedef {{
  *   list_rooms: { rooms: RoomInfo[] },
  *   create_room: { room: RoomInfo },
+ *   create_sweep: { sweep: { name: string, rooms: RoomInfo[] } },
+ *   delete_sweep: {},
  *   join_room: { role: Role, state: Snapshot },
  *   get_state: { state: Snapshot },
  *   metrics_history: { episodes: Figures[] },
@@ -239,6 +247,26 @@ export function request(socket, event, payload, timeout = 15000) {
       else resolve(/** @type {Ack<Answers[E]>} */ (ack));
     });
   });
+}
+
+/**
+ * GET a JSON document of this server with the session's cookie: its body, or null when the
+ * answer is not 200 or not JSON (`status` says which, for pages that tell 404 apart).
+ * @param {string} path
+ * @param {{ status?: number }} [out] gets the answer's status (0: no answer)
+ * @returns {Promise<unknown>}
+ */
+export async function getJson(path, out = {}) {
+  out.status = 0;
+  try {
+    const answer = await fetch(path, { credentials: "same-origin", headers: { Accept: "application/json" }, cache: "no-store" });
+    out.status = answer.status;
+    if (!answer.ok) return null;
+    return await answer.json();
+  } catch (error) {
+    console.warn(`${path} did not load.`, error);
+    return null;
+  }
 }
 
 /** @param {Role} role */

@@ -1,10 +1,16 @@
 // @ts-check
-// The lobby: the rooms the user may see, live from room_list, and the create-room form that
-// shows the server's validation errors next to the fields.
+// The lobby: the rooms the user may see, live from room_list (checkboxes pick rooms for the
+// compare page), the sweeps (GET /api/sweeps), the create-room form with its "advanced" part
+// built from the config schema (config_fields.js: values are checked against the schema's bounds
+// with readable messages before anything is sent; the server's own sentence shows next to the
+// field it names), and the sweep form (lobby_sweep.js).
 
-import { byId, connect, el, page, request, speedLabel, toast } from "./common.js";
+import { byId, connect, el, getJson, page, request, speedLabel, toast } from "./common.js";
+import { configFieldsets, loadFields, readConfig } from "./config_fields.js";
+import { SweepForm } from "./lobby_sweep.js";
 
 /** @import { ErrorBody, RoomInfo } from "./common.js" */
+/** @import { Field } from "./config_fields.js" */
 
 const body = byId("rooms-body");
 const count = byId("rooms-count");
@@ -14,18 +20,34 @@ const createButton = /** @type {HTMLButtonElement} */ (byId("create-button"));
 const turbo = /** @type {HTMLInputElement} */ (form.elements.namedItem("turbo"));
 const speedInput = /** @type {HTMLInputElement} */ (form.elements.namedItem("speed"));
 const FIELDS = ["name", "agents", "policy", "seed", "speed", "public"];
+/** The most agents a room holds (env.config.MAX_AGENTS). */
+const MAX_AGENTS = 8;
+const compareButton = /** @type {HTMLButtonElement} */ (byId("compare-button"));
+const sweepsList = byId("sweeps-list");
+const sweepsCount = byId("sweeps-count");
+const advancedBox = byId("advanced-fields");
+const advanced = /** @type {HTMLDetailsElement} */ (byId("advanced"));
 
 /** @type {RoomInfo[] | null} */
 let rooms = null;
+/** The rooms checked for comparing, by name (kept across redraws). @type {Set<string>} */
+const checked = new Set();
+/** @type {Field[]} the config's fields, once the schema loaded */
+let configFields = [];
 
 const socket = connect({
   onConnect: async () => {
     const ack = await request(socket, "list_rooms", {});
     if (ack.ok) render(ack.rooms);
     else toast(ack.error.message, "error");
+    loadSweeps();
   },
 });
-socket.on("room_list", (message) => render(message.rooms || []));
+socket.on("room_list", (message) => {
+  render(message.rooms || []);
+  sweepsSoon();
+});
+const sweepForm = new SweepForm(socket);
 
 // room_list comes when rooms appear, vanish, start or stop; ticks and watchers move in between.
 setInterval(async () => {
@@ -33,6 +55,55 @@ setInterval(async () => {
   const ack = await request(socket, "list_rooms", {});
   if (ack.ok) render(ack.rooms);
 }, 5000);
+
+// ------------------------------------------------------------------ sweeps
+
+/** @type {number | undefined} */
+let sweepsTimer;
+function sweepsSoon() {
+  clearTimeout(sweepsTimer);
+  sweepsTimer = setTimeout(loadSweeps, 300);
+}
+
+/** The sweeps the user may see, each linking to its page. */
+async function loadSweeps() {
+  const status = {};
+  const body = /** @type {{ sweeps?: { name: string, owner: string, seeds?: number[], grid?: Record<string, unknown[]>, rooms?: RoomInfo[] }[] } | null} */ (
+    await getJson("/api/sweeps", status));
+  if (!body || !Array.isArray(body.sweeps)) {
+    sweepsList.replaceChildren(el("li", { className: "muted", text: "The sweeps did not load." }));
+    return;
+  }
+  const sweeps = [...body.sweeps].sort((a, b) => a.name.toLowerCase().localeCompare(b.name.toLowerCase()));
+  sweepsCount.textContent = `${sweeps.length} sweep${sweeps.length === 1 ? "" : "s"}`;
+  if (!sweeps.length) {
+    sweepsList.replaceChildren(el("li", { className: "muted", text: "No sweeps yet: make one with the sweep form." }));
+    return;
+  }
+  sweepsList.replaceChildren(...sweeps.map((sweep) => {
+    const grid = Object.keys(sweep.grid || {});
+    const running = (sweep.rooms || []).filter((r) => r.running).length;
+    return el("li", { dataset: { sweep: sweep.name } },
+      el("a", { href: `/sweeps/${encodeURIComponent(sweep.name)}`, text: sweep.name }),
+      el("span", { className: "muted small", text:
+        ` · ${sweep.owner} · ${(sweep.rooms || []).length} rooms (${running} running) · ${(sweep.seeds || []).length} seeds${grid.length ? ` · over ${grid.join(", ")}` : ""}` }));
+  }));
+}
+
+// ------------------------------------------------------------------ compare
+
+function syncCompare() {
+  const known = new Set((rooms || []).map((r) => r.name));
+  for (const name of [...checked]) if (!known.has(name)) checked.delete(name);
+  compareButton.disabled = checked.size < 1;
+  compareButton.textContent = checked.size ? `Compare ${checked.size}` : "Compare";
+}
+
+compareButton.addEventListener("click", () => {
+  const query = new URLSearchParams();
+  for (const name of [...checked].sort()) query.append("rooms", name);
+  location.assign(`/compare?${query}`);
+});
 
 /** @param {string} name */
 function roomUrl(name) {
@@ -45,12 +116,21 @@ function render(list) {
   count.textContent = `${rooms.length} room${rooms.length === 1 ? "" : "s"}`;
   if (!rooms.length) {
     body.replaceChildren(el("tr", { className: "empty-row" },
-      el("td", { colSpan: 9, text: "No rooms yet: create the first one with the form." })));
+      el("td", { colSpan: 10, text: "No rooms yet: create the first one with the form." })));
+    syncCompare();
     return;
   }
   body.replaceChildren(...rooms.map((room) => {
     const state = room.running ? "running" : "stopped";
+    const box = el("input", { type: "checkbox", className: "compare-check", checked: checked.has(room.name),
+      "aria-label": `Compare ${room.name}`, dataset: { room: room.name } });
+    box.addEventListener("change", () => {
+      if (box.checked) checked.add(room.name);
+      else checked.delete(room.name);
+      syncCompare();
+    });
     return el("tr", { dataset: { room: room.name } },
+      el("td", { className: "pick" }, box),
       el("td", { className: "name" },
         el("a", { href: roomUrl(room.name), text: room.name }),
         room.public ? null : el("span", { className: "badge badge-private", text: "private", style: "margin-left:.4rem" })),
@@ -65,21 +145,20 @@ function render(list) {
       el("td", { className: "num" }, el("a", { className: "btn btn-small", href: roomUrl(room.name), text: "Join" })),
     );
   }));
+  syncCompare();
 }
 
 // ------------------------------------------------------------------ the create form
 
 /** @param {string} name @returns {HTMLElement | null} */
 function fieldBox(name) {
-  return form.querySelector(`[data-field="${name}"]`);
+  return form.querySelector(`[data-field="${CSS.escape(name)}"]`);
 }
 
 function clearErrors() {
   formError.hidden = true;
   formError.textContent = "";
-  for (const name of FIELDS) {
-    const box = fieldBox(name);
-    if (!box) continue;
+  for (const box of form.querySelectorAll("[data-field]")) {
     box.classList.remove("invalid");
     const small = /** @type {HTMLElement | null} */ (box.querySelector(".field-error"));
     if (small) {
@@ -94,6 +173,7 @@ function showError(field, message) {
   const box = field ? fieldBox(field) : null;
   const small = /** @type {HTMLElement | null | undefined} */ (box?.querySelector(".field-error"));
   if (box && small) {
+    if (field?.startsWith("config.")) advanced.open = true;
     box.classList.add("invalid");
     small.textContent = message;
     small.hidden = false;
@@ -110,8 +190,10 @@ function showError(field, message) {
  */
 function errorField(error) {
   if (error.code === "conflict") return "name";
-  const match = /field '([a-z_]+)'/.exec(error.message || "");
-  return match && FIELDS.includes(match[1]) ? match[1] : null;
+  const match = /field '([a-z_.]+)'/.exec(error.message || "");
+  if (!match) return null;
+  if (match[1].startsWith("config.")) return fieldBox(match[1]) ? match[1] : null;
+  return FIELDS.includes(match[1]) ? match[1] : null;
 }
 
 /** @param {string} raw */
@@ -120,6 +202,27 @@ function numberOrText(raw) {
   if (text === "") return null;
   const value = Number(text);
   return Number.isFinite(value) ? value : text;
+}
+
+/**
+ * Readable sentences for the room's own fields the server would refuse (it still checks).
+ * @param {{ agents: unknown, seed: unknown, speed: unknown }} room
+ * @returns {Record<string, string>}
+ */
+export function roomProblems(room) {
+  /** @type {Record<string, string>} */
+  const problems = {};
+  const whole = (/** @type {unknown} */ v) => typeof v === "number" && Number.isInteger(v);
+  if (!whole(room.agents) || /** @type {number} */ (room.agents) < 1 || /** @type {number} */ (room.agents) > MAX_AGENTS) {
+    problems.agents = `Agents must be 1 to ${MAX_AGENTS}.`;
+  }
+  if (room.seed !== null && (!whole(room.seed) || /** @type {number} */ (room.seed) < 0)) {
+    problems.seed = "Seed must be a whole number, 0 or more (blank: random).";
+  }
+  if (room.speed !== "max" && (typeof room.speed !== "number" || !(room.speed >= 0.1 && room.speed <= 5))) {
+    problems.speed = "Speed must be 0.1 to 5 (or tick max for turbo).";
+  }
+  return problems;
 }
 
 form.addEventListener("submit", async (event) => {
@@ -134,6 +237,16 @@ form.addEventListener("submit", async (event) => {
     speed: data.get("turbo") ? "max" : numberOrText(String(data.get("speed") || "")) ?? 1,
     public: data.get("public") === "on",
   };
+  // The advanced fields: checked here, and only those filled in are sent (the learner's only
+  // for a learning room). So are the room's own numbers.
+  const parts = payload.policy === "learning" ? ["world", "learner"] : ["world"];
+  const { config, errors } = readConfig(form, configFields, { parts });
+  for (const [field, problem] of Object.entries(roomProblems(payload))) errors.set(field, problem);
+  if (errors.size) {
+    for (const [field, message] of [...errors].reverse()) showError(field, message);
+    return;
+  }
+  if (Object.keys(config).length) /** @type {Record<string, unknown>} */ (payload).config = config;
   createButton.disabled = true;
   const ack = await request(socket, "create_room", payload);
   createButton.disabled = false;
@@ -147,4 +260,23 @@ form.addEventListener("submit", async (event) => {
 
 turbo.addEventListener("change", () => {
   speedInput.disabled = turbo.checked;
+});
+
+/** The learner's fields are for learning rooms only. */
+function syncLearner() {
+  const learning = /** @type {HTMLSelectElement} */ (form.elements.namedItem("policy")).value === "learning";
+  const part = /** @type {HTMLFieldSetElement | null} */ (advancedBox.querySelector("fieldset[data-part=learner]"));
+  if (part) part.disabled = !learning;
+}
+/** @type {HTMLSelectElement} */ (form.elements.namedItem("policy")).addEventListener("change", syncLearner);
+
+loadFields().then((fields) => {
+  if (!fields) {
+    advancedBox.replaceChildren(el("p", { className: "form-error", text: "The config's fields did not load: rooms get the defaults." }));
+    return;
+  }
+  configFields = fields;
+  advancedBox.replaceChildren(...configFieldsets(fields));
+  syncLearner();
+  sweepForm.setFields(fields);
 });

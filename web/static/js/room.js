@@ -11,6 +11,8 @@ import { Charts } from "./charts.js";
 import { byId, connect, page, request, toast } from "./common.js";
 import { RoomControls } from "./room_controls.js";
 import { ForkForm } from "./room_fork.js";
+import { fetchBaselines } from "./curves.js";
+import { RoomFacts } from "./room_facts.js";
 import { fetchEpisodes } from "./room_history.js";
 import { RoomState } from "./room_state.js";
 import { Timeline } from "./room_timeline.js";
@@ -29,11 +31,16 @@ const view = new RoomView(room, board, {
   renderDom: () => {
     timeline.render();
     fork.render();
+    facts.render(room.state?.speed);
+    if (room.state) charts.setAgents(room.state.agents.length);
   },
 });
+const facts = new RoomFacts(byId("room-facts"));
 room.onChange = () => view.schedule();
 board.onResize = () => view.schedule();
-const charts = new Charts();
+const charts = new Charts(String(page.room || ""));
+/** whether the baselines were asked for (once per page: they depend on the room's config only) */
+let baselinesAsked = false;
 /** @type {Promise<void> | null} the episodes request under way */
 let historyLoading = null;
 
@@ -75,6 +82,27 @@ async function join() {
   }
   if (room.selected !== null) controls.inspect(room.selected);
   loadHistory();
+  loadInfo();
+}
+
+/** The room's RoomInfo (policy, seed, config, worlds...) for the header, from list_rooms. */
+async function loadInfo() {
+  const ack = await request(socket, "list_rooms", {});
+  if (ack.ok) takeInfo(ack.rooms);
+  if (!baselinesAsked) {
+    baselinesAsked = true;
+    fetchBaselines(String(page.room || "")).then((values) => values && charts.setBaselines(values));
+  }
+}
+
+/** @param {RoomInfo[]} rooms */
+function takeInfo(rooms) {
+  const info = rooms.find((r) => r.name.toLowerCase() === room.roomKey);
+  if (!info) return;
+  room.owner = info.owner;
+  facts.setInfo(info);
+  charts.setAgents(info.agents);
+  room.mark("dom");
 }
 
 /** The room's whole episode history into the charts (again on each join: a reconnect may have
@@ -133,10 +161,7 @@ socket.on("room_deleted", (/** @type {{ room: string }} */ m) => {
 socket.on("membership_ended", (/** @type {{ room: string, reason: string }} */ m) => {
   if (room.isMine(m)) gone(m.reason);
 });
-socket.on("room_list", (/** @type {{ rooms?: RoomInfo[] }} */ m) => {
-  const info = (m.rooms || []).find((r) => r.name.toLowerCase() === room.roomKey);
-  if (info) room.owner = info.owner;
-});
+socket.on("room_list", (/** @type {{ rooms?: RoomInfo[] }} */ m) => takeInfo(m.rooms || []));
 socket.on("agent_inspect", (/** @type {AgentInspect} */ m) => {
   if (room.isMine(m) && m.agent === room.selected) controls.showInspect(m);
 });
