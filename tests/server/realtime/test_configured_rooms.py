@@ -145,7 +145,9 @@ def test_sweeps_and_configs_come_back_after_a_restart(server: Server, connect: C
     alice = connect("alice")
     rooms = {room["name"]: room for room in alice.ok("list_rooms", {})["rooms"] if room["sweep"] == name}
     assert sorted(room["sweep_point"]["world.chargers"] for room in rooms.values()) == [2, 4]
-    assert [(room["config"]["world"]["max_ticks"], room["running"]) for room in rooms.values()] == [(50, True)] * 2
+    assert [(room["config"]["world"]["max_ticks"], room["running"]) for room in rooms.values()] == [
+        (50, True)
+    ] * 2
     alice.ok("delete_sweep", {"name": name})
 
 
