@@ -11,9 +11,7 @@ from server.realtime.protocol import (
     AgentInspect,
     ClientModel,
     CreateRoom,
-    CreateSweep,
     DeleteRoom,
-    DeleteSweep,
     GameEnded,
     GameStarted,
     GameStopped,
@@ -45,9 +43,9 @@ from server.realtime.protocol import (
     StateUpdateFull,
     StepGame,
     StopGame,
-    SweepAck,
     TickAck,
 )
+from server.realtime.protocol_sweeps import CreateSweep, DeleteSweep, SweepAck
 from simrooms.config import RoomConfig
 
 
@@ -238,6 +236,7 @@ SERVER_EVENTS: dict[str, ServerEvent] = {
                 "return": 2.85,
                 "products": 9,
                 "ticks": 500,
+                "agent_steps": 2000,
                 "updates": 3,
                 "policy_loss": -0.012,
                 "value_loss": 0.31,

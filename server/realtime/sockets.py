@@ -18,6 +18,7 @@ from flask_socketio import ConnectionRefusedError, SocketIO
 from server.realtime import protocol as p
 from server.realtime.events import CLIENT_EVENTS
 from server.realtime.protocol import NAMESPACE
+from server.realtime.protocol_sweeps import CreateSweep, DeleteSweep
 from server.realtime.validation import ProtocolError, error_ack, parse
 
 if TYPE_CHECKING:
@@ -114,10 +115,10 @@ def register(socketio: SocketIO, svc: Services, more: dict[str, Handler] | None 
         rooms.delete(conn.user, m.room)
         return {}
 
-    def create_sweep(conn: Connection, m: p.CreateSweep) -> dict[str, Any]:
+    def create_sweep(conn: Connection, m: CreateSweep) -> dict[str, Any]:
         return svc.sweeps.create(conn.user, m)
 
-    def delete_sweep(conn: Connection, m: p.DeleteSweep) -> dict[str, Any]:
+    def delete_sweep(conn: Connection, m: DeleteSweep) -> dict[str, Any]:
         svc.sweeps.delete(conn.user, m.name)
         return {}
 

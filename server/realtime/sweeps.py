@@ -13,7 +13,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from server.realtime.protocol import CreateRoom, CreateSweep
+from server.realtime.protocol import CreateRoom
+from server.realtime.protocol_sweeps import CreateSweep
 from server.realtime.rooms import RoomManager
 from server.realtime.stored import Room
 from server.realtime.validation import ProtocolError

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, PageSet, pages_of
-from tests.support.server import Server
+from tests.support.server import Client, Server
 
 WEB_ENV = {
     "SIMROOMS_RATE_LIMIT_PER_SECOND": "200",
@@ -73,3 +73,11 @@ def pages(browser: Any, web_server: Server, request: pytest.FixtureRequest) -> I
 def msgpack_pages(browser: Any, msgpack_server: Server, request: pytest.FixtureRequest) -> Iterator[PageSet]:
     """Pages of a server that speaks msgpack on the wire."""
     yield from pages_of(browser, msgpack_server, request)
+
+
+@pytest.fixture
+def alice(web_server: Server) -> Iterator[Client]:
+    """A Socket.IO client of alice's, driving rooms beside the page."""
+    client = Client(web_server.url, token=web_server.token("alice"))
+    yield client
+    client.close()

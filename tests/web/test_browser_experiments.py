@@ -20,13 +20,6 @@ pytestmark = pytest.mark.browser
 room_name = functools.partial(unique_name, sep=" ")
 
 
-@pytest.fixture
-def alice(web_server: Server) -> Iterator[Client]:
-    client = Client(web_server.url, token=web_server.token("alice"))
-    yield client
-    client.close()
-
-
 def curves(page: Any, chart: str = "return") -> list[dict[str, str]]:
     """The curves drawn on a chart (`return` or `products`): each path's data attributes."""
     return list(

@@ -19,13 +19,6 @@ pytestmark = pytest.mark.browser
 room_name = functools.partial(unique_name, sep=" ")
 
 
-@pytest.fixture
-def alice(web_server: Server) -> Iterator[Client]:
-    client = Client(web_server.url, token=web_server.token("alice"))
-    yield client
-    client.close()
-
-
 def stepped_room(client: Client, ticks: int, prefix: str) -> str:
     """A stopped heuristic room stepped `ticks` times."""
     name = room_name(prefix)

@@ -24,13 +24,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     running.stop()
 
 
-@pytest.fixture
-def connect(server: Server) -> Iterator[Clients]:
-    clients = Clients(server)
-    yield clients
-    clients.close()
-
-
 def api(server: Server, path: str, user: str = "alice") -> requests.Response:
     return requests.get(
         server.url + path, headers={"Authorization": f"Bearer {server.token(user)}"}, timeout=60

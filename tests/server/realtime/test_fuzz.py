@@ -273,6 +273,12 @@ VALID_VALUES: dict[str, st.SearchStrategy[Any]] = {
     "allow": st.booleans(),
     "agent": st.none() | st.integers(min_value=0, max_value=7),
     "tick": st.none() | st.integers(min_value=0, max_value=300),
+    "config": st.none()
+    | st.fixed_dictionaries(
+        {}, optional={"world": st.fixed_dictionaries({}, optional={"max_ticks": st.integers(40, 200)})}
+    ),
+    "seeds": st.lists(st.integers(min_value=0, max_value=3), min_size=1, max_size=3),
+    "grid": st.just({}) | st.just({"world.max_ticks": [50, 60]}),
     "fork": st.none()
     | st.fixed_dictionaries(
         {"room": st.sampled_from([HONEST_ROOM, PRIVATE_ROOM, "fuzz-a", "nope"])},

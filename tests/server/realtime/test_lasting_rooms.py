@@ -32,13 +32,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     running.stop()
 
 
-@pytest.fixture
-def connect(server: Server) -> Iterator[Clients]:
-    clients = Clients(server)
-    yield clients
-    clients.close()
-
-
 def world(state: dict[str, Any]) -> dict[str, Any]:
     """A Snapshot without what a seek or a fork need not repeat (name, running, speed)."""
     return {key: value for key, value in state.items() if key not in ("room", "running", "speed")}
