@@ -21,28 +21,35 @@ SIGN_IN = "Sign in or send Authorization: Bearer TOKEN."
 
 @bp.get("/api/rooms/<name>/episodes")
 def episodes(name: str) -> Any:
-    """Every finished episode of the room's life, oldest first, across restarts; 404 for a room
-    the user may not see, as for one that does not exist."""
+    """Every finished episode of the room's life, oldest first, across restarts, with the room's
+    config (a key beside them in JSON, columns in CSV); 404 for a room the user may not see, as
+    for one that does not exist."""
     if not current_user.is_authenticated:
         return jsonify({"error": SIGN_IN}), 401
     form = request.args.get("format", "json")
     if form not in ("json", "csv"):
         return jsonify({"error": f"format {form!r} is not one of json, csv."}), 400
+    rooms = services().rooms
     try:
-        found = services().rooms.episodes(current_user.user, name)
+        config = rooms.find(current_user.user, name).config_whole
+        found = rooms.episodes(current_user.user, name)
     except ProtocolError as error:
         return jsonify({"error": error.message}), 404
     if form == "csv":
+        settings = {
+            f"{part}.{field}": value for part, fields in config.items() for field, value in fields.items()
+        }
         return Response(
-            as_csv(found),
+            as_csv([{**row, **settings} for row in found]),
             content_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="{_file_name(name)}-episodes.csv"'},
         )
-    return jsonify({"episodes": found})
+    return jsonify({"episodes": found, "config": config})
 
 
 def as_csv(rows: list[dict[str, Any]]) -> str:
-    """The rows as CSV: the episode's own columns first, then every training figure any row has."""
+    """The rows as CSV: the episode's own columns first, then every other column any row has
+    (training figures, then the room's config by dotted name)."""
     columns = list(EPISODE_COLUMNS)
     for row in rows:
         columns.extend(key for key in row if key not in columns)

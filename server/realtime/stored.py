@@ -109,10 +109,9 @@ class StoredRooms:
         """A new room stored and made on the engine: a fresh one, or a fork of `origin` at the
         request's tick, or one of `sweep`'s rooms. ProtocolError `conflict` when another server
         took the name meanwhile."""
-        source = (
-            None if origin is None or request.fork is None else self._fork_source(origin, request.fork.tick)
-        )
-        if origin is not None and source is not None:
+        source: RoomCheckpoint | None = None
+        if origin is not None and request.fork is not None:
+            source = self._fork_source(origin, request.fork.tick)
             agents, policy, seed, config = origin.agents, origin.policy, origin.seed, origin.config
         else:
             agents, policy, config = request.agents, request.policy, request.config or RoomConfig()

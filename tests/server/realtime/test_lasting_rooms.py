@@ -4,6 +4,8 @@ and the episodes of a room's whole life."""
 
 from __future__ import annotations
 
+import csv
+import io
 import signal
 import time
 from collections.abc import Iterator
@@ -217,6 +219,9 @@ def test_episodes_of_a_room_s_whole_life_over_http(server: Server, connect: Clie
         "efficiency",
     ]
     assert len(rows) == 2
+    parsed = list(csv.DictReader(io.StringIO(as_csv.text)))
+    assert [row["world.max_ticks"] for row in parsed] == ["500", "500"], "the room's config as columns"
+    assert episodes(name).json()["config"]["world"]["max_ticks"] == 500
     assert episodes(private, server.token("bob")).status_code == 404
     assert episodes("no such room").status_code == 404
     assert episodes(name, format="xml").status_code == 400
