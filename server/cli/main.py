@@ -1,4 +1,4 @@
-"""The ``simrooms`` command line: ``serve``, ``user create``, ``db upgrade`` and ``simulate``.
+"""The ``simrooms`` command line: ``serve``, ``user create``, ``db upgrade``, ``simulate`` and ``sweep``.
 
 Each subcommand is a (name, help, register) entry of COMMANDS: `register` adds the subcommand's
 arguments to its parser and sets ``run`` to the function that carries it out. This module's own
@@ -17,6 +17,7 @@ from server.cli.blas import ensure_fast_blas
 from server.cli.db import register_db
 from server.cli.serve import patch_before_imports, register_serve
 from server.cli.simulate import register_simulate
+from server.cli.sweep import register_sweep
 from server.cli.users import register_user
 
 Register = Callable[[argparse.ArgumentParser], None]
@@ -25,6 +26,7 @@ COMMANDS: list[tuple[str, str, Register]] = [
     ("serve", "Serve rooms over HTTP and Socket.IO until SIGINT or SIGTERM.", register_serve),
     ("user", "Manage users: simrooms user create NAME --password-stdin.", register_user),
     ("db", "Manage the database: simrooms db upgrade migrates it to the newest schema.", register_db),
+    ("sweep", "Make a sweep on a running server from a TOML or JSON file.", register_sweep),
 ]
 
 

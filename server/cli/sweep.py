@@ -1,0 +1,112 @@
+"""``simrooms sweep FILE``: make a sweep on a running server from a TOML or JSON file.
+
+The file holds create_sweep's payload (docs/protocol.md)::
+
+    name = "lr"
+    seeds = [1, 2, 3, 4]
+
+    [room]
+    agents = 4
+    policy = "learning"
+    speed = "max"
+
+    [grid]
+    "learner.learning_rate" = [0.001, 0.003]
+
+The command signs in (a bearer token from ``--token`` or ``SIMROOMS_TOKEN``, or ``--user`` with the
+password on standard input), sends ``create_sweep`` over Socket.IO and prints the rooms it made
+and the sweep page's address. The server checks the payload; its refusal is printed as it came.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tomllib
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from server.cli.arguments import UsageError
+
+NAMESPACE = "/sim"
+TIMEOUT = 120.0
+"""Seconds to wait for the server's answer (a sweep of 64 rooms takes a few)."""
+
+
+def register_sweep(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", type=Path, help="a TOML (.toml) or JSON file holding create_sweep's payload")
+    parser.add_argument("--url", default="http://127.0.0.1:5000", help="the server (default %(default)s)")
+    parser.add_argument("--token", default=None, help="a bearer token (default: SIMROOMS_TOKEN)")
+    parser.add_argument("--user", default=None, help="sign in as this user, the password on standard input")
+    parser.set_defaults(run=run_sweep)
+
+
+def read_payload(path: Path) -> dict[str, Any]:
+    """The create_sweep payload in `path`; UsageError naming the file when it cannot be read."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise UsageError(f"sweep file {str(path)!r} cannot be read: {error}") from None
+    try:
+        payload: Any = tomllib.loads(text) if path.suffix.lower() == ".toml" else json.loads(text)
+    except (tomllib.TOMLDecodeError, json.JSONDecodeError) as error:
+        kind = "TOML" if path.suffix.lower() == ".toml" else "JSON"
+        raise UsageError(f"sweep file {str(path)!r} is not valid {kind}: {error}") from None
+    if not isinstance(payload, dict):
+        raise UsageError(f"sweep file {str(path)!r} holds {type(payload).__name__}, not a table of fields")
+    return payload
+
+
+def bearer_token(args: argparse.Namespace) -> str:
+    """The token to connect with: given, from the environment, or signed in for."""
+    import requests
+
+    if args.user is None:
+        token = args.token or os.environ.get("SIMROOMS_TOKEN")
+        if not token:
+            raise UsageError("give --token, set SIMROOMS_TOKEN, or sign in with --user (password on stdin)")
+        return str(token)
+    password = sys.stdin.readline().rstrip("\n")
+    try:
+        answer = requests.post(
+            args.url.rstrip("/") + "/api/token",
+            json={"username": args.user, "password": password},
+            timeout=30,
+        )
+    except requests.RequestException as error:
+        raise UsageError(f"the server at {args.url} cannot be reached: {error}") from None
+    if answer.status_code != 200:
+        raise UsageError(
+            f"signing in as {args.user!r} failed: {answer.json().get('error', answer.status_code)}"
+        )
+    return str(answer.json()["token"])
+
+
+def run_sweep(args: argparse.Namespace) -> int:
+    import socketio
+
+    payload = read_payload(args.file)
+    token = bearer_token(args)
+    client = socketio.Client(reconnection=False)
+    try:
+        client.connect(args.url, namespaces=[NAMESPACE], auth={"token": token}, wait_timeout=30)
+    except socketio.exceptions.ConnectionError as error:
+        raise UsageError(f"connecting to {args.url} failed: {error}") from None
+    try:
+        ack = client.call("create_sweep", payload, namespace=NAMESPACE, timeout=TIMEOUT)
+    finally:
+        client.disconnect()
+    if not ack.get("ok"):
+        refused = ack.get("error", {})
+        print(f"simrooms sweep: {refused.get('code')}: {refused.get('message')}", file=sys.stderr)
+        return 1
+    sweep = ack["sweep"]
+    print(f"Sweep {sweep['name']!r}: {len(sweep['rooms'])} rooms, started.")
+    for room in sweep["rooms"]:
+        point = ", ".join(f"{field} = {value}" for field, value in (room["sweep_point"] or {}).items())
+        print(f"  {room['name']}: seed {room['seed']}" + (f", {point}" if point else ""))
+    print(f"{args.url.rstrip('/')}/sweeps/{quote(sweep['name'])}")
+    return 0
