@@ -203,11 +203,19 @@ class StoredRooms:
         rooms = []
         sweeps = {sweep.id: sweep.name for sweep in self.storage.live_sweeps()}
         for record in self.storage.live_rooms(self.settings.server_name):
-            checkpoints = sorted(
-                self.storage.checkpoints(record.id), key=lambda c: (c.tick, c.seq), reverse=True
-            )
+            checkpoints = [
+                checkpoint
+                for checkpoint in sorted(
+                    self.storage.checkpoints(record.id), key=lambda c: (c.tick, c.seq), reverse=True
+                )
+                if (self.settings.data_dir / checkpoint.path).is_file()
+            ]
             if not checkpoints:
-                log.error("Stored room %r has no checkpoint; it cannot come back", record.name)
+                log.error(
+                    "Stored room %r has no checkpoint file left in %s; it cannot come back",
+                    record.name,
+                    self.settings.data_dir,
+                )
                 continue
             latest = checkpoints[0]
             live = EngineRoom(

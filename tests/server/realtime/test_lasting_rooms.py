@@ -258,3 +258,43 @@ def test_rooms_last_on_postgresql_too(tmp_path: Path, postgres: Postgres) -> Non
     finally:
         clients.close()
         server.stop()
+
+
+def test_a_room_comes_back_from_the_newest_checkpoint_that_reads(server: Server, connect: Clients) -> None:
+    alice = connect("alice")
+    damaged, lost = make_room(alice, policy="heuristic", seed=1), make_room(alice, policy="random", seed=2)
+    made = alice.ok("get_state", {"room": damaged})["state"]
+    drive(alice, damaged, [("step", 3)])
+    drive(alice, damaged, [("speed", 2.0)])
+    connect.close()
+    server.stop()
+    folders = {
+        name: server.data_dir / "checkpoints" / str(record_id(server, name)) for name in (damaged, lost)
+    }
+    newest = sorted(folders[damaged].glob("*.safetensors"))[-1]
+    newest.write_bytes(b"not a checkpoint")
+    for path in folders[lost].glob("*.safetensors"):
+        path.unlink()
+    server.start()
+    alice = connect("alice")
+    names = {room["name"] for room in alice.ok("list_rooms", {})["rooms"]}
+    assert damaged in names and lost not in names
+    # Its checkpoint at tick 3 (at shutdown) does not read: it is back as it was made, at tick 0.
+    back = alice.ok("get_state", {"room": damaged})["state"]
+    assert world(back) == world(made)
+    assert f"Stored room {lost!r} has no checkpoint file left" in server.log()
+    assert "could not be restored from" in server.log()
+
+
+def record_id(server: Server, name: str) -> int:
+    """The stored id of room `name` (read from the server's database)."""
+    from server.settings import Settings
+    from server.storage.database import Storage
+
+    storage = Storage(Settings(data_dir=server.data_dir).resolved_database_url())
+    try:
+        record = storage.room_by_key(name)
+        assert record is not None
+        return record.id
+    finally:
+        storage.dispose()
