@@ -160,7 +160,10 @@ class Auth:
     def issue_token(self, user: User) -> tuple[str, str]:
         """A new bearer token for `user` and when it expires (ISO-8601, UTC); only its hash is kept."""
         token = secrets.token_urlsafe(32)
-        expires = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(seconds=self.token_lifetime)
+        # Whole seconds, rounded up: a token lives at least its lifetime (cut down to the second
+        # it could live 1 ms of a 1 s lifetime).
+        lives = dt.timedelta(seconds=self.token_lifetime + 1)
+        expires = (dt.datetime.now(dt.UTC) + lives).replace(microsecond=0)
         self.storage.create_token(user.id, token_hash(token), expires)
         return token, iso_utc(expires)
 
