@@ -10,6 +10,8 @@ the run's hyper-parameters (TensorBoard's HParams dashboard).
 
 from __future__ import annotations
 
+import itertools
+import os
 import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -23,6 +25,7 @@ from server.episodes import figures
 
 TAG_PREFIX = "episode/"
 """Every episode figure's tag starts so: ``episode/products_created``."""
+_files = itertools.count(1)
 
 
 class TensorBoardRun:
@@ -31,7 +34,11 @@ class TensorBoardRun:
     def __init__(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
         self.directory = directory
-        self._writer = EventsWriter(str(directory / "events"))
+        # Event files are named by the second they were made in: a run reopened within that
+        # second (a tracker evicting and reopening it) would truncate the first without a suffix
+        # of its own, and TensorBoard reads a run's files in name order: so pid, then a count.
+        suffix = f".{os.getpid()}.{next(_files):06d}"
+        self._writer = EventsWriter(str(directory / "events"), suffix)
 
     def hyperparameters(self, values: Mapping[str, Any], metrics: Iterable[str], finished: bool) -> None:
         """The run's hyper-parameters, with the tags of the figures they are read against; a
