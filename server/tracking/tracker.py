@@ -27,11 +27,16 @@ log = logging.getLogger(__name__)
 
 
 class Tracker:
-    """The tracking thread over `stores` (built by `open_stores` on that thread when given
-    settings instead, so that importing mlflow never holds up the server's start)."""
+    """The tracking thread over `stores`, and those `settings` ask for (built by `open_stores` on
+    that thread, so that importing mlflow never holds up the server's start); at most `capacity`
+    episodes wait (default: ``settings.tracking_queue``)."""
 
     def __init__(
-        self, storage: Storage, settings: Settings | None = None, stores: Sequence[Store] = ()
+        self,
+        storage: Storage,
+        settings: Settings | None = None,
+        stores: Sequence[Store] = (),
+        capacity: int | None = None,
     ) -> None:
         self.storage = storage
         self.settings = settings
@@ -42,7 +47,10 @@ class Tracker:
         """Failures by store name (each failed log, flush or close counts once)."""
         self.logged = 0
         """Episodes taken off the queue and handed to the stores."""
-        capacity = settings.tracking_queue if settings is not None else 10_000
+        if capacity is None:
+            capacity = (
+                settings.tracking_queue if settings else int(Settings.model_fields["tracking_queue"].default)
+            )
         threading, queue = real_modules()
         self._queue: Any = queue.Queue(capacity)
         self._full: type[Exception] = queue.Full

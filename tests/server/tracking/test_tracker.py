@@ -77,9 +77,7 @@ class Recording:
 
 
 def tracker(*stores: Any, capacity: int = 10_000) -> Tracker:
-    made = Tracker(FakeStorage(), stores=stores)  # type: ignore[arg-type]
-    made._queue.maxsize = capacity  # a small queue, to fill it
-    return made
+    return Tracker(FakeStorage(), stores=stores, capacity=capacity)  # type: ignore[arg-type]
 
 
 def test_episodes_reach_every_store_with_the_room_and_config() -> None:
