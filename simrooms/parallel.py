@@ -47,7 +47,7 @@ class ProductionParallelEnv(ParallelEnv[str, Observation, int]):  # type: ignore
 
     def __init__(
         self, num_agents: int = 4, config: WorldConfig | None = None, render_mode: str | None = None
-    ):
+    ) -> None:
         if render_mode is not None and render_mode not in RENDER_MODES:
             raise ValueError(
                 f"render_mode {render_mode!r} is not supported: use None or one of {', '.join(RENDER_MODES)}."
