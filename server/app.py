@@ -33,6 +33,7 @@ from server.realtime.transport import Transport
 from server.services import Services, install
 from server.settings import Settings
 from server.storage.database import Storage
+from server.tracking.tracker import Tracker, tracking_wanted
 
 
 def create_app(settings: Settings | None = None) -> tuple[Flask, SocketIO]:
@@ -76,6 +77,9 @@ def create_app(settings: Settings | None = None) -> tuple[Flask, SocketIO]:
     rooms = RoomManager(settings, storage, transport, metrics, socketio.start_background_task, socketio.sleep)
     bridge = Bridge(green=settings.async_mode == "eventlet")
     archive = Archive(storage, settings.data_dir, bridge)
+    tracker = Tracker(storage, settings) if tracking_wanted(settings) else None
+    if tracker is not None:
+        archive.stored_episodes = tracker.offer
     engine = Engine(settings, bridge, rooms, archive)
     rooms.engine = engine
     rooms.stored = StoredRooms(settings, storage, archive, engine)
@@ -94,6 +98,7 @@ def create_app(settings: Settings | None = None) -> tuple[Flask, SocketIO]:
         transport=transport,
         socketio=socketio,
         throttle=LoginThrottle(settings),
+        tracker=tracker,
     )
     install(app, svc)
 
@@ -127,11 +132,17 @@ def create_app(settings: Settings | None = None) -> tuple[Flask, SocketIO]:
     metrics.checkpoint_bytes.set_function(lambda: archive.written_bytes)
     metrics.checkpoints_failed.set_function(lambda: archive.failed_checkpoints)
     metrics.archive_backlog.set_function(lambda: archive.backlog)
+    if tracker is not None:
+        metrics.tracking_logged.set_function(lambda: tracker.logged)
+        metrics.tracking_dropped.set_function(lambda: tracker.dropped)
+        metrics.tracking_errors.set_function(lambda: tracker.error_count)
     metrics.watch_gc(engine.pauses)
     cycles.install(app)
     if settings.async_mode == "eventlet":
         pings.install()
 
+    if tracker is not None:
+        tracker.start()
     archive.start()
     engine.start()
     socketio.start_background_task(bridge.run)

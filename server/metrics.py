@@ -110,6 +110,21 @@ class Metrics:
         self.archive_backlog = Gauge(
             "simrooms_archive_backlog", "Writes and seeks waiting for the archive thread.", registry=r
         )
+        self.tracking_logged = Gauge(
+            "simrooms_tracking_logged",
+            "Finished episodes handed to the tracking stores (TensorBoard, MLflow) since start.",
+            registry=r,
+        )
+        self.tracking_dropped = Gauge(
+            "simrooms_tracking_dropped",
+            "Finished episodes not tracked because the tracking queue was full (a slow store).",
+            registry=r,
+        )
+        self.tracking_errors = Gauge(
+            "simrooms_tracking_errors",
+            "Failures of the tracking stores (the first of each store is in the log).",
+            registry=r,
+        )
 
     def watch_gc(self, pauses: Pauses) -> None:
         """Export the garbage collector's pauses as `pauses` records them."""

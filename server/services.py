@@ -25,6 +25,7 @@ from server.realtime.sweeps import SweepManager
 from server.realtime.transport import Transport
 from server.settings import Settings
 from server.storage.database import Storage
+from server.tracking.tracker import Tracker
 
 log = logging.getLogger(__name__)
 EXTENSION_KEY = "simrooms"
@@ -46,6 +47,8 @@ class Services:
     socketio: SocketIO
     throttle: LoginThrottle
     running: bool = True
+    tracker: Tracker | None = None
+    """Live tracking, when a tracking store is set (server.tracking.tracker)."""
 
     def disconnect_user(self, user_id: int) -> None:
         """Close every socket of the user (at logout)."""
@@ -80,6 +83,8 @@ class Services:
         self.running = False
         self.engine.stop()
         self.archive.close()
+        if self.tracker is not None:
+            self.tracker.close()
         self.bridge.close()
         self.storage.dispose()
 

@@ -150,6 +150,17 @@ class Settings(BaseSettings):
     runs one every this many seconds (server/engine/collector.py): with hundreds of rooms Python's
     own came every few seconds and stopped every thread each time (bench/RESULTS.md). 0 keeps
     Python's."""
+    tensorboard_dir: Path | None = None
+    """Log every finished episode of every room to TensorBoard event files here as it ends: one
+    subdirectory (one run) per room, ``NAME-ID``, its config as hyper-parameters; read them with
+    ``tensorboard --logdir DIR``. Unset: no TensorBoard tracking."""
+    mlflow_tracking_uri: str | None = None
+    """Log every finished episode of every room to MLflow at this tracking URI (``sqlite:///path/mlflow.db``,
+    ``http://host:5000``) as it ends: one run per room in the experiment ``simrooms``, its config
+    as params. Needs the optional extra ``simrooms[mlflow]``. Unset: no MLflow tracking."""
+    tracking_queue: Annotated[int, Field(ge=1)] = 10_000
+    """Finished episodes that may wait for the tracking stores; when a slow store lets more pile
+    up, the newest are dropped (``simrooms_tracking_dropped``) rather than slow any room."""
     log_level: str = "INFO"
     """The least severe log records written (DEBUG, INFO, WARNING, ERROR)."""
     fault_room_prefix: CliSuppress[str | None] = None

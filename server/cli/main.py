@@ -1,4 +1,5 @@
-"""The ``simrooms`` command line: ``serve``, ``user create``, ``db upgrade``, ``simulate`` and ``sweep``.
+"""The ``simrooms`` command line: ``serve``, ``user create``, ``db upgrade``, ``simulate``, ``sweep``
+and ``export``.
 
 Each subcommand is a (name, help, register) entry of COMMANDS: `register` adds the subcommand's
 arguments to its parser and sets ``run`` to the function that carries it out. This module's own
@@ -15,6 +16,7 @@ from collections.abc import Callable, Sequence
 from server.cli.arguments import Parser, UsageError
 from server.cli.blas import ensure_fast_blas
 from server.cli.db import register_db
+from server.cli.export import register_export
 from server.cli.serve import patch_before_imports, register_serve
 from server.cli.simulate import register_simulate
 from server.cli.sweep import register_sweep
@@ -27,6 +29,11 @@ COMMANDS: list[tuple[str, str, Register]] = [
     ("user", "Manage users: simrooms user create NAME --password-stdin.", register_user),
     ("db", "Manage the database: simrooms db upgrade migrates it to the newest schema.", register_db),
     ("sweep", "Make a sweep on a running server from a TOML or JSON file.", register_sweep),
+    (
+        "export",
+        "Write a stored room's episodes as CSV, JSON Lines or TensorBoard events (the server may run or not).",
+        register_export,
+    ),
 ]
 
 

@@ -51,6 +51,9 @@ class Archive:
         self._closed = False
         self._controls: list[tuple[int, ControlRecord]] = []
         self._episodes: list[tuple[int, EpisodeRecord]] = []
+        self.stored_episodes: Callable[[int, list[EpisodeRecord]], None] | None = None
+        """Called on this thread with each stored room's episodes once they are stored (live
+        tracking's ``Tracker.offer``, which never waits)."""
 
     def start(self) -> None:
         self._thread.start()
@@ -146,6 +149,8 @@ class Archive:
                 self.storage.add_controls(room_id, batch)
             for room_id, ended in _by_room(episodes).items():
                 self.storage.add_episodes(room_id, ended)
+                if self.stored_episodes is not None:
+                    self.stored_episodes(room_id, ended)
         except Exception:
             log.exception(
                 "Storing %d controls and %d episodes failed; they are lost", len(controls), len(episodes)

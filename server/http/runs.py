@@ -3,14 +3,12 @@ spreadsheets), the baselines its curves are read against, sweeps, and the config
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 from flask_login import current_user  # type: ignore[import-untyped]
 
-from server.realtime.stored import EPISODE_COLUMNS
+from server.episodes import as_csv, with_config
 from server.realtime.validation import ProtocolError
 from server.services import services
 from simrooms.config import RoomConfig
@@ -36,28 +34,12 @@ def episodes(name: str) -> Any:
     except ProtocolError as error:
         return jsonify({"error": error.message}), 404
     if form == "csv":
-        settings = {
-            f"{part}.{field}": value for part, fields in config.items() for field, value in fields.items()
-        }
         return Response(
-            as_csv([{**row, **settings} for row in found]),
+            as_csv(with_config(found, config)),
             content_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="{_file_name(name)}-episodes.csv"'},
         )
     return jsonify({"episodes": found, "config": config})
-
-
-def as_csv(rows: list[dict[str, Any]]) -> str:
-    """The rows as CSV: the episode's own columns first, then every other column any row has
-    (training figures, then the room's config by dotted name)."""
-    columns = list(EPISODE_COLUMNS)
-    for row in rows:
-        columns.extend(key for key in row if key not in columns)
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return out.getvalue()
 
 
 def _file_name(name: str) -> str:

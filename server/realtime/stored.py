@@ -21,11 +21,12 @@ from server.engine.engine import Engine
 from server.engine.room import EngineRoom
 from server.engine.seeker import TickNotFound
 from server.engine.updates import plain
+from server.episodes import room_episodes
 from server.realtime.protocol import MAX_SEED, CreateRoom
 from server.realtime.validation import ProtocolError
 from server.settings import Settings
 from server.storage.database import Storage
-from server.storage.records import EpisodeRecord, RoomNameTaken, RoomRecord, SweepRecord, User
+from server.storage.records import RoomNameTaken, SweepRecord, User
 from simrooms.config import RoomConfig
 
 log = logging.getLogger(__name__)
@@ -278,33 +279,5 @@ class StoredRooms:
     def episodes(self, room: Room) -> list[dict[str, Any]]:
         """Every finished episode of the room's life, oldest first: for a fork, its origin's up
         to the fork, then its own. Read on the archive's thread, after the writes queued before."""
-        found: list[dict[str, Any]] = self.archive.submit(self._episodes, room.record_id).wait()
+        found: list[dict[str, Any]] = self.archive.submit(room_episodes, self.storage, room.record_id).wait()
         return found
-
-    def _episodes(self, room_id: int) -> list[dict[str, Any]]:
-        chain: list[tuple[int, int | None]] = []
-        record: RoomRecord | None = self.storage.room_by_id(room_id)
-        up_to: int | None = None
-        while record is not None:
-            chain.append((record.id, up_to))
-            up_to = record.fork_tick
-            record = self.storage.room_by_id(record.forked_from) if record.forked_from is not None else None
-        found: list[dict[str, Any]] = []
-        for record_id, limit in reversed(chain):
-            found.extend(
-                episode_row(episode) for episode in self.storage.episodes(record_id, up_to_tick=limit)
-            )
-        return found
-
-
-EPISODE_COLUMNS = ("episode", "end_tick", "reason", "products_created", "total_reward", "efficiency")
-"""The fields every episode has, first in its row; the training figures follow."""
-
-
-def episode_row(episode: EpisodeRecord) -> dict[str, Any]:
-    """An episode as the API gives it: its own fields, then its training figures."""
-    row: dict[str, Any] = {column: getattr(episode, column) for column in EPISODE_COLUMNS}
-    row.update({key: value for key, value in episode.metrics.items() if key not in row})
-    if episode.ended_at is not None:
-        row["ended_at"] = episode.ended_at.isoformat().replace("+00:00", "Z")
-    return row
