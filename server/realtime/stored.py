@@ -21,12 +21,12 @@ from server.engine.engine import Engine
 from server.engine.room import EngineRoom
 from server.engine.seeker import TickNotFound
 from server.engine.updates import plain
-from server.realtime.protocol import MAX_SEED, CreateRoom
 from server.realtime.validation import ProtocolError
 from server.settings import Settings
 from server.storage.database import Storage
 from server.storage.records import EpisodeRecord, RoomNameTaken, RoomRecord, SweepRecord, User
 from simrooms.config import RoomConfig
+from simrooms.protocol import MAX_SEED, CreateRoom
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +63,7 @@ class Room:
         return channel(self.key)
 
     def info(self) -> dict[str, Any]:
-        """The room's RoomInfo (server.realtime.protocol)."""
+        """The room's RoomInfo (simrooms.protocol)."""
         live = self.live
         return {
             "name": self.name,
