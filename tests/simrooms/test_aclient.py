@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import pytest
 
@@ -44,3 +45,26 @@ async def round_trip(server: Server, token: str) -> None:
 
 def test_async_round_trip_and_updates(server: Server, token: str) -> None:
     asyncio.run(round_trip(server, token))
+
+
+async def rejoin_after_restart(own: Server) -> None:
+    async with simrooms.AsyncClient(own.url, username="alice", password=PASSWORD, timeout=60) as client:
+        name = room_name("async-again")
+        await client.create_room(name=name, policy="heuristic", seed=1)
+        states = client.updates(name, timeout=60)
+        assert (await anext(states))["tick"] == 0
+        await asyncio.to_thread(own.stop)
+        await asyncio.to_thread(own.start)
+        fresh = await anext(states)
+        assert fresh == (await client.get_state(room=name))["state"]
+        await client.step_game(room=name)
+        assert (await anext(states))["tick"] == fresh["tick"] + 1
+        await states.aclose()
+
+
+def test_async_client_reconnects_and_rejoins(tmp_path: Path) -> None:
+    own = Server(tmp_path / "serve")
+    try:
+        asyncio.run(rejoin_after_restart(own))
+    finally:
+        own.stop()

@@ -140,3 +140,21 @@ def test_it_reconnects_and_rejoins_after_a_restart(tmp_path: Path) -> None:
             states.close()
     finally:
         own.stop()
+
+
+def test_updates_end_when_the_room_goes_or_the_client_closes(server: Server, token: str) -> None:
+    client = simrooms.Client(server.url, token=token)
+    name = room_name("ends")
+    client.create_room(name=name, policy="heuristic", seed=1)
+    states = client.updates(name, timeout=30)
+    assert next(states)["tick"] == 0
+    client.delete_room(room=name)
+    assert list(states) == []
+    other = room_name("ends")
+    client.create_room(name=other, policy="heuristic", seed=1)
+    again = client.updates(other, timeout=30)
+    assert next(again)["room"] == other
+    client.close()
+    assert list(again) == []
+    with pytest.raises(ConnectionError):
+        client.list_rooms()
