@@ -4,13 +4,15 @@ ProtocolError subclasses, updates, wait_for, episodes and reconnecting after a r
 from __future__ import annotations
 
 import inspect
+import sys
+import types
 from pathlib import Path
 
 import pytest
 
 import simrooms
 from simrooms.events import CLIENT_EVENTS
-from simrooms.session import unwrap
+from simrooms.session import as_frame_or_list, unwrap
 from tests.support.server import PASSWORD, Server, room_name
 
 pytestmark = pytest.mark.integration
@@ -41,6 +43,15 @@ def test_round_trips(server: Server, token: str) -> None:
         assert client.set_speed(room=name, speed="max") == {"speed": "max"}
         assert client.reset_game(room=name)["tick"] == 1
         assert client.get_state(room=name)["state"]["episode"] == 2
+        # The answers are the acks of the server's own models, less their ok.
+        for event, fields in (
+            ("list_rooms", {}),
+            ("get_state", {"room": name}),
+            ("metrics_history", {"room": name}),
+            ("inspect_agent", {"room": name, "agent": 0}),
+            ("grant_control", {"room": name, "user": "bob", "allow": True}),
+        ):
+            CLIENT_EVENTS[event].ack.model_validate({"ok": True, **client.call(event, **fields)})
         assert client.leave_room(room=name) == {}
         assert client.delete_room(room=name) == {}
         with pytest.raises(simrooms.NotFound) as caught:
@@ -158,3 +169,17 @@ def test_updates_end_when_the_room_goes_or_the_client_closes(server: Server, tok
     assert list(again) == []
     with pytest.raises(ConnectionError):
         client.list_rooms()
+
+
+def test_episodes_as_a_frame_when_pandas_is_there(monkeypatch: pytest.MonkeyPatch) -> None:
+    rows = [{"episode": 1, "products": 3}]
+    assert as_frame_or_list(rows, False) is rows
+    frames = types.ModuleType("pandas")
+    frames.DataFrame = lambda given: ("frame", given)  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "pandas", frames)
+    assert as_frame_or_list(rows, None) == ("frame", rows)
+    assert as_frame_or_list(rows, True) == ("frame", rows)
+    monkeypatch.setitem(sys.modules, "pandas", None)  # not installed
+    assert as_frame_or_list(rows, None) is rows
+    with pytest.raises(ImportError):
+        as_frame_or_list(rows, True)
