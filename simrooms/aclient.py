@@ -62,22 +62,22 @@ class AsyncClient:
         self.timeout = timeout
         self.reconnect = reconnect
         self.closed = False
-        self.rooms = States()
-        self.feeds: dict[str, list[asyncio.Queue[Any]]] = {}
-        self.connected = asyncio.Event()
-        self.refused: Any = None
-        self.ever_connected = False
-        self.retrying: asyncio.Task[None] | None = None
+        self._rooms = States()
+        self._feeds: dict[str, list[asyncio.Queue[Any]]] = {}
+        self._connected = asyncio.Event()
+        self._refused: Any = None
+        self._ever_connected = False
+        self._retrying: asyncio.Task[None] | None = None
         self.sio = socketio.AsyncClient(
             reconnection=reconnect, reconnection_delay=0.5, reconnection_delay_max=3
         )
         for event, handler in (
-            ("connect", self.on_connect),
-            ("disconnect", self.on_disconnect),
-            ("connect_error", self.on_connect_error),
-            ("state_update", self.on_state_update),
-            ("room_deleted", self.on_room_gone),
-            ("membership_ended", self.on_room_gone),
+            ("connect", self._on_connect),
+            ("disconnect", self._on_disconnect),
+            ("connect_error", self._on_connect_error),
+            ("state_update", self._on_state_update),
+            ("room_deleted", self._on_room_gone),
+            ("membership_ended", self._on_room_gone),
         ):
             self.sio.on(event, handler, namespace=NAMESPACE)
 
@@ -90,41 +90,41 @@ class AsyncClient:
             self.token = await asyncio.to_thread(
                 sign_in, self.url, self.username, self.password, self.timeout
             )
-        self.refused = None
+        self._refused = None
         try:
             await self.sio.connect(
                 self.url, namespaces=[NAMESPACE], auth={"token": self.token}, wait_timeout=self.timeout
             )
         except socketio.exceptions.ConnectionError as error:
-            refused = refusal(self.refused)
+            refused = refusal(self._refused)
             if refused is not None:
                 raise refused from None
             raise ConnectionError(f"could not connect to {self.url}: {error}") from error
         return self
 
-    async def on_connect(self) -> None:
-        rejoin = self.ever_connected
-        self.ever_connected = True
-        self.connected.set()
+    async def _on_connect(self) -> None:
+        rejoin = self._ever_connected
+        self._ever_connected = True
+        self._connected.set()
         if rejoin:
-            for room in sorted(self.rooms.joined):
-                await self.sio.emit(JOINS, {"room": room}, namespace=NAMESPACE, callback=self.rejoined(room))
+            for room in sorted(self._rooms.joined):
+                await self.sio.emit(JOINS, {"room": room}, namespace=NAMESPACE, callback=self._rejoined(room))
 
-    def rejoined(self, room: str) -> Callable[..., None]:
+    def _rejoined(self, room: str) -> Callable[..., None]:
         def answer(ack: Any = None) -> None:
             if not (isinstance(ack, dict) and ack.get("ok")):
-                self.end(room)
+                self._end(room)
 
         return answer
 
-    async def on_disconnect(self, reason: Any = None) -> None:
-        self.connected.clear()
-        self.rooms.forget_states()
+    async def _on_disconnect(self, reason: Any = None) -> None:
+        self._connected.clear()
+        self._rooms.forget_states()
         if self.reconnect and not self.closed and reason == self.sio.reason.SERVER_DISCONNECT:
             # python-socketio reconnects after a dropped transport, not after the server said goodbye.
-            self.retrying = asyncio.get_running_loop().create_task(self.reconnect_loop())
+            self._retrying = asyncio.get_running_loop().create_task(self._reconnect_loop())
 
-    async def reconnect_loop(self) -> None:
+    async def _reconnect_loop(self) -> None:
         delay = 0.5
         while not self.closed and not self.sio.connected:
             await asyncio.sleep(delay)
@@ -135,34 +135,34 @@ class AsyncClient:
             except Exception:  # keep trying until the server is back or the client closes
                 delay = min(delay * 2, 3.0)
 
-    async def on_connect_error(self, data: Any = None) -> None:
-        self.refused = data
+    async def _on_connect_error(self, data: Any = None) -> None:
+        self._refused = data
 
-    async def on_state_update(self, data: Any) -> None:
-        changed = self.rooms.update(data)
+    async def _on_state_update(self, data: Any) -> None:
+        changed = self._rooms.update(data)
         if changed is not None:
             key, state = changed
-            for feed in self.feeds.get(key, ()):
+            for feed in self._feeds.get(key, ()):
                 feed.put_nowait(state)
 
-    async def on_room_gone(self, data: Any) -> None:
+    async def _on_room_gone(self, data: Any) -> None:
         if isinstance(data, dict) and isinstance(data.get("room"), str):
-            self.end(data["room"])
+            self._end(data["room"])
 
-    def end(self, room: str) -> None:
+    def _end(self, room: str) -> None:
         key = room.lower()
-        self.rooms.joined.discard(key)
-        self.rooms.states.pop(key, None)
-        for feed in self.feeds.get(key, ()):
+        self._rooms.joined.discard(key)
+        self._rooms.states.pop(key, None)
+        for feed in self._feeds.get(key, ()):
             feed.put_nowait(END)
 
     async def close(self) -> None:
         """Disconnect; every ``updates`` iterator ends."""
         self.closed = True
-        if self.retrying is not None:
-            self.retrying.cancel()
+        if self._retrying is not None:
+            self._retrying.cancel()
         await self.sio.disconnect()
-        for feeds in self.feeds.values():
+        for feeds in self._feeds.values():
             for feed in feeds:
                 feed.put_nowait(END)
 
@@ -182,12 +182,12 @@ class AsyncClient:
         if self.closed:
             raise ConnectionError("The client is closed.")
         try:
-            await asyncio.wait_for(self.connected.wait(), self.timeout)
+            await asyncio.wait_for(self._connected.wait(), self.timeout)
         except TimeoutError:
             raise ConnectionError(f"Not connected to {self.url} (waited {self.timeout} s).") from None
         joining = event == JOINS
         if joining:
-            self.rooms.joined.add(body["room"].lower())
+            self._rooms.joined.add(body["room"].lower())
         try:
             ack = await self.sio.call(event, body, namespace=NAMESPACE, timeout=self.timeout)
         except socketio.exceptions.TimeoutError:
@@ -196,12 +196,12 @@ class AsyncClient:
             answer = unwrap(event, ack)
         except ProtocolError:
             if joining:
-                self.end(body["room"])
+                self._end(body["room"])
             raise
         if joining:
-            self.rooms.states.setdefault(body["room"].lower(), answer["state"])
+            self._rooms.states.setdefault(body["room"].lower(), answer["state"])
         elif event == "leave_room":
-            self.end(body["room"])
+            self._end(body["room"])
         return answer
 
     async def updates(
@@ -210,9 +210,9 @@ class AsyncClient:
         """Client.updates for ``async for``."""
         key = room.lower()
         feed: asyncio.Queue[Any] = asyncio.Queue()
-        self.feeds.setdefault(key, []).append(feed)
-        joined = key in self.rooms.joined
-        current = self.rooms.states.get(key)
+        self._feeds.setdefault(key, []).append(feed)
+        joined = key in self._rooms.joined
+        current = self._rooms.states.get(key)
         try:
             if not joined:
                 await self.call(JOINS, room=room)
@@ -227,7 +227,7 @@ class AsyncClient:
                     return
                 yield item
         finally:
-            self.feeds[key].remove(feed)
+            self._feeds[key].remove(feed)
 
     async def wait_for(
         self,

@@ -54,7 +54,10 @@ class Client:
 
     `reconnect`: reconnect by itself after a dropped connection (and join the rooms again).
     `timeout`: seconds to wait for the connection and for each ack. A refused connection raises
-    the ProtocolError subclass of its code (Unauthorized for a bad token)."""
+    the ProtocolError subclass of its code (Unauthorized for a bad token).
+
+    ``sio`` is the python-socketio client underneath (``sio.on(event, handler, namespace="/sim")``
+    to receive server events such as ``metrics`` or ``game_ended``)."""
 
     if TYPE_CHECKING:  # the event methods are made from simrooms.events below
 
@@ -79,64 +82,64 @@ class Client:
             token = sign_in(self.url, username, password, timeout)
         self.token = token
         self.closed = False
-        self.lock = threading.Lock()
-        self.rooms = States()
-        self.feeds: dict[str, list[queue.Queue[Any]]] = {}
-        self.connected = threading.Event()
-        self.refused: Any = None
-        self.ever_connected = False
+        self._lock = threading.Lock()
+        self._rooms = States()
+        self._feeds: dict[str, list[queue.Queue[Any]]] = {}
+        self._connected = threading.Event()
+        self._refused: Any = None
+        self._ever_connected = False
         self.sio = socketio.Client(reconnection=reconnect, reconnection_delay=0.5, reconnection_delay_max=3)
         for event, handler in (
-            ("connect", self.on_connect),
-            ("disconnect", self.on_disconnect),
-            ("connect_error", self.on_connect_error),
-            ("state_update", self.on_state_update),
-            ("room_deleted", self.on_room_gone),
-            ("membership_ended", self.on_room_gone),
+            ("connect", self._on_connect),
+            ("disconnect", self._on_disconnect),
+            ("connect_error", self._on_connect_error),
+            ("state_update", self._on_state_update),
+            ("room_deleted", self._on_room_gone),
+            ("membership_ended", self._on_room_gone),
         ):
             self.sio.on(event, handler, namespace=NAMESPACE)
-        self.open()
+        self._open()
 
     # ------------------------------------------------------------------ the connection
 
-    def open(self) -> None:
-        self.refused = None
+    def _open(self) -> None:
+        self._refused = None
         try:
             self.sio.connect(
                 self.url, namespaces=[NAMESPACE], auth={"token": self.token}, wait_timeout=self.timeout
             )
         except socketio.exceptions.ConnectionError as error:
-            refused = refusal(self.refused)
+            refused = refusal(self._refused)
             if refused is not None:
                 raise refused from None
             raise ConnectionError(f"could not connect to {self.url}: {error}") from error
 
-    def on_connect(self) -> None:
-        rejoin = self.ever_connected
-        self.ever_connected = True
-        self.connected.set()
+    def _on_connect(self) -> None:
+        rejoin = self._ever_connected
+        self._ever_connected = True
+        self._connected.set()
         if rejoin:
-            with self.lock:
-                rooms = sorted(self.rooms.joined)
+            with self._lock:
+                rooms = sorted(self._rooms.joined)
             for room in rooms:
-                self.sio.emit(JOINS, {"room": room}, namespace=NAMESPACE, callback=self.rejoined(room))
+                self.sio.emit(JOINS, {"room": room}, namespace=NAMESPACE, callback=self._rejoined(room))
 
-    def rejoined(self, room: str) -> Callable[..., None]:
+    def _rejoined(self, room: str) -> Callable[..., None]:
         def answer(ack: Any = None) -> None:
             if not (isinstance(ack, dict) and ack.get("ok")):
-                self.end(room)
+                self._end(room)
 
         return answer
 
-    def on_disconnect(self, reason: Any = None) -> None:
-        self.connected.clear()
-        with self.lock:
-            self.rooms.forget_states()
+    def _on_disconnect(self, reason: Any = None) -> None:
+        self._connected.clear()
+        with self._lock:
+            self._rooms.forget_states()
         if self.reconnect and not self.closed and reason == self.sio.reason.SERVER_DISCONNECT:
             # python-socketio reconnects after a dropped transport, not after the server said goodbye.
-            threading.Thread(target=self.reconnect_loop, daemon=True).start()
+            threading.Thread(target=self._reconnect_loop, daemon=True).start()
 
-    def reconnect_loop(self) -> None:
+    def _reconnect_loop(self) -> None:
         delay = 0.5
         while not self.closed and not self.sio.connected:
             time.sleep(delay)
@@ -147,37 +150,37 @@ class Client:
             except Exception:  # keep trying until the server is back or the client closes
                 delay = min(delay * 2, 3.0)
 
-    def on_connect_error(self, data: Any = None) -> None:
-        self.refused = data
+    def _on_connect_error(self, data: Any = None) -> None:
+        self._refused = data
 
-    def on_state_update(self, data: Any) -> None:
-        with self.lock:
-            changed = self.rooms.update(data)
+    def _on_state_update(self, data: Any) -> None:
+        with self._lock:
+            changed = self._rooms.update(data)
             if changed is None:
                 return
             key, state = changed
-            for feed in self.feeds.get(key, ()):
+            for feed in self._feeds.get(key, ()):
                 feed.put(state)
 
-    def on_room_gone(self, data: Any) -> None:
+    def _on_room_gone(self, data: Any) -> None:
         if isinstance(data, dict) and isinstance(data.get("room"), str):
-            self.end(data["room"])
+            self._end(data["room"])
 
-    def end(self, room: str) -> None:
+    def _end(self, room: str) -> None:
         """The room's updates end: it was left or deleted, or may no longer be seen."""
         key = room.lower()
-        with self.lock:
-            self.rooms.joined.discard(key)
-            self.rooms.states.pop(key, None)
-            for feed in self.feeds.get(key, ()):
+        with self._lock:
+            self._rooms.joined.discard(key)
+            self._rooms.states.pop(key, None)
+            for feed in self._feeds.get(key, ()):
                 feed.put(END)
 
     def close(self) -> None:
         """Disconnect; every ``updates`` generator ends."""
         self.closed = True
         self.sio.disconnect()
-        with self.lock:
-            for feeds in self.feeds.values():
+        with self._lock:
+            for feeds in self._feeds.values():
                 for feed in feeds:
                     feed.put(END)
 
@@ -196,12 +199,12 @@ class Client:
         body = payload(event, fields)
         if self.closed:
             raise ConnectionError("The client is closed.")
-        if not self.connected.wait(self.timeout):
+        if not self._connected.wait(self.timeout):
             raise ConnectionError(f"Not connected to {self.url} (waited {self.timeout} s).")
         joining = event == JOINS
         if joining:
-            with self.lock:
-                self.rooms.joined.add(body["room"].lower())
+            with self._lock:
+                self._rooms.joined.add(body["room"].lower())
         try:
             ack = self.sio.call(event, body, namespace=NAMESPACE, timeout=self.timeout)
         except socketio.exceptions.TimeoutError:
@@ -210,14 +213,14 @@ class Client:
             answer = unwrap(event, ack)
         except ProtocolError:
             if joining:
-                self.end(body["room"])
+                self._end(body["room"])
             raise
         if joining:
             key = body["room"].lower()
-            with self.lock:
-                self.rooms.states.setdefault(key, answer["state"])
+            with self._lock:
+                self._rooms.states.setdefault(key, answer["state"])
         elif event == "leave_room":
-            self.end(body["room"])
+            self._end(body["room"])
         return answer
 
     def updates(self, room: str, *, timeout: float | None = None) -> Generator[dict[str, Any], None, None]:
@@ -227,10 +230,10 @@ class Client:
         room is left or deleted or the client closes; TimeoutError after `timeout` s without one."""
         key = room.lower()
         feed: queue.Queue[Any] = queue.Queue()
-        with self.lock:
-            self.feeds.setdefault(key, []).append(feed)
-            joined = key in self.rooms.joined
-            current = self.rooms.states.get(key)
+        with self._lock:
+            self._feeds.setdefault(key, []).append(feed)
+            joined = key in self._rooms.joined
+            current = self._rooms.states.get(key)
         try:
             if not joined:
                 self.join_room(room=room)
@@ -245,8 +248,8 @@ class Client:
                     return
                 yield item
         finally:
-            with self.lock:
-                self.feeds[key].remove(feed)
+            with self._lock:
+                self._feeds[key].remove(feed)
 
     def wait_for(
         self,

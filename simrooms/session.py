@@ -173,6 +173,8 @@ def add_event_methods(
 ) -> None:
     """Give `cls` one method per client event, named after it, made by `make(event)`."""
     for event in events:
+        if hasattr(cls, event):
+            raise TypeError(f"{cls.__name__}.{event} exists: a client event may not take its name")
         method = make(event)
         method.__name__ = event
         method.__qualname__ = f"{cls.__name__}.{event}"
