@@ -74,7 +74,7 @@ from bench.soak_client import (  # noqa: E402
     fuzz_cases,
     run_churn,
 )
-from server.realtime.events import CLIENT_EVENTS  # noqa: E402
+from simrooms.events import CLIENT_EVENTS  # noqa: E402
 
 HONEST_ROOM = "soak-honest"
 SOAK_USER, SOAK_PASSWORD = "soak", "soak-password"

@@ -82,7 +82,7 @@ def _learning(name: str, **bounds: Any) -> Any:
 
 
 class _Settings(BaseModel):
-    # Strict as the protocol's client models (server.realtime.protocol.ClientModel), so that a
+    # Strict as the protocol's client models (simrooms.protocol.ClientModel), so that a
     # config validates the same alone and inside create_room: no "4" for 4, no true for 1.
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 

@@ -14,8 +14,9 @@ The file holds create_sweep's payload (docs/protocol.md)::
     "learner.learning_rate" = [0.001, 0.003]
 
 The command signs in (a bearer token from ``--token`` or ``SIMROOMS_TOKEN``, or ``--user`` with the
-password on standard input), sends ``create_sweep`` over Socket.IO and prints the rooms it made
-and the sweep page's address. The server checks the payload; its refusal is printed as it came.
+password on standard input), sends ``create_sweep`` with simrooms.Client and prints the rooms it
+made and the sweep page's address. A payload the protocol's model refuses (checked before sending,
+as the server would) or the server's refusal is printed as ``CODE: message``.
 """
 
 from __future__ import annotations
@@ -31,7 +32,6 @@ from urllib.parse import quote
 
 from server.cli.arguments import UsageError
 
-NAMESPACE = "/sim"
 TIMEOUT = 120.0
 """Seconds to wait for the server's answer (a sweep of 64 rooms takes a few)."""
 
@@ -86,24 +86,22 @@ def bearer_token(args: argparse.Namespace) -> str:
 
 
 def run_sweep(args: argparse.Namespace) -> int:
-    import socketio
+    from simrooms import Client, ProtocolError
 
     payload = read_payload(args.file)
     token = bearer_token(args)
-    client = socketio.Client(reconnection=False)
     try:
-        client.connect(args.url, namespaces=[NAMESPACE], auth={"token": token}, wait_timeout=30)
-    except socketio.exceptions.ConnectionError as error:
+        client = Client(args.url, token=token, reconnect=False, timeout=TIMEOUT)
+    except ProtocolError as error:
+        raise UsageError(f"connecting to {args.url} failed: {error.code}: {error.message}") from None
+    except ConnectionError as error:
         raise UsageError(f"connecting to {args.url} failed: {error}") from None
     try:
-        ack = client.call("create_sweep", payload, namespace=NAMESPACE, timeout=TIMEOUT)
-    finally:
-        client.disconnect()
-    if not ack.get("ok"):
-        refused = ack.get("error", {})
-        print(f"simrooms sweep: {refused.get('code')}: {refused.get('message')}", file=sys.stderr)
+        with client:
+            sweep = client.create_sweep(**payload)["sweep"]
+    except ProtocolError as refused:
+        print(f"simrooms sweep: {refused.code}: {refused.message}", file=sys.stderr)
         return 1
-    sweep = ack["sweep"]
     print(f"Sweep {sweep['name']!r}: {len(sweep['rooms'])} rooms, started.")
     for room in sweep["rooms"]:
         point = ", ".join(f"{field} = {value}" for field, value in (room["sweep_point"] or {}).items())

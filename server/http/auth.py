@@ -30,9 +30,9 @@ from flask_login import LoginManager, UserMixin  # type: ignore[import-untyped]
 from flask_wtf.csrf import CSRFProtect, generate_csrf, validate_csrf  # type: ignore[import-untyped]
 from wtforms import ValidationError  # type: ignore[import-untyped]
 
-from server.realtime.protocol import USER_NAME_PATTERN
 from server.storage.database import Storage, User
 from server.storage.records import TokenRecord
+from simrooms.protocol import USER_NAME_PATTERN
 
 T = TypeVar("T")
 csrf = CSRFProtect()

@@ -28,8 +28,8 @@ from server.http.auth import (
     valid_user_name,
 )
 from server.http.throttle import Throttled
-from server.realtime.protocol import ROOM_NAME_PATTERN
 from server.services import services
+from simrooms.protocol import ROOM_NAME_PATTERN
 
 bp = Blueprint("pages", __name__)
 NO_STORE = {"Cache-Control": "no-store"}

@@ -32,8 +32,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from env.config import ACTION_NAMES
-from server.realtime.protocol import NAMESPACE, InspectAgent, MetricsHistory
 from server.realtime.validation import ProtocolError
+from simrooms.protocol import NAMESPACE, InspectAgent, MetricsHistory
 
 if TYPE_CHECKING:
     from flask_socketio import SocketIO

@@ -1,4 +1,4 @@
-"""Generate docs/protocol.md and the ``GET /api/schema`` document from server.realtime.protocol's models.
+"""Generate docs/protocol.md and the ``GET /api/schema`` document from simrooms.protocol's models.
 
 ``python -m server.realtime.protocol_docs`` rewrites docs/protocol.md; ``--check`` exits 1 when it is stale.
 """
@@ -13,8 +13,8 @@ from typing import Any
 from pydantic import BaseModel
 
 from env.generated import write_or_check
-from server.realtime.events import CLIENT_EVENTS, SERVER_EVENTS
-from server.realtime.protocol import (
+from simrooms.events import CLIENT_EVENTS, SERVER_EVENTS
+from simrooms.protocol import (
     ERROR_CODES,
     NAMESPACE,
     AgentState,
@@ -113,8 +113,10 @@ def _example(value: Any) -> list[str]:
 
 INTRO = """# The simrooms Socket.IO protocol
 
-Generated from `server/realtime/protocol.py` and `events.py` by `python -m server.realtime.protocol_docs`; do not edit by hand
+Generated from `simrooms/protocol.py`, `protocol_sweeps.py` and `events.py` by `python -m server.realtime.protocol_docs`; do not edit by hand
 (a test fails when this file is stale). `GET /api/schema` serves the same models as JSON Schema.
+From Python, `simrooms.Client` and `simrooms.AsyncClient` speak it: each client event below is a
+method taking its payload as keywords, checked with these same models before it is sent (README, "From code").
 
 ## Connecting
 

@@ -19,13 +19,13 @@ from server.engine.engine import Engine, InvalidState
 from server.engine.updates import EngineFigures, encode_event
 from server.metrics import Metrics
 from server.ratelimit import KeyedLimiter, TokenBucket
-from server.realtime.protocol import CreateRoom, Role
 from server.realtime.stored import Room, StoredRooms, channel
 from server.realtime.transport import Transport
 from server.realtime.validation import ProtocolError
 from server.settings import Settings
 from server.storage.database import Storage, User
 from server.storage.records import SweepRecord
+from simrooms.protocol import CreateRoom, Role
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

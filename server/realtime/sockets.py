@@ -1,7 +1,7 @@
 """Socket.IO handlers of namespace /sim: authenticate, validate, call the room manager, ack.
 
 Handlers are thin. Every client event is rate limited per connection, validated by its pydantic
-model (server.realtime.protocol) and answered ``{"ok": true, ...}`` or ``{"ok": false, "error": {...}}``;
+model (simrooms.protocol) and answered ``{"ok": true, ...}`` or ``{"ok": false, "error": {...}}``;
 no exception escapes to the client as a dropped connection.
 """
 
@@ -15,11 +15,11 @@ from flask import request
 from flask_login import current_user  # type: ignore[import-untyped]
 from flask_socketio import ConnectionRefusedError, SocketIO
 
-from server.realtime import protocol as p
-from server.realtime.events import CLIENT_EVENTS
-from server.realtime.protocol import NAMESPACE
-from server.realtime.protocol_sweeps import CreateSweep, DeleteSweep
 from server.realtime.validation import ProtocolError, error_ack, parse
+from simrooms import protocol as p
+from simrooms.events import CLIENT_EVENTS
+from simrooms.protocol import NAMESPACE
+from simrooms.protocol_sweeps import CreateSweep, DeleteSweep
 
 if TYPE_CHECKING:
     from server.realtime.rooms import Connection
@@ -30,7 +30,7 @@ Handler = Callable[["Connection", Any], dict[str, Any]]
 
 
 def register(socketio: SocketIO, svc: Services, more: dict[str, Handler] | None = None) -> None:
-    """Answer every client event of server.realtime.protocol on namespace /sim; `more` holds the
+    """Answer every client event of simrooms.protocol on namespace /sim; `more` holds the
     handlers of events that other modules own (the agent inspector's)."""
     rooms = svc.rooms
     metrics = svc.metrics

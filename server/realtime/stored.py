@@ -22,12 +22,12 @@ from server.engine.room import EngineRoom
 from server.engine.seeker import TickNotFound
 from server.engine.updates import plain
 from server.episodes import room_episodes
-from server.realtime.protocol import MAX_SEED, CreateRoom
 from server.realtime.validation import ProtocolError
 from server.settings import Settings
 from server.storage.database import Storage
 from server.storage.records import RoomNameTaken, SweepRecord, User
 from simrooms.config import RoomConfig
+from simrooms.protocol import MAX_SEED, CreateRoom
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +64,7 @@ class Room:
         return channel(self.key)
 
     def info(self) -> dict[str, Any]:
-        """The room's RoomInfo (server.realtime.protocol)."""
+        """The room's RoomInfo (simrooms.protocol)."""
         live = self.live
         return {
             "name": self.name,

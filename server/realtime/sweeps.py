@@ -13,13 +13,13 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from server.realtime.protocol import CreateRoom
-from server.realtime.protocol_sweeps import CreateSweep
 from server.realtime.rooms import RoomManager
 from server.realtime.stored import Room
 from server.realtime.validation import ProtocolError
 from server.storage.records import SweepNameTaken, SweepRecord, User
 from simrooms.config import RoomConfig, describe_error
+from simrooms.protocol import CreateRoom
+from simrooms.protocol_sweeps import CreateSweep
 
 ROOM_NUMBER_DIGITS = 2
 

@@ -20,7 +20,7 @@ from engineio import packet as eio_packet
 from flask_socketio import SocketIO
 
 from server.realtime import fastsend
-from server.realtime.protocol import NAMESPACE
+from simrooms.protocol import NAMESPACE
 
 _EVENT_PREFIX = "2" + NAMESPACE + ","
 """A Socket.IO EVENT packet (type 2) for the namespace, before its JSON data."""

@@ -51,8 +51,8 @@ import websocket
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from server.realtime.events import CLIENT_EVENTS
-from server.realtime.protocol import ERROR_CODES, MAX_SEED
+from simrooms.events import CLIENT_EVENTS
+from simrooms.protocol import ERROR_CODES, MAX_SEED
 from tests.support.server import NS, Client, Server
 
 pytestmark = pytest.mark.integration

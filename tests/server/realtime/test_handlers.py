@@ -11,7 +11,7 @@ import pytest
 from flask import Flask
 from flask_socketio import SocketIO, SocketIOTestClient
 
-from server.realtime.protocol import (
+from simrooms.protocol import (
     GameEnded,
     Presence,
     RoomInfo,

@@ -1,4 +1,4 @@
-"""The protocol's models, their examples and docs/protocol.md (server.realtime.events, protocol,
+"""The protocol's models, their examples and docs/protocol.md (simrooms.events, protocol,
 validation, protocol_docs)."""
 
 from __future__ import annotations
@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 
 from env.delta import apply
-from server.realtime.events import CLIENT_EVENTS, SERVER_EVENTS, example_snapshot
-from server.realtime.protocol import ERROR_CODES, Snapshot, StateUpdateDelta
 from server.realtime.protocol_docs import DOC_PATH, markdown
 from server.realtime.validation import ProtocolError, parse
+from simrooms.events import CLIENT_EVENTS, SERVER_EVENTS, example_snapshot
+from simrooms.protocol import ERROR_CODES, Snapshot, StateUpdateDelta
 
 
 def test_models_cover_every_event_and_examples_validate() -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from env import wire
-from server.realtime.protocol import AgentState, Snapshot, StateUpdateDelta, Stats
+from simrooms.protocol import AgentState, Snapshot, StateUpdateDelta, Stats
 
 
 def test_a_delta_model_has_a_field_for_every_delta_key_and_snapshot_field() -> None:

@@ -1,5 +1,5 @@
 """The sweep events of namespace ``/sim``: ``create_sweep`` and ``delete_sweep``, their payloads
-and acks (the rest of the protocol is server.realtime.protocol)."""
+and acks (the rest of the protocol is simrooms.protocol)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from pydantic import Field, StrictBool, StrictFloat, StrictInt, StringConstraint
 
 from agents.policy import PolicyName
 from env.config import MAX_AGENTS
-from server.realtime.protocol import MAX_SEED, ClientModel, OkAck, RoomInfo, RoomName, ServerModel, Speed
 from simrooms.config import LEARNING_POLICIES, RoomConfig
+from simrooms.protocol import MAX_SEED, ClientModel, OkAck, RoomInfo, RoomName, ServerModel, Speed
 
 
 class SweepRoom(ClientModel):

@@ -1,7 +1,7 @@
 """The Socket.IO protocol of namespace ``/sim``: one pydantic model per client and server event.
 
 Client payloads are validated strictly (``extra="forbid"``, no coercion: ``"4"`` is not an int,
-``true`` is not a number). server.realtime.events lists the events with these models, and
+``true`` is not a number). simrooms.events lists the events with these models, and
 docs/protocol.md and ``GET /api/schema`` are generated from that list
 (``python -m server.realtime.protocol_docs``).
 """

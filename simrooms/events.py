@@ -7,7 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from server.realtime.protocol import (
+from simrooms.config import RoomConfig
+from simrooms.protocol import (
     AgentInspect,
     ClientModel,
     CreateRoom,
@@ -45,8 +46,7 @@ from server.realtime.protocol import (
     StopGame,
     TickAck,
 )
-from server.realtime.protocol_sweeps import CreateSweep, DeleteSweep, SweepAck
-from simrooms.config import RoomConfig
+from simrooms.protocol_sweeps import CreateSweep, DeleteSweep, SweepAck
 
 
 @dataclass(frozen=True)

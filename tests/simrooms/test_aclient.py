@@ -1,0 +1,70 @@
+"""simrooms.AsyncClient against a real server: a round trip and its updates."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+import simrooms
+from tests.support.server import PASSWORD, Server, room_name
+
+pytestmark = pytest.mark.integration
+
+
+async def round_trip(server: Server, token: str) -> None:
+    async with simrooms.AsyncClient(server.url, token=token) as client:
+        name = room_name("async")
+        made = await client.create_room(name=name, policy="heuristic", seed=2)
+        assert made["room"]["name"] == name
+        seen = []
+        async for state in client.updates(name, timeout=30):
+            seen.append(state)
+            assert state == (await client.get_state(room=name))["state"]
+            if len(seen) == 5:
+                break
+            assert (await client.step_game(room=name))["tick"] == state["tick"] + 1
+        assert [s["tick"] for s in seen] == [0, 1, 2, 3, 4]
+        with pytest.raises(simrooms.InvalidPayload):
+            await client.set_speed(room=name, speed=9)
+        await client.set_speed(room=name, speed="max")
+        await client.start_game(room=name)
+        state = await client.wait_for(name, lambda s: s["tick"] >= 40, timeout=60)
+        assert state["tick"] >= 40
+        await client.stop_game(room=name)
+        assert await client.episodes(name, as_frame=False) == []
+        await client.delete_room(room=name)
+        with pytest.raises(simrooms.NotFound):
+            await client.join_room(room=name)
+    async with simrooms.AsyncClient(server.url, username="bob", password=PASSWORD) as bob:
+        assert "rooms" in await bob.list_rooms()
+    with pytest.raises(simrooms.Unauthorized):
+        await simrooms.AsyncClient(server.url, token="not-a-token").connect()
+
+
+def test_async_round_trip_and_updates(server: Server, token: str) -> None:
+    asyncio.run(round_trip(server, token))
+
+
+async def rejoin_after_restart(own: Server) -> None:
+    async with simrooms.AsyncClient(own.url, username="alice", password=PASSWORD, timeout=60) as client:
+        name = room_name("async-again")
+        await client.create_room(name=name, policy="heuristic", seed=1)
+        states = client.updates(name, timeout=60)
+        assert (await anext(states))["tick"] == 0
+        await asyncio.to_thread(own.stop)
+        await asyncio.to_thread(own.start)
+        fresh = await anext(states)
+        assert fresh == (await client.get_state(room=name))["state"]
+        await client.step_game(room=name)
+        assert (await anext(states))["tick"] == fresh["tick"] + 1
+        await states.aclose()
+
+
+def test_async_client_reconnects_and_rejoins(tmp_path: Path) -> None:
+    own = Server(tmp_path / "serve")
+    try:
+        asyncio.run(rejoin_after_restart(own))
+    finally:
+        own.stop()
