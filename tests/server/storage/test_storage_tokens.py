@@ -57,6 +57,6 @@ def test_tokens_expire(storage: Storage, alice: User) -> None:
     auth = Auth(storage, token_lifetime=1)
     token, _ = auth.issue_token(alice)
     assert auth.check_token(token) is not None
-    time.sleep(1.2)
+    time.sleep(2.2)  # a lifetime of 1 s, rounded up to the second: 1 to 2 s
     assert auth.check_token(token) is None
     assert storage.tokens_of(alice.id)[0].state(dt.datetime.now(dt.UTC)) == "expired"
