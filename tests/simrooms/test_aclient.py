@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import threading
+from collections.abc import Coroutine
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -43,8 +46,26 @@ async def round_trip(server: Server, token: str) -> None:
         await simrooms.AsyncClient(server.url, token="not-a-token").connect()
 
 
+def run_apart(coroutine: Coroutine[Any, Any, None]) -> None:
+    """Run `coroutine` in an event loop of its own on a thread of its own: this thread may hold a
+    running loop already (Playwright's sync API, when the browser tests ran first)."""
+    failures: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            asyncio.run(coroutine)
+        except BaseException as error:  # handed to the test's thread
+            failures.append(error)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    if failures:
+        raise failures[0]
+
+
 def test_async_round_trip_and_updates(server: Server, token: str) -> None:
-    asyncio.run(round_trip(server, token))
+    run_apart(round_trip(server, token))
 
 
 async def rejoin_after_restart(own: Server) -> None:
@@ -65,6 +86,6 @@ async def rejoin_after_restart(own: Server) -> None:
 def test_async_client_reconnects_and_rejoins(tmp_path: Path) -> None:
     own = Server(tmp_path / "serve")
     try:
-        asyncio.run(rejoin_after_restart(own))
+        run_apart(rejoin_after_restart(own))
     finally:
         own.stop()
