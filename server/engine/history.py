@@ -23,10 +23,6 @@ from agents.fleet import Fleet
 RESET = "reset"
 TURBO_ON = "turbo_on"
 TURBO_OFF = "turbo_off"
-REPLAYED = frozenset({RESET, TURBO_ON, TURBO_OFF})
-"""The controls that change a room's future; the rest are read, not replayed."""
-CONTROLS = ("start", "stop", "step", RESET, "speed", TURBO_ON, TURBO_OFF)
-"""Every kind of control the engine records."""
 
 
 class Control(Protocol):
