@@ -283,23 +283,30 @@ def describe_error(error: ValidationError) -> str:
     return f"{where} = {json.dumps(first['input'], default=str)} is refused: {reason}."
 
 
-def read_room_config(path: str | Path) -> RoomConfig:
-    """The RoomConfig in a JSON or TOML file (``.toml``: TOML, else JSON) holding the object
-    `create_room` takes as `config`; a ValueError with a one-line message naming the file, and
-    the dotted field and value when a value is refused."""
+def read_object_file(path: str | Path, label: str) -> dict[str, Any]:
+    """The object (table) a JSON or TOML file (``.toml``: TOML, else JSON) holds; a ValueError
+    with a one-line message naming the `label`led file when it cannot be read or holds no object."""
     target = Path(path)
     try:
         text = target.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        raise ValueError(f"Config file {str(target)!r} cannot be read: {error}.") from None
+        raise ValueError(f"{label} {str(target)!r} cannot be read: {error}.") from None
     try:
         data: Any = tomllib.loads(text) if target.suffix.lower() == ".toml" else json.loads(text)
     except (tomllib.TOMLDecodeError, json.JSONDecodeError) as error:
         kind = "TOML" if target.suffix.lower() == ".toml" else "JSON"
-        raise ValueError(f"Config file {str(target)!r} is not valid {kind}: {error}.") from None
+        raise ValueError(f"{label} {str(target)!r} is not valid {kind}: {error}.") from None
     if not isinstance(data, dict):
-        raise ValueError(f"Config file {str(target)!r} holds {type(data).__name__}, not an object.")
+        raise ValueError(f"{label} {str(target)!r} holds {type(data).__name__}, not an object.")
+    return data
+
+
+def read_room_config(path: str | Path) -> RoomConfig:
+    """The RoomConfig in a JSON or TOML file (``.toml``: TOML, else JSON) holding the object
+    `create_room` takes as `config`; a ValueError with a one-line message naming the file, and
+    the dotted field and value when a value is refused."""
+    data = read_object_file(path, "Config file")
     try:
         return RoomConfig.model_validate(data)
     except ValidationError as error:
-        raise ValueError(f"Config file {str(target)!r}: {describe_error(error)}") from None
+        raise ValueError(f"Config file {str(Path(path))!r}: {describe_error(error)}") from None

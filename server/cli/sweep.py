@@ -22,10 +22,8 @@ as the server would) or the server's refusal is printed as ``CODE: message``.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
-import tomllib
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -46,18 +44,12 @@ def register_sweep(parser: argparse.ArgumentParser) -> None:
 
 def read_payload(path: Path) -> dict[str, Any]:
     """The create_sweep payload in `path`; UsageError naming the file when it cannot be read."""
+    from simrooms.config import read_object_file
+
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise UsageError(f"sweep file {str(path)!r} cannot be read: {error}") from None
-    try:
-        payload: Any = tomllib.loads(text) if path.suffix.lower() == ".toml" else json.loads(text)
-    except (tomllib.TOMLDecodeError, json.JSONDecodeError) as error:
-        kind = "TOML" if path.suffix.lower() == ".toml" else "JSON"
-        raise UsageError(f"sweep file {str(path)!r} is not valid {kind}: {error}") from None
-    if not isinstance(payload, dict):
-        raise UsageError(f"sweep file {str(path)!r} holds {type(payload).__name__}, not a table of fields")
-    return payload
+        return read_object_file(path, "Sweep file")
+    except ValueError as error:
+        raise UsageError(str(error)) from None
 
 
 def bearer_token(args: argparse.Namespace) -> str:
