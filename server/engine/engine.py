@@ -33,7 +33,7 @@ from server.engine.collector import FullCollections, Pauses
 from server.engine.faults import FaultInjector
 from server.engine.handoff import CALL_TIMEOUT, AfterHub, Bridge, Future, Hub, real_modules
 from server.engine.history import RESET, TURBO_OFF, TURBO_ON
-from server.engine.keeper import Keeper
+from server.engine.keeper import Keeper, take_checkpoint
 from server.engine.room import EngineRoom, first_due
 from server.engine.updates import plain
 from server.settings import Settings
@@ -367,10 +367,7 @@ class Engine:
 
     def op_take_checkpoint(self, key: str) -> RoomCheckpoint:
         """Room `key`'s whole state now (to fork it)."""
-        room = self.room(key)
-        checkpoint = self.fleet.checkpoint(room.fleet_id)
-        checkpoint.facts["room"] = {"speed": room.speed, "running": room.running, "seq": room.seq}
-        return checkpoint
+        return take_checkpoint(self.fleet, self.room(key))
 
     def op_checkpoint_all(self, reason: str) -> None:
         """Checkpoint every room that changed since its last checkpoint (at shutdown)."""

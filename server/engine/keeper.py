@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from agents.fleet import EpisodeSummary, Fleet
+from agents.room_checkpoint import RoomCheckpoint
 from server.engine.archive import Archive
 from server.engine.room import EngineRoom
 from server.storage.records import ControlRecord, EpisodeRecord
@@ -55,8 +56,7 @@ class Keeper:
 
     def checkpoint(self, fleet: Fleet, room: EngineRoom, reason: str, now: float) -> None:
         """Take the room's whole state now and hand it to the archive to write."""
-        checkpoint = fleet.checkpoint(room.fleet_id)
-        checkpoint.facts["room"] = {"speed": room.speed, "running": room.running, "seq": room.seq}
+        checkpoint = take_checkpoint(fleet, room)
         self.archive.checkpoint(room.record_id, room.seq, reason, checkpoint)
         room.checkpoint_tick, room.checkpoint_seq = room.tick, room.seq
         room.checkpointed_at, room.replay_cost = now, 0.0
@@ -80,6 +80,14 @@ class Keeper:
                 due.append((max(by_time, by_replay), room))
         due.sort(key=lambda entry: -entry[0])
         return [room for _, room in due[: self.per_cycle]]
+
+
+def take_checkpoint(fleet: Fleet, room: EngineRoom) -> RoomCheckpoint:
+    """The room's whole state now, with what the engine keeps of it beside the fleet's (its speed,
+    whether it runs, its last control), which a restore takes back."""
+    checkpoint = fleet.checkpoint(room.fleet_id)
+    checkpoint.facts["room"] = {"speed": room.speed, "running": room.running, "seq": room.seq}
+    return checkpoint
 
 
 def episode_record(summary: EpisodeSummary) -> EpisodeRecord:
