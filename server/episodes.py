@@ -35,16 +35,12 @@ def episode_row(episode: EpisodeRecord) -> dict[str, Any]:
 def room_episodes(storage: Storage, room_id: int) -> list[dict[str, Any]]:
     """Every finished episode of the room's life as rows, oldest first: for a fork, its origin's
     up to the fork (and so on up the chain), then its own."""
-    chain: list[tuple[int, int | None]] = []
-    record: RoomRecord | None = storage.room_by_id(room_id)
-    up_to: int | None = None
-    while record is not None:
-        chain.append((record.id, up_to))
-        up_to = record.fork_tick
-        record = storage.room_by_id(record.forked_from) if record.forked_from is not None else None
+    chain = storage.fork_chain(room_id)
+    # Each room's own episodes end at the tick the next room down the chain was forked at.
+    limits = [None, *(record.fork_tick for record in chain[:-1])]
     found: list[dict[str, Any]] = []
-    for record_id, limit in reversed(chain):
-        found.extend(episode_row(episode) for episode in storage.episodes(record_id, up_to_tick=limit))
+    for record, limit in zip(reversed(chain), reversed(limits), strict=True):
+        found.extend(episode_row(episode) for episode in storage.episodes(record.id, up_to_tick=limit))
     return found
 
 

@@ -17,7 +17,6 @@ from agents.fleet import Fleet
 from agents.room_checkpoint import RoomCheckpoint, read_room_checkpoint
 from server.engine.history import replay
 from server.storage.database import Storage
-from server.storage.records import RoomRecord
 
 KEPT_ROOMS = 4
 """Rooms the seeker keeps replayed, the least recently sought dropped first."""
@@ -93,9 +92,7 @@ class Seeker:
     def _owner(self, room_id: int, tick: int) -> int:
         """The stored room whose own past holds `tick` of room `room_id`: the room, or for a
         tick before a fork, the room it was forked from (and so on)."""
-        record: RoomRecord | None = self.storage.room_by_id(room_id)
-        while record is not None and record.forked_from is not None and tick < (record.fork_tick or 0):
-            record = self.storage.room_by_id(record.forked_from)
-        if record is None:
-            raise TickNotFound(f"No stored room holds tick {tick} of that room's past.")
-        return record.id
+        for record in self.storage.fork_chain(room_id):
+            if record.forked_from is None or tick >= (record.fork_tick or 0):
+                return record.id
+        raise TickNotFound(f"No stored room holds tick {tick} of that room's past.")

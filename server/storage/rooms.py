@@ -165,6 +165,15 @@ class RoomStore(Database):
             found = _records(session, session.execute(_room_query().where(RoomRow.id == room_id)).all())
             return found[0] if found else None
 
+    def fork_chain(self, room_id: int) -> list[RoomRecord]:
+        """The room and, for a fork, the room it was forked from, and so on: newest first."""
+        chain: list[RoomRecord] = []
+        record = self.room_by_id(room_id)
+        while record is not None:
+            chain.append(record)
+            record = self.room_by_id(record.forked_from) if record.forked_from is not None else None
+        return chain
+
     def set_grant(self, room_id: int, user_id: int, allowed: bool) -> None:
         with self.session() as session:
             granted = session.get(GrantRow, (room_id, user_id))

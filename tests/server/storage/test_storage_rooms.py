@@ -54,6 +54,16 @@ def test_speed_max_and_forks(storage: Storage, alice: User) -> None:
         make(storage, alice, "bad", speed="fast")
 
 
+def test_a_forks_chain_runs_back_to_the_first_room_deleted_or_not(storage: Storage, alice: User) -> None:
+    first = make(storage, alice, "first")
+    middle = make(storage, alice, "middle", forked_from=first.id, fork_tick=10)
+    last = make(storage, alice, "last", forked_from=middle.id, fork_tick=20)
+    storage.delete_room(first.id)
+    assert [record.id for record in storage.fork_chain(last.id)] == [last.id, middle.id, first.id]
+    assert [record.id for record in storage.fork_chain(first.id)] == [first.id]
+    assert storage.fork_chain(10**9) == []
+
+
 def test_a_live_name_is_taken_ignoring_case_and_a_deleted_rooms_name_is_free(
     storage: Storage, alice: User, bob: User
 ) -> None:
