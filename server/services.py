@@ -20,6 +20,7 @@ from server.engine.handoff import Bridge
 from server.http.auth import Auth
 from server.http.throttle import LoginThrottle
 from server.metrics import LAG_PROBE_INTERVAL, Metrics
+from server.realtime.manage import RoomManagement
 from server.realtime.rooms import RoomManager
 from server.realtime.sweeps import SweepManager
 from server.realtime.transport import Transport
@@ -38,6 +39,7 @@ class Services:
     auth: Auth
     metrics: Metrics
     rooms: RoomManager
+    manage: RoomManagement
     sweeps: SweepManager
     baselines: Baselines
     engine: Engine

@@ -151,8 +151,9 @@ data gets `invalid_payload`. Unknown event names get no ack.
 | `internal` | the server failed; the error is logged |
 
 Roles: the room's `owner`, `controller`s it granted control, `admin`s (every room) and
-`observer`s. Controls (`start_game`, `stop_game`, `step_game`, `reset_game`, `set_speed`) belong to
-owner, controllers and admins; `grant_control` and `delete_room` to owner and admins. A private
+`observer`s. Controls (`start_game`, `stop_game`, `step_game`, `reset_game`, `set_speed`,
+`restart_training`) belong to owner, controllers and admins; `grant_control`, `delete_room` and
+`rename_room` to owner and admins. A private
 room is invisible (`not_found`, absent from lists) to everyone else. Controls, `get_state`,
 `grant_control` and `delete_room` do not need a join; `create_room` does not join.
 
