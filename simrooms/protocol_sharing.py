@@ -33,7 +33,9 @@ CONTROL_REQUEST_SECONDS = 30
 
 class RoomEvent(ServerModel):
     """Something a person (or the server) did to the room: sent to the room's members as it
-    happens; ``join_room``'s ack has the recent ones."""
+    happens. ``join_room``'s ack has the recent ones, up to the join itself: a room_event that
+    reaches the joining connection around its ack may be among them (same ``ts``, ``kind`` and
+    ``user``: the same event)."""
 
     room: str
     tick: int = Field(description="The room's tick when it happened (for a control: the tick its ack gave).")
