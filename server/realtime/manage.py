@@ -50,6 +50,7 @@ class RoomManagement:
             tick: int = engine.call(engine.op_reset, room.key, user.id, True)
         except KeyError:
             raise ProtocolError("not_found", f"There is no room named {name!r}.") from None
+        rooms.events.record(room, "training_restarted", user.name, None, tick)
         return tick
 
     def rename(self, user: User, name: str, new_name: str) -> dict[str, Any]:
@@ -62,6 +63,7 @@ class RoomManagement:
             )
         if new_name == room.name:
             return room.info()
+        old_name = room.name
         rooms.reserve_name(user, room, new_name)
         try:
             rooms.stored.update(room, name=new_name)
@@ -76,6 +78,7 @@ class RoomManagement:
             raise ProtocolError("not_found", f"There is no room named {name!r}.") from None
         finally:
             rooms.release_name(new_name)
+        rooms.events.record(room, "renamed", user.name, old_name, room.live.tick)
         rooms.room_list_changed()
         return room.info()
 

@@ -26,8 +26,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     running.stop()
 
 
-# Restarts at tick 30 and, after the server's restart, at tick 220; the 140 ticks between cross a
-# learning update of the fresh weights (rollouts of 128 ticks).
+# Restarts at tick 30 and, after the server's restart, at tick 220 (tests/agents/test_training_restarts.py
+# runs restarted rooms through their updates).
 BEFORE: Controls = [("step", 30), ("restart", None), ("step", 140)]
 AFTER: Controls = [("step", 50), ("restart", None), ("step", 40)]
 
