@@ -54,6 +54,8 @@ def test_members_follow_a_renamed_room_without_joining_again(server: Server, con
     info = alice.ok("rename_room", {"room": old, "name": new})["room"]
     assert (info["name"], info["running"], info["owner"], info["seed"]) == (new, True, "alice", 3)
     assert bob.wait_for(lambda: bob.received("room_renamed")) == [{"room": old, "name": new}]
+    told = bob.wait_for(lambda: [e for e in bob.received("room_event", new) if e["kind"] == "renamed"])
+    assert [(e["user"], e["detail"]) for e in told] == [("alice", old)]
     bob.wait_for(lambda: len(bob.received("state_update", new)) >= 5, what="updates under the new name")
     bob.wait_for(lambda: bob.received("agent_inspect", new), what="the inspected agent under the new name")
     bob.wait_for(

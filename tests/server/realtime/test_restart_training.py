@@ -46,6 +46,10 @@ def test_a_restarted_training_is_fresh_alike_and_replays_forks_and_restarts_exac
     assert (states[30]["tick"], states[30]["episode"]) == (30, 2), "the restart ended episode 1"
     ended = bob.wait_for(lambda: bob.received("game_ended", name), what="game_ended")
     assert (ended[0]["episode"], ended[0]["tick"], ended[0]["reason"]) == (1, 30, "reset")
+    told = bob.wait_for(
+        lambda: [e for e in bob.received("room_event", name) if e["kind"] == "training_restarted"]
+    )
+    assert [(e["tick"], e["user"], e["detail"]) for e in told] == [(30, "alice", None)]
 
     # A room restarted alike acts alike; one reset instead of restarted goes on with the weights it
     # had, so it acts otherwise from the restart on (both begin the same episode 2 at tick 30).
