@@ -113,7 +113,7 @@ def _example(value: Any) -> list[str]:
 
 INTRO = """# The simrooms Socket.IO protocol
 
-Generated from `simrooms/protocol.py`, `protocol_sweeps.py`, `protocol_sharing.py` and `events.py` by `python -m server.realtime.protocol_docs`; do not edit by hand
+Generated from `simrooms/protocol.py`, `protocol_sweeps.py`, `protocol_sharing.py`, `protocol_manage.py` and `events.py` by `python -m server.realtime.protocol_docs`; do not edit by hand
 (a test fails when this file is stale). `GET /api/schema` serves the same models as JSON Schema.
 From Python, `simrooms.Client` and `simrooms.AsyncClient` speak it: each client event below is a
 method taking its payload as keywords, checked with these same models before it is sent (README, "From code").
