@@ -145,9 +145,9 @@ data gets `invalid_payload`. Unknown event names get no ack.
 | `forbidden` | the user may see the room but not do this (controls need control, granting and deleting need ownership or admin) |
 | `not_found` | no such room or user, or a private room the user may not see |
 | `conflict` | a room name is taken (names ignore case), by a room the user may see or not |
-| `rate_limited` | the connection sent too many events, or (`create_room`, `grant_control`) the user was told too often that a name is taken or unknown (`name_probes_per_user_per_second`), or (`request_control`) asked for control of the room less than 30 s ago; it stays connected |
+| `rate_limited` | the connection sent too many events, or (`create_room`, `rename_room`, `grant_control`) the user was told too often that a name is taken or unknown (`name_probes_per_user_per_second`), or (`request_control`) asked for control of the room less than 30 s ago; it stays connected |
 | `limit_reached` | a server, per-user or per-room limit is full |
-| `invalid_state` | the room is not in a state for this (`step_game` on a running room; `request_control` from a user who controls the room already, or when nobody who may grant control has joined it) |
+| `invalid_state` | the room is not in a state for this (`step_game` on a running room; `restart_training` of a room that does not learn; `request_control` from a user who controls the room already, or when nobody who may grant control has joined it) |
 | `internal` | the server failed; the error is logged |
 
 Roles: the room's `owner`, `controller`s it granted control, `admin`s (every room) and
