@@ -33,6 +33,8 @@ def test_models_cover_every_event_and_examples_validate() -> None:
         "create_sweep",
         "delete_sweep",
         "request_control",
+        "restart_training",
+        "rename_room",
     }
     assert {
         "state_update",
@@ -46,6 +48,7 @@ def test_models_cover_every_event_and_examples_validate() -> None:
         "agent_inspect",
         "room_event",
         "control_requested",
+        "room_renamed",
     } <= set(SERVER_EVENTS)
     for spec in CLIENT_EVENTS.values():
         spec.model.model_validate(spec.example)
