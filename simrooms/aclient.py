@@ -24,6 +24,7 @@ from simrooms.protocol import NAMESPACE
 from simrooms.session import (
     END,
     JOINS,
+    Credentials,
     States,
     add_event_methods,
     as_frame_or_list,
@@ -31,7 +32,6 @@ from simrooms.session import (
     fetch_episodes,
     payload,
     refusal,
-    sign_in,
     unwrap,
 )
 
@@ -54,12 +54,8 @@ class AsyncClient:
         reconnect: bool = True,
         timeout: float = 30.0,
     ) -> None:
-        if token is None and (username is None or password is None):
-            raise ValueError("AsyncClient needs a token, or a username and a password.")
         self.url = url.rstrip("/")
-        self.token = token
-        self.username = username
-        self.password = password
+        self.credentials = Credentials(self.url, timeout, token, username, password)
         self.timeout = timeout
         self.reconnect = reconnect
         self.closed = False
@@ -87,15 +83,11 @@ class AsyncClient:
 
     async def connect(self) -> AsyncClient:
         """Sign in if need be and connect; the refusal's ProtocolError subclass if refused."""
-        if self.token is None:
-            assert self.username is not None and self.password is not None
-            self.token = await asyncio.to_thread(
-                sign_in, self.url, self.username, self.password, self.timeout
-            )
+        await self._auth()  # a wrong name or password fails here, not at the connect
         self._refused = None
         try:
             await self.sio.connect(
-                self.url, namespaces=[NAMESPACE], auth={"token": self.token}, wait_timeout=self.timeout
+                self.url, namespaces=[NAMESPACE], auth=self._auth, wait_timeout=self.timeout
             )
         except socketio.exceptions.ConnectionError as error:
             refused = refusal(self._refused)
@@ -128,17 +120,26 @@ class AsyncClient:
 
     async def _reconnect_loop(self) -> None:
         delay = 0.5
-        while not self.closed and not self.sio.connected:
+        while True:
+            # Sleep first: python-socketio marks the client disconnected only after the
+            # disconnect handler that started this loop returns.
             await asyncio.sleep(delay)
+            if self.closed or self.sio.connected:
+                return
             try:
                 await self.sio.connect(
-                    self.url, namespaces=[NAMESPACE], auth={"token": self.token}, wait_timeout=self.timeout
+                    self.url, namespaces=[NAMESPACE], auth=self._auth, wait_timeout=self.timeout
                 )
             except Exception:  # keep trying until the server is back or the client closes
                 delay = min(delay * 2, 3.0)
 
+    async def _auth(self) -> dict[str, str]:
+        """The connect payload, asked again at each reconnect; signing in blocks, so on a thread."""
+        return await asyncio.to_thread(self.credentials.auth)
+
     async def _on_connect_error(self, data: Any = None) -> None:
         self._refused = data
+        self.credentials.refused(refusal(data))
 
     async def _on_state_update(self, data: Any) -> None:
         changed = self._rooms.update(data)
@@ -260,8 +261,9 @@ class AsyncClient:
 
     async def episodes(self, room: str, *, as_frame: bool | None = None) -> Any:
         """Client.episodes, awaited."""
-        assert self.token is not None, "connect first"
-        rows = await asyncio.to_thread(fetch_episodes, self.url, self.token, room, self.timeout)
+        rows = await asyncio.to_thread(
+            self.credentials.retrying, lambda token: fetch_episodes(self.url, token, room, self.timeout)
+        )
         return as_frame_or_list(rows, as_frame)
 
 

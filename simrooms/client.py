@@ -28,6 +28,7 @@ from simrooms.protocol import NAMESPACE
 from simrooms.session import (
     END,
     JOINS,
+    Credentials,
     States,
     add_event_methods,
     as_frame_or_list,
@@ -35,7 +36,6 @@ from simrooms.session import (
     fetch_episodes,
     payload,
     refusal,
-    sign_in,
     unwrap,
 )
 
@@ -51,7 +51,8 @@ def reached(state: dict[str, Any], predicate: Predicate | None, episode: int | N
 
 class Client:
     """A connection to a simrooms server's namespace ``/sim``, signed in with `token` (from
-    ``POST /api/token``) or with `username` and `password` (which get one).
+    ``POST /api/token``) or with `username` and `password` (which get one, and a new one when it
+    expires or is revoked: see simrooms.session.Credentials; a client given a token cannot).
 
     `reconnect`: reconnect by itself after a dropped connection (and join the rooms again).
     `timeout`: seconds to wait for the connection and for each ack. A refused connection raises
@@ -77,11 +78,8 @@ class Client:
         self.url = url.rstrip("/")
         self.timeout = timeout
         self.reconnect = reconnect
-        if token is None:
-            if username is None or password is None:
-                raise ValueError("Client needs a token, or a username and a password.")
-            token = sign_in(self.url, username, password, timeout)
-        self.token = token
+        self.credentials = Credentials(self.url, timeout, token, username, password)
+        self.credentials.token()  # a wrong name or password fails here, not at the connect
         self.closed = False
         self._lock = threading.Lock()
         self._rooms = States()
@@ -108,7 +106,7 @@ class Client:
         self._refused = None
         try:
             self.sio.connect(
-                self.url, namespaces=[NAMESPACE], auth={"token": self.token}, wait_timeout=self.timeout
+                self.url, namespaces=[NAMESPACE], auth=self.credentials.auth, wait_timeout=self.timeout
             )
         except socketio.exceptions.ConnectionError as error:
             refused = refusal(self._refused)
@@ -143,17 +141,22 @@ class Client:
 
     def _reconnect_loop(self) -> None:
         delay = 0.5
-        while not self.closed and not self.sio.connected:
+        while True:
+            # Sleep first: python-socketio marks the client disconnected only after the
+            # disconnect handler that started this loop returns.
             time.sleep(delay)
+            if self.closed or self.sio.connected:
+                return
             try:
                 self.sio.connect(
-                    self.url, namespaces=[NAMESPACE], auth={"token": self.token}, wait_timeout=self.timeout
+                    self.url, namespaces=[NAMESPACE], auth=self.credentials.auth, wait_timeout=self.timeout
                 )
             except Exception:  # keep trying until the server is back or the client closes
                 delay = min(delay * 2, 3.0)
 
     def _on_connect_error(self, data: Any = None) -> None:
         self._refused = data
+        self.credentials.refused(refusal(data))
 
     def _on_state_update(self, data: Any) -> None:
         with self._lock:
@@ -285,7 +288,10 @@ class Client:
         """The room's finished episodes, oldest first (``GET /api/rooms/ROOM/episodes``): a list
         of dicts, or a pandas DataFrame with `as_frame` true, or by default when pandas is
         installed (`as_frame=False` always gives the list)."""
-        return as_frame_or_list(fetch_episodes(self.url, self.token, room, self.timeout), as_frame)
+        return as_frame_or_list(
+            self.credentials.retrying(lambda token: fetch_episodes(self.url, token, room, self.timeout)),
+            as_frame,
+        )
 
 
 def event_method(event: str) -> Callable[..., dict[str, Any]]:

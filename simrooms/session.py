@@ -4,9 +4,12 @@ states that ``state_update`` events make, and the client methods built from the 
 
 from __future__ import annotations
 
+import datetime as dt
 import inspect
+import threading
+import time
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import requests
@@ -20,16 +23,80 @@ END = object()
 """What a room's feed gets when its updates end (left, deleted, membership ended, client closed)."""
 
 JOINS = "join_room"
+T = TypeVar("T")
 
 
-def sign_in(url: str, username: str, password: str, timeout: float) -> str:
-    """A bearer token of `POST /api/token`; Unauthorized for a wrong name or password."""
+def sign_in(url: str, username: str, password: str, timeout: float) -> tuple[str, float]:
+    """A bearer token of `POST /api/token` and when it expires (epoch seconds); Unauthorized for
+    a wrong name or password."""
     answer = requests.post(
         url + "/api/token", json={"username": username, "password": password}, timeout=timeout
     )
     if answer.status_code != 200:
         raise Unauthorized(f"POST /api/token answered {answer.status_code}: {http_message(answer)}")
-    return str(answer.json()["token"])
+    body = answer.json()
+    expires = dt.datetime.fromisoformat(str(body["expires_at"]).replace("Z", "+00:00"))
+    return str(body["token"]), expires.timestamp()
+
+
+class Credentials:
+    """The bearer token a client connects with.
+
+    Given a user name and password, it signs in when first asked, and again when the server
+    refused the token (it expired or was revoked) or the token expires within `RENEW_BEFORE`
+    seconds, so that a long-lived client outlives its tokens. Given only a token, it cannot: a
+    refusal stands. Thread-safe: the socket's reconnects and the caller may ask at once.
+    """
+
+    RENEW_BEFORE = 60.0
+
+    def __init__(
+        self, url: str, timeout: float, token: str | None, username: str | None, password: str | None
+    ) -> None:
+        if token is None and (username is None or password is None):
+            raise ValueError("A client needs a token, or a username and a password.")
+        self.url = url
+        self.timeout = timeout
+        self._token = token
+        self._signs_in = username is not None and password is not None
+        self._username = username or ""
+        self._password = password or ""
+        self._expires: float | None = None
+        self._refused = False
+        self._lock = threading.Lock()
+
+    def token(self) -> str:
+        """The token to send now, signing in first when it is missing, refused or expiring."""
+        with self._lock:
+            if self._token is None or (self._signs_in and self._stale()):
+                self._token, self._expires = sign_in(self.url, self._username, self._password, self.timeout)
+                self._refused = False
+            return self._token
+
+    def _stale(self) -> bool:
+        expiring = self._expires is not None and self._expires - time.time() < self.RENEW_BEFORE
+        return self._refused or expiring
+
+    def auth(self) -> dict[str, str]:
+        """The Socket.IO connect payload; python-socketio asks for it again at each reconnect."""
+        return {"token": self.token()}
+
+    def retrying(self, call: Callable[[str], T]) -> T:
+        """`call(token)`, once more with a new token when it raised Unauthorized and a new one
+        can be had (an HTTP request made with a token revoked meanwhile)."""
+        try:
+            return call(self.token())
+        except Unauthorized as error:
+            if not self._signs_in:
+                raise
+            self.refused(error)
+            return call(self.token())
+
+    def refused(self, error: ProtocolError | None) -> None:
+        """A connect was refused with `error`: an unauthorized token is renewed before the next."""
+        if isinstance(error, Unauthorized):
+            with self._lock:
+                self._refused = True
 
 
 def http_message(answer: requests.Response) -> str:

@@ -72,6 +72,8 @@ class TensorBoardStore:
             self._runs[room.id] = run
             if first:
                 run.hyperparameters(hyperparameters(config, room), figures(row), finished=False)
+            else:
+                run.resume_at(int(row["episode"]))
             while len(self._runs) > self.max_open:
                 room_id, oldest = self._runs.popitem(last=False)
                 self._dirty.discard(room_id)
@@ -98,6 +100,8 @@ class MlflowStore:
     an optional extra (``simrooms[mlflow]``): made only when it imports (see `load_mlflow`)."""
 
     name = "mlflow"
+    resumed_from = TAG_PREFIX + "products_created"
+    """The metric whose last step says how far an earlier process logged a room's run."""
 
     def __init__(self, tracking_uri: str, mlflow: Any) -> None:
         self.tracking_uri = tracking_uri
@@ -105,6 +109,8 @@ class MlflowStore:
         self.client = mlflow.tracking.MlflowClient(tracking_uri=tracking_uri)
         self._experiment: str | None = None
         self._runs: dict[int, str] = {}
+        self._logged_through: dict[int, int] = {}
+        """Per room, the last episode its run had when this process took it up."""
 
     def _experiment_id(self) -> str:
         if self._experiment is None:
@@ -125,6 +131,11 @@ class MlflowStore:
         if earlier:
             run_id = str(earlier[0].info.run_id)
             self.client.update_run(run_id, status="RUNNING")
+            # MLflow cannot take values back: a room brought back after a SIGKILL runs again the
+            # episodes since its checkpoint, the same ones (it goes on exactly), and they are
+            # not logged a second time.
+            steps = [m.step for m in self.client.get_metric_history(run_id, self.resumed_from)]
+            self._logged_through[room.id] = max(steps, default=0)
         else:
             run = self.client.create_run(
                 experiment, run_name=run_name(room), tags={ROOM_TAG: str(room.id), "simrooms.room": room.name}
@@ -139,6 +150,8 @@ class MlflowStore:
     def log(self, room: RoomRecord, config: dict[str, Any], row: dict[str, Any]) -> None:
         run_id = self._run_id(room, config)
         now, step = int(time.time() * 1000), int(row["episode"])
+        if step <= self._logged_through.get(room.id, 0):
+            return
         metrics = [self._entities.Metric(TAG_PREFIX + k, v, now, step) for k, v in figures(row).items()]
         self.client.log_batch(run_id, metrics=metrics)
 

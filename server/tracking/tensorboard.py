@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from tensorboardX.event_file_writer import EventsWriter
-from tensorboardX.proto.event_pb2 import Event
+from tensorboardX.proto.event_pb2 import Event, SessionLog
 from tensorboardX.summary import hparams, scalar
 
 from server.episodes import figures
@@ -47,6 +47,13 @@ class TensorBoardRun:
         summaries = [experiment, start, end] if finished else [experiment, start]
         for summary in summaries:
             self._writer.write_event(Event(summary=summary, wall_time=time.time(), step=0))
+
+    def resume_at(self, step: int) -> None:
+        """Go on from episode `step`: TensorBoard hides what earlier files of the run hold at that
+        step and after. A room brought back after a SIGKILL runs again the episodes since its
+        checkpoint, which its run already has; without this they would show twice."""
+        start = SessionLog(status=SessionLog.START)
+        self._writer.write_event(Event(session_log=start, wall_time=time.time(), step=step))
 
     def episode(self, row: Mapping[str, Any], wall_time: float | None = None) -> None:
         """One scalar per figure of the episode `row` (server.episodes.figures), at its number."""

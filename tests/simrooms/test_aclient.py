@@ -89,3 +89,22 @@ def test_async_client_reconnects_and_rejoins(tmp_path: Path) -> None:
         run_apart(rejoin_after_restart(own))
     finally:
         own.stop()
+
+
+async def outlive_a_revoked_token(server: Server) -> None:
+    async with simrooms.AsyncClient(server.url, username="alice", password=PASSWORD, timeout=60) as client:
+        name = room_name("arenew")
+        await client.create_room(name=name, policy="heuristic", seed=1)
+        states = client.updates(name, timeout=60)
+        assert (await anext(states))["tick"] == 0
+        first = client.credentials.token()
+        assert (await asyncio.to_thread(server.revoke, first)).status_code == 200
+        fresh = await anext(states)  # the full state of the join made again after signing in again
+        assert fresh == (await client.get_state(room=name))["state"]
+        assert client.credentials.token() != first
+        await states.aclose()
+        await client.delete_room(room=name)
+
+
+def test_async_client_with_a_password_outlives_its_token(server: Server) -> None:
+    run_apart(outlive_a_revoked_token(server))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import inspect
 import sys
+import time
 import types
 from pathlib import Path
 
@@ -201,3 +202,33 @@ def test_episodes_as_a_frame_when_pandas_is_there(monkeypatch: pytest.MonkeyPatc
     assert as_frame_or_list(rows, None) is rows
     with pytest.raises(ImportError):
         as_frame_or_list(rows, True)
+
+
+def test_a_client_with_a_password_outlives_its_token(server: Server) -> None:
+    """Its token revoked (its socket closed), a client that signed in with a password signs in
+    again, reconnects and rejoins; one given a token stays refused."""
+    with simrooms.Client(server.url, username="alice", password=PASSWORD, timeout=60) as client:
+        name = room_name("renew")
+        client.create_room(name=name, policy="heuristic", seed=1)
+        states = client.updates(name, timeout=60)
+        assert next(states)["tick"] == 0
+        first = client.credentials.token()
+        assert server.revoke(first).status_code == 200
+        fresh = next(states)  # the full state of the join made again after signing in again
+        assert fresh == client.get_state(room=name)["state"]
+        assert client.credentials.token() != first
+        client.step_game(room=name)
+        assert next(states)["tick"] == fresh["tick"] + 1
+        assert client.episodes(name, as_frame=False) == []
+        states.close()
+        client.delete_room(room=name)
+    token = server.token("alice")
+    with simrooms.Client(server.url, token=token, timeout=10) as fixed:
+        assert server.revoke(token).status_code == 200
+        deadline = time.monotonic() + 5
+        while fixed.sio.connected and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(2)  # its reconnect attempts are refused
+        assert not fixed.sio.connected
+        with pytest.raises(simrooms.Unauthorized):
+            fixed.episodes("anything")

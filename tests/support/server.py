@@ -158,6 +158,12 @@ class Server:
         assert answer.status_code == 200, answer.text
         return str(answer.json()["token"])
 
+    def revoke(self, token: str) -> requests.Response:
+        """POST /api/token/revoke with `token`."""
+        return requests.post(
+            self.url + "/api/token/revoke", headers={"Authorization": f"Bearer {token}"}, timeout=30
+        )
+
     def room_info(self, name: str, user: str = "root") -> dict[str, Any]:
         """The room's RoomInfo from GET /api/rooms (an admin sees every room)."""
         headers = {"Authorization": f"Bearer {self.token(user)}"}

@@ -18,24 +18,18 @@ def rooms_status(server: Server, token: str) -> int:
     return answer.status_code
 
 
-def revoke(server: Server, token: str) -> requests.Response:
-    return requests.post(
-        server.url + "/api/token/revoke", headers={"Authorization": f"Bearer {token}"}, timeout=30
-    )
-
-
 def test_a_revoked_token_is_refused_and_its_sockets_are_closed(server: Server) -> None:
     token, kept = server.token("carol"), server.token("carol")
     revoked_socket = Client(server.url, token=token)
     kept_socket = Client(server.url, token=kept)
     try:
         assert rooms_status(server, token) == 200
-        answer = revoke(server, token)
+        answer = server.revoke(token)
         assert answer.status_code == 200 and answer.json() == {"revoked": True}
         assert revoked_socket.disconnected.wait(10), "the token's open socket is closed at once"
         assert rooms_status(server, token) == 401
         assert refusal(server, token)["code"] == "unauthorized"
-        assert revoke(server, token).status_code == 401, "a revoked token cannot revoke"
+        assert server.revoke(token).status_code == 401, "a revoked token cannot revoke"
         assert not kept_socket.disconnected.is_set(), "the user's other token keeps its socket"
         assert kept_socket.ok("list_rooms", {})["rooms"] is not None
         assert rooms_status(server, kept) == 200
@@ -46,7 +40,7 @@ def test_a_revoked_token_is_refused_and_its_sockets_are_closed(server: Server) -
 
 def test_revoke_needs_the_bearer_token_itself(server: Server) -> None:
     assert requests.post(server.url + "/api/token/revoke", timeout=30).status_code == 401
-    assert revoke(server, "not-a-token").status_code == 401
+    assert server.revoke("not-a-token").status_code == 401
     session = login_session(server.url, "carol")
     answer = session.post(server.url + "/api/token/revoke", timeout=30)
     assert answer.status_code in (400, 401), "a session cookie revokes nothing here"
@@ -56,7 +50,7 @@ def test_revocation_survives_a_restart(tmp_path: Path) -> None:
     server = Server(tmp_path / "data")
     try:
         revoked, kept = server.token("alice"), server.token("alice")
-        assert revoke(server, revoked).status_code == 200
+        assert server.revoke(revoked).status_code == 200
         server.stop()
         server.start()
         assert rooms_status(server, revoked) == 401

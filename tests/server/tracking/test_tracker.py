@@ -162,6 +162,24 @@ def test_a_renamed_room_goes_on_in_its_tensorboard_run_directory(tmp_path: Path)
     assert [e.step for e in events.Scalars("episode/products_created")] == [1, 2]
 
 
+def test_a_run_taken_up_again_shows_each_episode_once(tmp_path: Path) -> None:
+    """After a SIGKILL the room runs again the episodes since its checkpoint; TensorBoard shows
+    the run's episodes once each, the later values."""
+    first = TensorBoardStore(tmp_path)
+    for number in range(1, 6):
+        first.log(ROOM, ROOM.config, {"episode": number, "products_created": number})
+    first.close()
+    again = TensorBoardStore(tmp_path)
+    for number in range(3, 7):
+        again.log(ROOM, ROOM.config, {"episode": number, "products_created": 100 + number})
+    again.close()
+    events = EventAccumulator(str(tmp_path / "Room-A-7"))
+    events.Reload()
+    assert [(e.step, e.value) for e in events.Scalars("episode/products_created")] == [
+        (1, 1.0), (2, 2.0), (3, 103.0), (4, 104.0), (5, 105.0), (6, 106.0),
+    ]  # fmt: skip
+
+
 def test_mlflow_store_one_run_per_room_read_back(tmp_path: Path) -> None:
     mlflow = pytest.importorskip("mlflow")
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
@@ -186,3 +204,11 @@ def test_mlflow_store_one_run_per_room_read_back(tmp_path: Path) -> None:
     again.close()
     assert len(client.search_runs([experiment.experiment_id])) == 1
     assert len(client.get_metric_history(run.info.run_id, "episode/products_created")) == 4
+    # Brought back after a SIGKILL, a room runs again the episodes since its checkpoint (3 and
+    # 4 here): its run keeps one value per episode.
+    killed = tracker(MlflowStore(uri, load_mlflow()))
+    killed.start()
+    killed.offer(ROOM.id, [episode(3), episode(4), episode(5)])
+    killed.close()
+    history = client.get_metric_history(run.info.run_id, "episode/products_created")
+    assert sorted(m.step for m in history) == [1, 2, 3, 4, 5]
