@@ -3,6 +3,7 @@ oldest first, under its current name, and presence changes make joined/left once
 
 from __future__ import annotations
 
+from flask import Flask
 from flask_socketio import SocketIO
 
 from server.engine.room import EngineRoom
@@ -27,8 +28,8 @@ def a_user(user_id: int, name: str) -> User:
 
 
 def room_events() -> RoomEvents:
-    # No room below has members, so nothing is sent: the transport is never used.
-    return RoomEvents(Transport(SocketIO(), use_queue=False), Metrics())
+    # A Socket.IO server without connections: what is sent reaches nobody.
+    return RoomEvents(Transport(SocketIO(Flask(__name__)), use_queue=False), Metrics())
 
 
 def test_each_room_keeps_its_last_events_oldest_first() -> None:
