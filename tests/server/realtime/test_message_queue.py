@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.server import Client, Server, free_port, wait_synced
+from tests.support.server import Client, Server, free_port, replay, wait_synced
 
 pytestmark = [pytest.mark.integration, pytest.mark.redis]
 
@@ -83,6 +83,21 @@ def test_rooms_work_through_a_redis_message_queue(tmp_path: Path, redis_url: str
             lambda: owner.received("control_requested", "mq"), what="control_requested through redis"
         )
         wait_synced(watcher, "mq", owner.ok("get_state", {"room": "mq"})["state"])
+        # A renamed room's members follow it through the queue too.
+        owner.ok("start_game", {"room": "mq"})
+        owner.ok("rename_room", {"room": "mq", "name": "mq 2"})
+        watcher.wait_for(lambda: watcher.received("room_renamed"), what="room_renamed through redis")
+        watcher.wait_for(
+            lambda: len(watcher.received("state_update", "mq 2")) >= 3, what="updates under the new name"
+        )
+        owner.ok("stop_game", {"room": "mq 2"})
+        final = owner.ok("get_state", {"room": "mq 2"})["state"]
+
+        def caught_up() -> bool:
+            updates = [u for u in watcher.received("state_update") if u["room"] in ("mq", "mq 2")]
+            return list(replay(updates))[-1] == final
+
+        watcher.wait_for(caught_up, what="the updates of both names replaying to the room's state")
         owner.close()
         watcher.close()
     finally:

@@ -148,3 +148,11 @@ def test_a_renamed_room_stays_in_its_sweep(server: Server, connect: Clients) -> 
     assert f"{sweep} best" in listed and first not in listed
     alice.ok("delete_sweep", {"name": sweep})
     assert alice.error("get_state", {"room": f"{sweep} best"}) == "not_found"
+
+
+def test_a_taken_name_spends_a_name_probe_as_create_room_does(connect: Clients) -> None:
+    carol = connect("carol")
+    mine, taken = make_room(carol, policy="random"), make_room(carol, policy="random")
+    codes = [carol.error("rename_room", {"room": mine, "name": taken}) for _ in range(11)]
+    assert codes[0] == "conflict" and codes[-1] == "rate_limited", codes
+    assert carol.error("create_room", {"name": taken, "policy": "random"}) == "rate_limited"
