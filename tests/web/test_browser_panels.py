@@ -186,7 +186,7 @@ def test_the_event_log_stamps_ticks_separates_episodes_and_filters(pages: Any, a
 
     for _ in range(20):
         alice.ok("step_game", {"room": name})
-    ended_at = alice.ok("reset_game", {"room": name})["state"]["tick"]
+    ended_at = alice.ok("reset_game", {"room": name})["tick"]
     for _ in range(30):
         last = alice.ok("step_game", {"room": name})["tick"]
     wait_page_tick(page, last)
@@ -218,10 +218,19 @@ def test_the_event_log_stamps_ticks_separates_episodes_and_filters(pages: Any, a
     page.select_option("#log-filter", "all")
     page.wait_for_selector("#log li[data-kind=action]")
 
-    # Someone who opens the page later sees the same lines, the past ones by tick only.
+    # Someone who opens the page later sees the same lines (those the room's Snapshot still holds),
+    # the past ones by tick only, and the room's recent events with their times.
     later = open_room(pages, name, user="bob")
     later.wait_for_selector("#log li.log-episode")
-    assert [i["text"] for i in log_items(later)] == [i["text"] for i in log_items(page)]
+
+    def world_lines(items: list[dict[str, str]]) -> list[tuple[str, str]]:
+        return [(i["tick"], i["text"]) for i in items if i["kind"] != "room"]
+
+    theirs = world_lines(log_items(later))
+    assert theirs and theirs == world_lines(log_items(page))[: len(theirs)]
+    assert all(i["time"] == "" for i in log_items(later) if i["kind"] == "action")
+    stepped = [i for i in log_items(later) if i["kind"] == "room" and i["text"] == "alice stepped one tick"]
+    assert stepped and all(re.fullmatch(r"\d\d:\d\d:\d\d", i["time"]) for i in stepped)
 
 
 def test_room_events_appear_in_words_for_everyone(pages: Any, alice: Client) -> None:

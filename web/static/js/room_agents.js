@@ -7,8 +7,6 @@ import { agentColor } from "./board.js";
 import { el, fmt, setText } from "./common.js";
 
 /** @import { AgentState, Snapshot } from "./common.js" */
-/** @typedef {"resource" | "factory" | "charger"} Goal */
-/** @typedef {AgentState & { goal?: Goal }} AgentWithGoal  an agent of a Snapshot that carries goals */
 /**
  * @typedef {{ tr: HTMLTableRowElement, pos: HTMLElement, bar: HTMLElement, energy: HTMLElement,
  *   energyText: HTMLElement, carrying: HTMLElement, doing: HTMLElement, reward: HTMLElement,
@@ -17,15 +15,17 @@ import { el, fmt, setText } from "./common.js";
 
 /**
  * What the agent is doing, in words.
- * @param {AgentWithGoal} agent
+ * @param {AgentState} agent
  * @param {Snapshot | null} [where] the Snapshot it is in: what its cell holds
  */
 export function doingText(agent, where) {
   if (agent.energy <= 0) return "out of energy";
+  // The Snapshot's `goal` (resource, factory or charger); absent from servers before issue 16.
+  const goal = /** @type {{ goal?: unknown }} */ (agent).goal;
   const cell = where ? where.legend?.[String(where.grid[agent.y]?.[agent.x])] : undefined;
   const load = agent.carrying;
   const with_ = load ? ` (carrying ${load})` : "";
-  switch (agent.goal) {
+  switch (goal) {
     case "charger": return cell === "charger" ? `charging${with_}` : `low on energy: going to a charger${with_}`;
     case "factory": return cell === "factory" ? `at a factory with ${load}` : `carrying ${load} to a factory`;
     case "resource": return cell === "resource" ? `at a resource${with_}` : `going to a resource${with_}`;

@@ -86,11 +86,12 @@ export class InspectorView {
     const policy = this.room.policy;
     const words = policy ? POLICY_WORDS[policy] : undefined;
     if (!m) {
-      return [
+      const none = [
         el("h3", { className: "inspector-head", id: "inspect-tick", dataset: { board: s.tick }, text: "Policy's decision" }),
         el("p", { className: "inspector-empty", text: `No decision yet in episode ${s.episode}: it comes with the agent's next tick.` }),
-        words ? el("p", { className: "inspector-policy", text: words }) : null,
-      ].filter(/** @returns {e is HTMLElement} */ (e) => e !== null);
+      ];
+      if (words) none.push(el("p", { className: "inspector-policy", text: words }));
+      return none;
     }
     const same = m.tick === s.tick;
     const when = same ? `tick ${ticks(m.tick)}, as on the board` : `tick ${ticks(m.tick)} (board at tick ${ticks(s.tick)})`;

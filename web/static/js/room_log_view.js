@@ -102,7 +102,11 @@ export class LogView {
 
   flush() {
     this.timer = undefined;
-    const parts = [...this.pendingEvents];
+    // The same event several times (someone stepping) is said once, with how many.
+    /** @type {Map<string, number>} */
+    const counts = new Map();
+    for (const text of this.pendingEvents) counts.set(text, (counts.get(text) || 0) + 1);
+    const parts = [...counts].map(([text, n]) => (n > 1 ? `${text} (${n} times)` : text));
     const ends = this.pendingEnds;
     if (ends.length === 1) parts.push(ends[0]);
     else if (ends.length > 1) parts.push(`${ends.length} episodes ended; the last: ${ends[ends.length - 1]}`);

@@ -92,10 +92,10 @@ export class StatCards {
       setText(value, card.digits ? fmt(now, card.digits) : now ?? "–");
       const then = last?.[card.key];
       setText(lastBox, typeof then === "number" ? fmt(then, card.digits) : "–");
-      const values = before.map((e) => e[card.key]).filter((v) => typeof v === "number" && Number.isFinite(v));
-      const sum = values.reduce((a, v) => a + /** @type {number} */ (v), 0);
+      const values = before.map((e) => e[card.key]).filter(/** @returns {v is number} */ (v) => typeof v === "number" && Number.isFinite(v));
+      const sum = values.reduce((a, v) => a + v, 0);
       setText(mean, values.length ? fmt(sum / values.length, card.meanDigits) : "–");
-      setText(meanLabel, values.length > 1 && values.length < MEAN_OF ? `mean of ${values.length}` : `mean of ${MEAN_OF}`);
+      setText(meanLabel, values.length && values.length < MEAN_OF ? `mean of ${values.length}` : `mean of ${MEAN_OF}`);
     }
   }
 
