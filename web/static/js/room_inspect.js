@@ -2,8 +2,8 @@
 // The inspected agent's figures by tick, without DOM (room_inspector.js draws them). The
 // server reads them at most 10 times a second at the room's tick of that moment, which in a fast
 // room is not the tick the board shows (its updates come on their own schedule): so the page
-// keeps the last few and shows the board's tick's when it has them, else the nearest before it
-// (and says which tick they are of). Figures of an episode before the board's, or read at the
+// keeps the last few and shows the board's tick's when it has them, else the nearest (and says
+// which tick they are of). Figures of an episode before the board's, or read at the
 // tick its previous episode ended (a reset's tick: the policy has not decided yet in the new
 // episode), are not shown.
 
@@ -33,8 +33,8 @@ export class InspectFigures {
   }
 
   /**
-   * The figures to show beside the board: of its tick, else the newest before it, else the
-   * oldest after it; none of another episode or of its start.
+   * The figures to show beside the board: of its tick, else of the nearest tick (the earlier of
+   * two as near); none of another episode or of its start.
    * @param {number} tick the board's tick
    * @param {number} episode the board's episode
    * @param {number} started the tick the previous episode ended at (-1: none)
@@ -42,18 +42,16 @@ export class InspectFigures {
    */
   pick(tick, episode, started) {
     /** @type {AgentInspect | null} */
-    let before = null;
-    /** @type {AgentInspect | null} */
-    let after = null;
+    let best = null;
+    let distance = Infinity;
     for (const figures of this.byTick.values()) {
       if (figures.episode !== episode || figures.tick <= started) continue;
-      if (figures.tick === tick) return figures;
-      if (figures.tick < tick) {
-        if (!before || figures.tick > before.tick) before = figures;
-      } else if (!after || figures.tick < after.tick) {
-        after = figures;
+      const d = Math.abs(figures.tick - tick);
+      if (d < distance || (d === distance && best !== null && figures.tick < best.tick)) {
+        best = figures;
+        distance = d;
       }
     }
-    return before || after;
+    return best;
   }
 }

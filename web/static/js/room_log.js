@@ -33,7 +33,7 @@ const RANK = { action: 0, room: 1, episode: 2 };
 
 const ACTION_WORDS = /** @type {Record<string, string>} */ ({
   pick: "picked up a resource",
-  drop: "dropped its load at a factory (products made)",
+  drop: "made products at a factory",
   out_of_energy: "ran out of energy",
 });
 
