@@ -8,7 +8,7 @@
 // the world in words in room_summary.js, who is watching in room_panels.js, the timeline in
 // room_timeline.js (drawn through the `renderDom` hook).
 
-import { agentColor, legendEntries } from "./board.js";
+import { legendIcons } from "./board_paint.js";
 import { CONTROL_ROLES, byId, el, page, setText, speedLabel } from "./common.js";
 import { AgentsTable } from "./room_agents.js";
 import { InspectorView } from "./room_inspector.js";
@@ -157,15 +157,17 @@ export class RoomView {
     document.title = `${s ? s.room : page.room} · ${at} · simrooms`;
   }
 
-  /** @param {Record<string, string>} legend */
+  /**
+   * The legend: each kind of cell, an agent, one carrying, one out of energy and a goal arrow,
+   * each with an icon the board's own drawing code paints.
+   * @param {Record<string, string>} legend
+   */
   renderLegend(legend) {
     const key = JSON.stringify(legend || {});
     if (key === this.legendKey) return;
     this.legendKey = key;
     this.ui.legend.replaceChildren(
-      ...legendEntries(legend).filter((e) => e.name !== "empty").map((e) =>
-        el("span", {}, el("i", { style: `background:${e.color}` }), e.name)),
-      el("span", {}, el("i", { style: `background:${agentColor(0)};border-radius:50%` }), "agent (bar: energy, squares: carrying)"),
+      ...legendIcons(legend).map((entry) => el("span", { role: "listitem", dataset: { kind: entry.key } }, entry.icon, entry.text)),
     );
   }
 
