@@ -149,6 +149,13 @@ def test_axe_finds_no_serious_violation_on_any_page(pages: PageSet, site: Site, 
     assert not refused, "axe-core found serious or critical violations:\n" + "\n".join(report)
 
 
+TOO_WIDE = """() => [...document.querySelectorAll("body *")]
+    .filter((node) => node.getBoundingClientRect().right > window.innerWidth + 1
+        && !(node.parentElement && node.parentElement.getBoundingClientRect().right > window.innerWidth + 1))
+    .slice(0, 8)
+    .map((node) => `${node.tagName.toLowerCase()}#${node.id}.${node.className} ends at ${node.getBoundingClientRect().right.toFixed(0)} px`)"""
+"""The outermost elements that reach past the window's right edge."""
+
 SMALL_TARGETS = """() => {
     const small = [];
     const targets = document.querySelectorAll(
@@ -175,6 +182,7 @@ def test_on_a_phone_pages_fit_targets_are_44px_and_charts_come_before_the_log(
         width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
         if width[0] > width[1]:
             problems.append(f"{visit.label}: the page is {width[0]} px wide in a {width[1]} px window")
+            problems.extend(f"    {wide}" for wide in page.evaluate(TOO_WIDE))
         problems.extend(f"{visit.label}: small target {t}" for t in page.evaluate(SMALL_TARGETS))
         if visit.label.startswith("room"):
             charts = page.locator("#charts").bounding_box()

@@ -84,7 +84,7 @@ def test_pages_render_for_users(app: Flask) -> None:
     assert admin.get("/admin").status_code == 200
     data = admin.get("/api/admin/rooms").get_json()
     assert isinstance(data, dict)
-    assert data["rooms"] == [] and data["server"]["rooms"] == 0
+    assert [room["name"] for room in data["rooms"]] == ["Factory 1"] and data["server"]["rooms"] == 1
     for path in (
         "/static/vendor/socket.io/socket.io.min.js",
         "/static/vendor/uplot/uPlot.iife.min.js",
