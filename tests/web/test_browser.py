@@ -403,8 +403,9 @@ def test_signed_out_pages_redirect_to_login(pages: Any) -> None:
     page.fill("input[name=username]", "alice")
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
+    pages.allow(r"anonymous-0: console error: Failed to load resource: .*404")  # no room 'Anything'
     page.wait_for_url("**/rooms/Anything")
-    page.wait_for_selector("#room-gone:has-text('no room named')")
+    page.wait_for_selector(".error-page:has-text(\"There is no room named 'Anything' (or it is private).\")")
 
 
 def test_the_page_speaks_msgpack_when_the_server_does(msgpack_pages: Any) -> None:
