@@ -1,6 +1,7 @@
 // @ts-check
 // The lobby: the rooms the user may see, live from room_list (checkboxes pick rooms for the
-// compare page), the sweeps (GET /api/sweeps), the create-room form with its "advanced" part
+// compare page; the owner's rows, and every row for admins, have a "Manage" menu that renames,
+// duplicates or deletes the room: room_owner.js), the sweeps (GET /api/sweeps), the create-room form with its "advanced" part
 // built from the config schema (config_fields.js: values are checked against the schema's bounds
 // with readable messages before anything is sent; the server's own sentence shows next to the
 // field it names), and the sweep form (lobby_sweep.js).
@@ -8,6 +9,7 @@
 import { byId, connect, el, getJson, page, request, speedLabel, toast } from "./common.js";
 import { configFieldsets, loadFields, readConfig } from "./config_fields.js";
 import { SweepForm } from "./lobby_sweep.js";
+import { deleteRoom, duplicateRoom, mayManage, renameRoom, roomUrl } from "./room_owner.js";
 
 /** @import { ErrorBody, RoomInfo } from "./common.js" */
 /** @import { Field } from "./config_fields.js" */
@@ -105,14 +107,57 @@ compareButton.addEventListener("click", () => {
   location.assign(`/compare?${query}`);
 });
 
-/** @param {string} name */
-function roomUrl(name) {
-  return `/rooms/${encodeURIComponent(name)}`;
+// ------------------------------------------------------------------ the rooms table
+
+/** The row whose "Manage" menu is open, by room name (kept across redraws). @type {string | null} */
+let openMenu = null;
+
+/**
+ * The owner's actions on a row: a small menu (a <details>, so keyboard and screen readers
+ * know it) of Rename, Duplicate and Delete.
+ * @param {RoomInfo} room
+ */
+function rowMenu(room) {
+  const summary = el("summary", { className: "btn btn-small btn-touch", text: "Manage", title: "Rename, duplicate or delete this room",
+    "aria-label": `Manage room ${room.name}`, dataset: { focus: "menu" } });
+  /** @param {string} act @param {string} text @param {(socket: Socket, info: RoomInfo) => Promise<unknown>} action */
+  const item = (act, text, action) => el("button", {
+    type: "button", className: `btn btn-small btn-touch${act === "delete" ? " btn-danger" : ""}`, text,
+    dataset: { act, focus: act }, onclick: () => {
+      summary.focus();
+      menu.open = false;
+      action(socket, room);
+    },
+  });
+  const menu = el("details", { className: "row-menu" }, summary,
+    el("div", { className: "row-menu-list" },
+      item("rename", "Rename…", renameRoom), item("duplicate", "Duplicate…", duplicateRoom), item("delete", "Delete…", deleteRoom)));
+  menu.open = openMenu === room.name;
+  menu.addEventListener("toggle", () => {
+    if (menu.open) openMenu = room.name;
+    else if (openMenu === room.name) openMenu = null;
+  });
+  menu.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && menu.open) {
+      menu.open = false;
+      summary.focus();
+    }
+  });
+  return menu;
+}
+
+/** What has the focus in the table (its row's room and its `data-focus`), to give it back after a redraw. */
+function focused() {
+  const active = document.activeElement;
+  if (!(active instanceof HTMLElement) || !body.contains(active)) return null;
+  const row = /** @type {HTMLElement | null} */ (active.closest("tr[data-room]"));
+  return row && active.dataset.focus ? { room: row.dataset.room || "", key: active.dataset.focus } : null;
 }
 
 /** @param {RoomInfo[]} list */
 function render(list) {
   rooms = [...list].sort((a, b) => a.name.toLowerCase().localeCompare(b.name.toLowerCase()));
+  const focus = focused();
   count.textContent = `${rooms.length} room${rooms.length === 1 ? "" : "s"}`;
   if (!rooms.length) {
     body.replaceChildren(el("tr", { className: "empty-row" },
@@ -123,7 +168,7 @@ function render(list) {
   body.replaceChildren(...rooms.map((room) => {
     const state = room.running ? "running" : "stopped";
     const box = el("input", { type: "checkbox", className: "compare-check", checked: checked.has(room.name),
-      "aria-label": `Compare ${room.name}`, dataset: { room: room.name } });
+      "aria-label": `Compare ${room.name}`, dataset: { room: room.name, focus: "pick" } });
     box.addEventListener("change", () => {
       if (box.checked) checked.add(room.name);
       else checked.delete(room.name);
@@ -132,7 +177,7 @@ function render(list) {
     return el("tr", { dataset: { room: room.name } },
       el("td", { className: "pick" }, box),
       el("td", { className: "name" },
-        el("a", { href: roomUrl(room.name), text: room.name }),
+        el("a", { href: roomUrl(room.name), text: room.name, dataset: { focus: "name" } }),
         room.public ? null : el("span", { className: "badge badge-private", text: "private", style: "margin-left:.4rem" })),
       el("td", { className: "opt", text: room.owner + (room.owner === page.user ? " (you)" : "") }),
       el("td", { className: "num opt", text: room.agents }),
@@ -142,9 +187,14 @@ function render(list) {
       el("td", { className: "num mono", text: room.tick }),
       el("td", { className: "num opt", text: room.episode }),
       el("td", { className: "num opt", text: room.observers }),
-      el("td", { className: "num" }, el("a", { className: "btn btn-small", href: roomUrl(room.name), text: "Join" })),
+      el("td", { className: "num actions" }, el("a", { className: "btn btn-small", href: roomUrl(room.name), text: "Join", dataset: { focus: "join" } }),
+        mayManage(room) ? rowMenu(room) : null),
     );
   }));
+  if (focus) {
+    const row = [...body.querySelectorAll("tr[data-room]")].find((r) => /** @type {HTMLElement} */ (r).dataset.room === focus.room);
+    /** @type {HTMLElement | null | undefined} */ (row?.querySelector(`[data-focus="${focus.key}"]`))?.focus();
+  }
   syncCompare();
 }
 

@@ -3,8 +3,10 @@
 // state (room_state.js), which the view draws on animation frames (room_view.js, room_panels.js);
 // the controls send what the user does (room_controls.js); the timeline looks back at the room's
 // past (room_timeline.js) and forks it (room_fork.js); the charts start from the room's whole
-// episode history (room_history.js). Reconnects rejoin and resync from a full snapshot. A room
-// that is deleted, or is not there when the page opens, shows as gone.
+// episode history (room_history.js). Sharing (asking for and granting control, the owner's
+// rename, duplicate and delete, a rename followed) is room_sharing.js's; whether a learning
+// room is untrained, room_training.js's. Reconnects rejoin and resync from a full snapshot. A
+// room that is deleted, or is not there when the page opens, shows as gone.
 
 import { Board } from "./board.js";
 import { Charts } from "./charts.js";
@@ -14,8 +16,10 @@ import { ForkForm } from "./room_fork.js";
 import { fetchBaselines } from "./curves.js";
 import { RoomFacts } from "./room_facts.js";
 import { fetchEpisodes } from "./room_history.js";
+import { RoomSharing } from "./room_sharing.js";
 import { RoomState } from "./room_state.js";
 import { Timeline } from "./room_timeline.js";
+import { Training } from "./room_training.js";
 import { RoomView } from "./room_view.js";
 
 /** @import { AgentInspect, Figures, GameEnded, GameEvent, Presence, RoomError, RoomInfo, Snapshot, StateUpdate } from "./common.js" */
@@ -28,9 +32,11 @@ const view = new RoomView(room, board, {
   connected: () => socket.connected,
   select: (id) => controls.selectAgent(id),
   grant: (user, allow) => controls.grant(user, allow),
+  learns: () => training.policy === "learning",
   renderDom: () => {
     timeline.render();
     fork.render();
+    sharing.render();
     facts.render(room.state?.speed);
     if (room.state) charts.setAgents(room.state.agents.length);
   },
@@ -39,6 +45,7 @@ const facts = new RoomFacts(byId("room-facts"));
 room.onChange = () => view.schedule();
 board.onResize = () => view.schedule();
 const charts = new Charts(String(page.room || ""));
+const training = new Training(room, charts);
 /** whether the baselines were asked for (once per page: they depend on the room's config only) */
 let baselinesAsked = false;
 /** @type {Promise<void> | null} the episodes request under way */
@@ -51,10 +58,11 @@ const socket = connect({
     room.mark("dom");
   },
 });
-const controls = new RoomControls(room, view, board, socket);
+const controls = new RoomControls(room, view, board, socket, training);
 const timeline = new Timeline(room, socket);
 const fork = new ForkForm(room, socket);
-window.simrooms = { view: room, board, charts, timeline }; // for tests and the curious
+const sharing = new RoomSharing(room, socket, charts, (user, allow) => controls.grant(user, allow));
+window.simrooms = { view: room, board, charts, timeline, socket }; // for tests and the curious
 
 async function join() {
   const seq = ++room.joinSeq;
@@ -81,6 +89,7 @@ async function join() {
     replaceState(ack.state, Date.now());
   }
   if (room.selected !== null) controls.inspect(room.selected);
+  training.takeEvents(/** @type {{ events?: { kind?: string, tick?: number }[] }} */ (ack).events);
   loadHistory();
   loadInfo();
 }
@@ -101,7 +110,10 @@ function takeInfo(rooms) {
   if (!info) return;
   room.owner = info.owner;
   facts.setInfo(info);
+  sharing.setInfo(info);
   charts.setAgents(info.agents);
+  charts.setLearns(info.policy === "learning");
+  training.setInfo(info);
   room.mark("dom");
 }
 
@@ -111,8 +123,10 @@ function loadHistory() {
   if (historyLoading) return;
   historyLoading = fetchEpisodes(String(page.room || "")).then((episodes) => {
     historyLoading = null;
-    if (episodes) charts.setHistory(episodes);
-    else toast("The room's episode history did not load.", "error");
+    if (episodes) {
+      charts.setHistory(episodes);
+      training.historyLoaded();
+    } else toast("The room's episode history did not load.", "error");
   });
 }
 
@@ -148,8 +162,18 @@ socket.on("game_ended", (/** @type {GameEnded} */ m) => {
   view.showEpisodeEnd(m);
   const stats = m.stats || {};
   charts.add({ episode: m.episode, end_tick: m.tick, reason: m.reason, ...stats, products: stats.products_created });
+  training.sync();
 });
-socket.on("metrics", (/** @type {Figures & { room: string }} */ m) => room.isMine(m) && charts.add(m));
+socket.on("metrics", (/** @type {Figures & { room: string }} */ m) => {
+  if (!room.isMine(m)) return;
+  charts.add(m);
+  training.sync();
+});
+socket.on("room_event", (/** @type {{ room: string, kind: string, tick: number }} */ m) => {
+  if (room.isMine(m) && m.kind === "training_restarted") training.restarted(m.tick);
+});
+socket.on("control_requested", (/** @type {import("./room_sharing.js").ControlRequested} */ m) => sharing.requested(m));
+socket.on("room_renamed", (/** @type {import("./room_sharing.js").RoomRenamed} */ m) => sharing.renamed(m));
 socket.on("room_error", (/** @type {RoomError} */ m) => {
   if (!room.isMine(m)) return;
   view.showBanner(m.message);
@@ -169,4 +193,5 @@ socket.on("agent_inspect", (/** @type {AgentInspect} */ m) => {
 controls.listen();
 timeline.listen();
 fork.listen();
+sharing.listen();
 view.schedule();

@@ -47,6 +47,8 @@ export class RoomState {
     this.dirty = { board: true, dom: true, inspect: true, presence: true };
     this.busy = false;
     this.draggingSpeed = false;
+    /** a learning room with no episode finished since its learning (re)started (room_training.js) */
+    this.untrained = false;
     /** @type {TimedLogEntry[]} log entries to prepend, oldest first */
     this.newLog = [];
     this.resetLog = true;
@@ -60,6 +62,11 @@ export class RoomState {
    */
   isMine(message) {
     return !!message && String(message.room).toLowerCase() === this.roomKey;
+  }
+
+  /** Connection lost (or the join refused): what the page shows is the last known, not live. */
+  stale() {
+    return !this.joined && !this.deleted && this.state !== null;
   }
 
   /** @param {boolean} connected whether the socket is */
