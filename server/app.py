@@ -25,6 +25,7 @@ from server.http.throttle import LoginThrottle
 from server.metrics import Metrics
 from server.realtime import backlog, cycles, inspector, pings, sockets
 from server.realtime.backlog import Backlog
+from server.realtime.control_requests import ControlRequests
 from server.realtime.guard import BodyLimit, PacketGuard, SessionRate, close_on_undecodable_messages
 from server.realtime.rooms import RoomManager
 from server.realtime.stored import StoredRooms
@@ -91,6 +92,7 @@ def create_app(settings: Settings | None = None) -> tuple[Flask, SocketIO]:
         metrics=metrics,
         rooms=rooms,
         sweeps=SweepManager(rooms),
+        control_requests=ControlRequests(rooms),
         baselines=Baselines(bridge),
         engine=engine,
         archive=archive,

@@ -9,6 +9,7 @@ from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily, Met
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from server.engine.collector import PAUSE_BUCKETS, Pauses
+from server.engine.updates import EngineFigures
 
 _FAST = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
 _LAG = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0)
@@ -125,6 +126,17 @@ class Metrics:
             "Failures of the tracking stores (the first of each store is in the log).",
             registry=r,
         )
+
+    def engine_figures(self, figures: EngineFigures) -> None:
+        """Record the figures the engine handed over (on the event loop)."""
+        self.ticks.inc(figures.ticks)
+        self.agent_steps.inc(figures.agent_steps)
+        for duration in figures.durations:
+            self.tick_duration.observe(duration)
+        for count in figures.cycle_rooms:
+            self.cycle_rooms.observe(count)
+        self.updates.inc(figures.updates)
+        self.update_bytes.inc(figures.update_bytes)
 
     def watch_gc(self, pauses: Pauses) -> None:
         """Export the garbage collector's pauses as `pauses` records them."""

@@ -20,6 +20,7 @@ from server.engine.handoff import Bridge
 from server.http.auth import Auth
 from server.http.throttle import LoginThrottle
 from server.metrics import LAG_PROBE_INTERVAL, Metrics
+from server.realtime.control_requests import ControlRequests
 from server.realtime.rooms import RoomManager
 from server.realtime.sweeps import SweepManager
 from server.realtime.transport import Transport
@@ -39,6 +40,7 @@ class Services:
     metrics: Metrics
     rooms: RoomManager
     sweeps: SweepManager
+    control_requests: ControlRequests
     baselines: Baselines
     engine: Engine
     archive: Archive

@@ -21,7 +21,6 @@ from simrooms.protocol import (
     HistoryAck,
     InspectAck,
     InspectAgent,
-    JoinAck,
     JoinRoom,
     LeaveRoom,
     ListRooms,
@@ -46,6 +45,7 @@ from simrooms.protocol import (
     StopGame,
     TickAck,
 )
+from simrooms.protocol_sharing import ControlRequested, JoinAck, RequestControl, RoomEvent
 from simrooms.protocol_sweeps import CreateSweep, DeleteSweep, SweepAck
 
 
@@ -122,6 +122,17 @@ def example_inspect() -> dict[str, Any]:
     }  # fmt: skip
 
 
+def example_room_event() -> dict[str, Any]:
+    return {
+        "room": "Factory 1",
+        "tick": 164,
+        "ts": 1764444000123,
+        "kind": "speed",
+        "user": "alice",
+        "detail": "2.5",
+    }
+
+
 ROOM_ONLY = {"room": "Factory 1"}
 OK_ACK: dict[str, Any] = {"ok": True}
 
@@ -143,7 +154,7 @@ CLIENT_EVENTS: dict[str, ClientEvent] = {
             JoinRoom,
             JoinAck,
             ROOM_ONLY,
-            {"ok": True, "role": "observer", "state": example_snapshot()},
+            {"ok": True, "role": "observer", "state": example_snapshot(), "events": [example_room_event()]},
         ),
         ClientEvent("leave_room", LeaveRoom, OkAck, ROOM_ONLY, OK_ACK),
         ClientEvent("get_state", GetState, StateAck, ROOM_ONLY, {"ok": True, "state": example_snapshot()}),
@@ -157,6 +168,8 @@ CLIENT_EVENTS: dict[str, ClientEvent] = {
         ClientEvent(
             "grant_control", GrantControl, OkAck, {"room": "Factory 1", "user": "bob", "allow": True}, OK_ACK
         ),
+        # sharing (simrooms.protocol_sharing)
+        ClientEvent("request_control", RequestControl, OkAck, ROOM_ONLY, OK_ACK),
         ClientEvent("delete_room", DeleteRoom, OkAck, ROOM_ONLY, OK_ACK),
         ClientEvent(
             "create_sweep",
@@ -268,5 +281,12 @@ SERVER_EVENTS: dict[str, ServerEvent] = {
             },
         ),
         ServerEvent("agent_inspect", (AgentInspect,), example_inspect()),
+        # sharing (simrooms.protocol_sharing)
+        ServerEvent("room_event", (RoomEvent,), example_room_event()),
+        ServerEvent(
+            "control_requested",
+            (ControlRequested,),
+            {"room": "Factory 1", "user": "bob", "ts": 1764444000123},
+        ),
     )
 }

@@ -271,11 +271,6 @@ class RoomsAck(OkAck):
     rooms: list[RoomInfo]
 
 
-class JoinAck(OkAck):
-    role: Role
-    state: Snapshot
-
-
 class StateAck(OkAck):
     state: Snapshot
 

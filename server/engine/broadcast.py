@@ -121,14 +121,15 @@ class Broadcast:
             )
         )
 
-    def room_failed(self, room: EngineRoom, message: str) -> None:
-        """Tell the members (room_error) and the hub that the room stopped on an error."""
+    def room_failed(self, room: EngineRoom, message: str, stopped_at: int | None) -> None:
+        """Tell the members (room_error) and the hub that the room's step failed: it stopped at
+        tick `stopped_at`, or was not running (None)."""
         body = encode_event("room_error", {"room": room.name, "message": message})
         key = room.key
 
         def report() -> None:
             self.hub.send_room(key, "room_error", body)
-            self.hub.room_failed(key, message)
+            self.hub.room_failed(key, message, stopped_at)
 
         self.bridge.post(report)
 

@@ -272,11 +272,12 @@ class Engine:
         log.error(
             "Room %r stopped: its step raised\n%s", room.name, "".join(traceback.format_exception(error))
         )
+        stopped_at = room.tick if room.running else None
         room.running = False
         room.dirty = True
         message = f"The room's step failed and the room stopped: {type(error).__name__}: {error}"
         room.error = message
-        self.broadcast.room_failed(room, message)
+        self.broadcast.room_failed(room, message, stopped_at)
 
     def _episode_ended(self, room: EngineRoom, summary: EpisodeSummary) -> None:
         self.keeper.episode(room, summary)

@@ -19,6 +19,8 @@ from server.engine.engine import Engine, InvalidState
 from server.engine.updates import EngineFigures, encode_event
 from server.metrics import Metrics
 from server.ratelimit import KeyedLimiter, TokenBucket
+from server.realtime import roles
+from server.realtime.room_events import RoomEvents, speed_detail
 from server.realtime.stored import Room, StoredRooms, channel
 from server.realtime.transport import Transport
 from server.realtime.validation import ProtocolError
@@ -26,6 +28,7 @@ from server.settings import Settings
 from server.storage.database import Storage, User
 from server.storage.records import SweepRecord
 from simrooms.protocol import CreateRoom, Role
+from simrooms.protocol_sharing import RoomEventKind
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -66,6 +69,7 @@ class RoomManager:
         self.stored: StoredRooms  # set with the engine
         self.rooms: dict[str, Room] = {}
         self.connections: dict[str, Connection] = {}
+        self.events = RoomEvents(transport, metrics)
         self.by_user: dict[int, set[str]] = {}
         self._reserved: dict[str, int] = {}
         """Names of rooms being made (the engine builds them meanwhile), and who makes each."""
@@ -147,27 +151,10 @@ class RoomManager:
 
     # --------------------------------------------------------------- permissions
 
-    @staticmethod
-    def may_see(user: User, room: Room) -> bool:
-        return room.public or user.is_admin or user.id == room.owner_id or user.id in room.controllers
-
-    @staticmethod
-    def may_control(user: User, room: Room) -> bool:
-        return user.is_admin or user.id == room.owner_id or user.id in room.controllers
-
-    @staticmethod
-    def may_manage(user: User, room: Room) -> bool:
-        return user.is_admin or user.id == room.owner_id
-
-    @staticmethod
-    def role(user: User, room: Room) -> Role:
-        if user.id == room.owner_id:
-            return "owner"
-        if user.is_admin:
-            return "admin"
-        if user.id in room.controllers:
-            return "controller"
-        return "observer"
+    may_see = staticmethod(roles.may_see)
+    may_control = staticmethod(roles.may_control)
+    may_manage = staticmethod(roles.may_manage)
+    role = staticmethod(roles.role)
 
     def find(self, user: User, name: str) -> Room:
         """The room called `name` if `user` may see it; else not_found (private rooms hide)."""
@@ -258,7 +245,8 @@ class RoomManager:
         for room in self.stored.restore():
             self.rooms[room.key] = room
 
-    def join(self, conn: Connection, name: str) -> tuple[Role, dict[str, Any]]:
+    def join(self, conn: Connection, name: str) -> tuple[Role, dict[str, Any], list[dict[str, Any]]]:
+        """Make `conn` a member: its role, the room's state it was sent and its recent room events."""
         room = self.find(conn.user, name)
         with self._lock:
             if conn.sid not in room.members and len(room.members) >= self.settings.max_members_per_room:
@@ -277,7 +265,7 @@ class RoomManager:
             self._drop_member(room, conn)
             raise
         self._presence(room)
-        return self.role(conn.user, room), state
+        return self.role(conn.user, room), state, self.events.recent(room)
 
     def _drop_member(self, room: Room, conn: Connection) -> None:
         with self._lock:
@@ -305,12 +293,14 @@ class RoomManager:
         return self.stored.episodes(self.find(user, name))
 
     def start(self, user: User, name: str) -> int:
-        return self._switch(user, name, "Starting the game", self.engine.op_start, "game_started")
+        return self._switch(user, name, "Starting the game", self.engine.op_start, "game_started", "started")
 
     def stop(self, user: User, name: str) -> int:
-        return self._switch(user, name, "Stopping the game", self.engine.op_stop, "game_stopped")
+        return self._switch(user, name, "Stopping the game", self.engine.op_stop, "game_stopped", "stopped")
 
-    def _switch(self, user: User, name: str, action: str, op: Callable[..., Any], event: str) -> int:
+    def _switch(
+        self, user: User, name: str, action: str, op: Callable[..., Any], event: str, kind: RoomEventKind
+    ) -> int:
         """Start or stop a room with the engine's `op`; tell its members and the lobby when that
         changed anything. The room's tick."""
         room = self._controlled(user, name, action)
@@ -318,21 +308,32 @@ class RoomManager:
         if changed:
             self.stored.update(room, running=room.live.running)
             self._send(room, event, {"room": room.name, "tick": tick, "episode": episode})
+            self.events.record(room, kind, user.name, None, tick)
             self.room_list_changed()
         return int(tick)
 
     def step(self, user: User, name: str) -> int:
-        room = self._controlled(user, name, "Stepping the game")
-        return int(self._engine(room, self.engine.op_step, user.id))
+        return self._control(user, name, "Stepping the game", self.engine.op_step, "stepped")
 
     def reset(self, user: User, name: str) -> int:
-        room = self._controlled(user, name, "Resetting the game")
-        return int(self._engine(room, self.engine.op_reset, user.id))
+        return self._control(user, name, "Resetting the game", self.engine.op_reset, "reset")
+
+    def _control(
+        self, user: User, name: str, action: str, op: Callable[..., int], kind: RoomEventKind
+    ) -> int:
+        """Run the engine's control `op` on a room `user` controls; its members hear of it. The tick."""
+        room = self._controlled(user, name, action)
+        tick = int(self._engine(room, op, user.id))
+        self.events.record(room, kind, user.name, None, tick)
+        return tick
 
     def set_speed(self, user: User, name: str, speed: float | str) -> float | str:
         room = self._controlled(user, name, "Changing the speed")
+        before = room.live.speed
         speed = self._engine(room, self.engine.op_set_speed, speed, user.id)
         self.stored.update(room, speed=speed)
+        if speed != before:
+            self.events.record(room, "speed", user.name, speed_detail(speed), room.live.tick)
         return speed
 
     def grant(self, user: User, name: str, target_name: str, allow: bool) -> None:
@@ -343,11 +344,16 @@ class RoomManager:
             self._probes.take(str(user.id))
             raise ProtocolError("not_found", f"There is no user named {target_name!r}.")
         with self._lock:
+            had = target.id in room.controllers
             if allow and target.id != room.owner_id:
                 room.controllers.add(target.id)
             else:
                 room.controllers.discard(target.id)
         self.stored.grant(room, target.id, target.id in room.controllers)
+        if had != (target.id in room.controllers):
+            self.events.record(
+                room, "granted" if allow else "revoked", user.name, target.name, room.live.tick
+            )
         if not self.may_see(target, room):
             self._end_memberships(
                 room, target, "Your control of this private room was revoked: you can no longer see it."
@@ -397,6 +403,7 @@ class RoomManager:
                     conn.rooms.discard(room.key)
         self.engine.call(self.engine.op_delete, room.key)
         self.stored.delete(room)
+        self.events.forget(room)
         body = encode_event("room_deleted", {"room": room.name})
         self.transport.send_room(room.channel, body)
         for sid in members:
@@ -420,6 +427,7 @@ class RoomManager:
             self.metrics.deliveries.inc(sent)
 
     def _presence(self, room: Room) -> None:
+        self.events.presence(room)
         users: dict[int, dict[str, str]] = {}
         for member in list(room.members.values()):
             users.setdefault(member.id, {"name": member.name, "role": self.role(member, room)})
@@ -476,16 +484,12 @@ class RoomManager:
         self.transport.enter_room(sid, channel(key))
         self.metrics.deliveries.inc(self.transport.send_sid(sid, body))
 
-    def room_failed(self, key: str, message: str) -> None:
+    def room_failed(self, key: str, message: str, stopped_at: int | None) -> None:
         self.metrics.room_errors.inc()
+        room = self.rooms.get(key)
+        if room is not None and stopped_at is not None:  # the server stopped it: nobody did
+            self.events.record(room, "stopped", None, None, stopped_at)
         self.room_list_changed()
 
     def engine_figures(self, figures: EngineFigures) -> None:
-        self.metrics.ticks.inc(figures.ticks)
-        self.metrics.agent_steps.inc(figures.agent_steps)
-        for duration in figures.durations:
-            self.metrics.tick_duration.observe(duration)
-        for count in figures.cycle_rooms:
-            self.metrics.cycle_rooms.observe(count)
-        self.metrics.updates.inc(figures.updates)
-        self.metrics.update_bytes.inc(figures.update_bytes)
+        self.metrics.engine_figures(figures)

@@ -19,6 +19,7 @@ from server.realtime.validation import ProtocolError, error_ack, parse
 from simrooms import protocol as p
 from simrooms.events import CLIENT_EVENTS
 from simrooms.protocol import NAMESPACE
+from simrooms.protocol_sharing import RequestControl
 from simrooms.protocol_sweeps import CreateSweep, DeleteSweep
 
 if TYPE_CHECKING:
@@ -82,8 +83,8 @@ def register(socketio: SocketIO, svc: Services, more: dict[str, Handler] | None 
         return {"rooms": rooms.visible_rooms(conn.user)}
 
     def join_room(conn: Connection, m: p.JoinRoom) -> dict[str, Any]:
-        role, state = rooms.join(conn, m.room)
-        return {"role": role, "state": state}
+        role, state, events = rooms.join(conn, m.room)
+        return {"role": role, "state": state, "events": events}
 
     def leave_room(conn: Connection, m: p.LeaveRoom) -> dict[str, Any]:
         rooms.leave(conn, m.room)
@@ -115,6 +116,11 @@ def register(socketio: SocketIO, svc: Services, more: dict[str, Handler] | None 
         rooms.delete(conn.user, m.room)
         return {}
 
+    # sharing (simrooms.protocol_sharing)
+    def request_control(conn: Connection, m: RequestControl) -> dict[str, Any]:
+        svc.control_requests.request(conn.user, m.room)
+        return {}
+
     def create_sweep(conn: Connection, m: CreateSweep) -> dict[str, Any]:
         return svc.sweeps.create(conn.user, m)
 
@@ -135,6 +141,7 @@ def register(socketio: SocketIO, svc: Services, more: dict[str, Handler] | None 
         "set_speed": set_speed,
         "grant_control": grant_control,
         "delete_room": delete_room,
+        "request_control": request_control,  # sharing
         "create_sweep": create_sweep,
         "delete_sweep": delete_sweep,
         **(more or {}),

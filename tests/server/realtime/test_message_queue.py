@@ -70,6 +70,18 @@ def test_rooms_work_through_a_redis_message_queue(tmp_path: Path, redis_url: str
         watcher.wait_for(lambda: watcher.received("room_list"), what="room_list through redis")
         owner.ok("stop_game", {"room": "mq"})
         watcher.wait_for(lambda: watcher.received("game_stopped", "mq"))
+        # Room events and control requests go through the queue too.
+        watcher.wait_for(
+            lambda: any(
+                e["kind"] == "stopped" and e["user"] == "alice" for e in watcher.received("room_event", "mq")
+            ),
+            what="room_event through redis",
+        )
+        owner.ok("join_room", {"room": "mq"})
+        watcher.ok("request_control", {"room": "mq"})
+        owner.wait_for(
+            lambda: owner.received("control_requested", "mq"), what="control_requested through redis"
+        )
         wait_synced(watcher, "mq", owner.ok("get_state", {"room": "mq"})["state"])
         owner.close()
         watcher.close()

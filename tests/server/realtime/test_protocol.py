@@ -32,6 +32,7 @@ def test_models_cover_every_event_and_examples_validate() -> None:
         "metrics_history",
         "create_sweep",
         "delete_sweep",
+        "request_control",
     }
     assert {
         "state_update",
@@ -43,6 +44,8 @@ def test_models_cover_every_event_and_examples_validate() -> None:
         "room_error",
         "room_list",
         "agent_inspect",
+        "room_event",
+        "control_requested",
     } <= set(SERVER_EVENTS)
     for spec in CLIENT_EVENTS.values():
         spec.model.model_validate(spec.example)
