@@ -55,7 +55,9 @@ export class RoomSharing {
   listen() {
     const { ask, menu, rename, duplicate, remove } = this.ui;
     ask.addEventListener("click", () => this.ask());
+    const summary = /** @type {HTMLElement} */ (menu.querySelector("summary"));
     const act = (/** @type {(socket: Socket, info: RoomInfo) => Promise<unknown>} */ action) => () => {
+      summary.focus(); // where the dialog gives the focus back
       menu.open = false;
       if (this.info && this.usable()) action(this.socket, this.info);
     };
@@ -69,7 +71,7 @@ export class RoomSharing {
       if (event.key === "Escape" && menu.open) {
         event.stopPropagation();
         menu.open = false;
-        /** @type {HTMLElement | null} */ (menu.querySelector("summary"))?.focus();
+        summary.focus();
       }
     });
   }
