@@ -333,6 +333,18 @@ class Fleet:
         self._begin_episodes(room.bucket, [(room, 0)])
         return summary
 
+    def restart_training(self, room_id: int) -> tuple[EpisodeSummary, int]:
+        """End a learning room's episode (as `reset`) and start its learning over as a new room's,
+        drawn from its seed and count of restarts (FleetRoom.restart_seed); that summary and count.
+        A ValueError, with nothing done, for a room that does not learn."""
+        room = self._rooms[room_id]
+        learner = room.bucket.learner_of(room.row)
+        if learner is None:
+            raise ValueError(f"A {room.bucket.policy} room does not learn: it has no training to restart.")
+        summary = self.reset(room_id)
+        learner[0].start_over(learner[1], room.restart_seed())
+        return summary, room.restarts
+
     def _end_episode(self, room: FleetRoom, reason: str) -> EpisodeSummary:
         """Sum up the episode of the room's first world and count it; the next one is begun by
         the caller (`_begin_episodes`)."""
@@ -383,6 +395,7 @@ class Fleet:
             "seeds": seeds_facts(room.seeds),
             "logs": logs,
             "totals": asdict(room.totals),
+            "restarts": room.restarts,
             "policy_state": policy_facts,
         }
         return RoomCheckpoint(json_safe(facts), arrays)
@@ -410,6 +423,7 @@ class Fleet:
         room.last_act = act_from(arrays)
         finished = [EpisodeSummary(**summary) for summary in facts["totals"]["finished"]]
         room.totals = Totals(**{**facts["totals"], "finished": finished})
+        room.restarts = int(facts.get("restarts", 0))  # checkpoints made before restarts hold none
         room_id = self._next_id
         self._next_id += 1
         self._rooms[room_id] = room

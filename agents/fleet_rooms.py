@@ -18,6 +18,9 @@ from env.seeding import EpisodeSeeds
 
 FINISHED_KEPT = 100
 """Finished episodes a room's Totals keep."""
+RESTART_SEED_STREAM = 3
+"""After its k-th training restart the policy of a room seeded s draws from SeedSequence(s,
+spawn_key=(3, k)) (agents.fleet's POLICY_SEED_STREAM and TRAINING_WORLD_STREAM are 1 and 2)."""
 
 
 @dataclass
@@ -71,6 +74,13 @@ class FleetRoom:
     totals: Totals = field(default_factory=Totals)
     laid: dict[int, Layout] = field(default_factory=dict)
     """Layouts laid ahead for the next episodes of its worlds, by world."""
+    restarts: int = 0
+    """How many times its training was started over (Fleet.restart_training)."""
+
+    def restart_seed(self) -> np.random.SeedSequence:
+        """Count one more restart of the room's training: the seed its fresh policy draws from."""
+        self.restarts += 1
+        return np.random.SeedSequence(self.seeds[0].entropy, spawn_key=(RESTART_SEED_STREAM, self.restarts))
 
     @property
     def slot(self) -> int:

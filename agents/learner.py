@@ -183,6 +183,12 @@ class StackedLearner:
         if not self._free:
             self._grow(max(1, 2 * self.capacity))
         room = self._free.pop()
+        self.start_over(room, seed)
+        return room
+
+    def start_over(self, room: int, seed: np.random.SeedSequence) -> None:
+        """`room` starts as a room added with `seed` does: fresh weights, Adam's state, noise,
+        shuffling and cohort, an empty rollout (what it gathered is dropped) and no figures."""
         init_seed, shuffle_seed, noise_seed, phase_seed = seed.spawn(4)
         fresh = init_params(
             np.random.Generator(np.random.PCG64(init_seed)),
@@ -204,7 +210,6 @@ class StackedLearner:
         self.acted[room] = 0
         self.filled[room] = 0
         self.figures[room] = EpisodeFigures()
-        return room
 
     def take_over(self, other: StackedLearner, other_room: int) -> int:
         """A new room that goes on from `other_room` of `other` (a learner of the same agents and

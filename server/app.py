@@ -27,6 +27,7 @@ from server.realtime import backlog, cycles, inspector, pings, sockets
 from server.realtime.backlog import Backlog
 from server.realtime.control_requests import ControlRequests
 from server.realtime.guard import BodyLimit, PacketGuard, SessionRate, close_on_undecodable_messages
+from server.realtime.manage import RoomManagement
 from server.realtime.rooms import RoomManager
 from server.realtime.stored import StoredRooms
 from server.realtime.sweeps import SweepManager
@@ -91,6 +92,7 @@ def create_app(settings: Settings | None = None) -> tuple[Flask, SocketIO]:
         auth=auth,
         metrics=metrics,
         rooms=rooms,
+        manage=RoomManagement(rooms),
         sweeps=SweepManager(rooms),
         control_requests=ControlRequests(rooms),
         baselines=Baselines(bridge),
@@ -117,7 +119,9 @@ def create_app(settings: Settings | None = None) -> tuple[Flask, SocketIO]:
     csrf.exempt(api.login)
     csrf.exempt(api.token)
     csrf.exempt(api.revoke_token)  # takes the bearer token only, never the session cookie
-    sockets.register(socketio, svc, inspector.register(socketio, svc).handlers())
+    agent_inspector = inspector.register(socketio, svc)
+    svc.manage.on_rename.append(agent_inspector.rename)
+    sockets.register(socketio, svc, agent_inspector.handlers())
     guard = PacketGuard(socketio.server)
     close_on_undecodable_messages()
     if settings.connections_limited():

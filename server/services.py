@@ -21,6 +21,7 @@ from server.http.auth import Auth
 from server.http.throttle import LoginThrottle
 from server.metrics import LAG_PROBE_INTERVAL, Metrics
 from server.realtime.control_requests import ControlRequests
+from server.realtime.manage import RoomManagement
 from server.realtime.rooms import RoomManager
 from server.realtime.sweeps import SweepManager
 from server.realtime.transport import Transport
@@ -39,6 +40,7 @@ class Services:
     auth: Auth
     metrics: Metrics
     rooms: RoomManager
+    manage: RoomManagement
     sweeps: SweepManager
     control_requests: ControlRequests
     baselines: Baselines

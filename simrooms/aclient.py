@@ -27,6 +27,7 @@ from simrooms.session import (
     States,
     add_event_methods,
     as_frame_or_list,
+    drop_feed,
     fetch_episodes,
     payload,
     refusal,
@@ -78,6 +79,7 @@ class AsyncClient:
             ("state_update", self._on_state_update),
             ("room_deleted", self._on_room_gone),
             ("membership_ended", self._on_room_gone),
+            ("room_renamed", self._on_room_renamed),
         ):
             self.sio.on(event, handler, namespace=NAMESPACE)
 
@@ -144,6 +146,9 @@ class AsyncClient:
             key, state = changed
             for feed in self._feeds.get(key, ()):
                 feed.put_nowait(state)
+
+    async def _on_room_renamed(self, data: Any) -> None:
+        self._rooms.rename(data, self._feeds)
 
     async def _on_room_gone(self, data: Any) -> None:
         if isinstance(data, dict) and isinstance(data.get("room"), str):
@@ -227,7 +232,7 @@ class AsyncClient:
                     return
                 yield item
         finally:
-            self._feeds[key].remove(feed)
+            drop_feed(self._feeds, feed)
 
     async def wait_for(
         self,

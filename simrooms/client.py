@@ -31,6 +31,7 @@ from simrooms.session import (
     States,
     add_event_methods,
     as_frame_or_list,
+    drop_feed,
     fetch_episodes,
     payload,
     refusal,
@@ -96,6 +97,7 @@ class Client:
             ("state_update", self._on_state_update),
             ("room_deleted", self._on_room_gone),
             ("membership_ended", self._on_room_gone),
+            ("room_renamed", self._on_room_renamed),
         ):
             self.sio.on(event, handler, namespace=NAMESPACE)
         self._open()
@@ -161,6 +163,10 @@ class Client:
             key, state = changed
             for feed in self._feeds.get(key, ()):
                 feed.put(state)
+
+    def _on_room_renamed(self, data: Any) -> None:
+        with self._lock:
+            self._rooms.rename(data, self._feeds)
 
     def _on_room_gone(self, data: Any) -> None:
         if isinstance(data, dict) and isinstance(data.get("room"), str):
@@ -249,7 +255,7 @@ class Client:
                 yield item
         finally:
             with self._lock:
-                self._feeds[key].remove(feed)
+                drop_feed(self._feeds, feed)
 
     def wait_for(
         self,

@@ -45,6 +45,7 @@ from simrooms.protocol import (
     StopGame,
     TickAck,
 )
+from simrooms.protocol_manage import RenameRoom, RestartTraining, RoomRenamed
 from simrooms.protocol_sharing import ControlRequested, JoinAck, RequestControl, RoomEvent
 from simrooms.protocol_sweeps import CreateSweep, DeleteSweep, SweepAck
 
@@ -187,6 +188,15 @@ CLIENT_EVENTS: dict[str, ClientEvent] = {
             },
         ),
         ClientEvent("delete_sweep", DeleteSweep, OkAck, {"name": "LR"}, OK_ACK),
+        # Managing a room as a whole (simrooms.protocol_manage).
+        ClientEvent("restart_training", RestartTraining, TickAck, ROOM_ONLY, {"ok": True, "tick": 165}),
+        ClientEvent(
+            "rename_room",
+            RenameRoom,
+            RoomAck,
+            {"room": "Factory 1", "name": "Factory A"},
+            {"ok": True, "room": example_room(name="Factory A")},
+        ),
         ClientEvent(
             "inspect_agent",
             InspectAgent,
@@ -272,6 +282,7 @@ SERVER_EVENTS: dict[str, ServerEvent] = {
         ),
         ServerEvent("room_list", (RoomList,), {"rooms": [example_room(running=True, tick=120, observers=2)]}),
         ServerEvent("room_deleted", (RoomDeleted,), {"room": "Factory 1"}),
+        ServerEvent("room_renamed", (RoomRenamed,), {"room": "Factory 1", "name": "Factory A"}),
         ServerEvent(
             "membership_ended",
             (MembershipEnded,),

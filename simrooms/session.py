@@ -133,9 +133,34 @@ class States:
         self.states[key] = state
         return key, state
 
+    def rename(self, data: Any, feeds: dict[str, list[Any]]) -> None:
+        """A room was renamed (``room_renamed``): a joined one's state, membership and `feeds` (a
+        client's ``updates`` queues, by room) go on under its new name."""
+        if not (
+            isinstance(data, dict) and isinstance(data.get("room"), str) and isinstance(data.get("name"), str)
+        ):
+            return
+        old, new = data["room"].lower(), data["name"].lower()
+        if old not in self.joined:
+            return
+        self.joined.discard(old)
+        self.joined.add(new)
+        state = self.states.pop(old, None)
+        if state is not None:
+            self.states[new] = {**state, "room": data["name"]}
+        moved = feeds.pop(old, [])
+        feeds.setdefault(new, []).extend(moved)
+
     def forget_states(self) -> None:
         """The connection dropped: deltas no longer apply until each room's full update."""
         self.states.clear()
+
+
+def drop_feed(feeds: dict[str, list[Any]], feed: Any) -> None:
+    """Forget an ``updates`` queue, under whatever name its room has now."""
+    for queues in feeds.values():
+        if any(queued is feed for queued in queues):
+            queues.remove(feed)
 
 
 def signature(event: str, *, asynchronous: bool = False) -> inspect.Signature:

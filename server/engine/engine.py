@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 
 from agents.fleet import EpisodeSummary, Fleet
 from agents.learning_config import LearningConfig
-from agents.room_checkpoint import RoomCheckpoint, read_room_checkpoint
+from agents.room_checkpoint import RoomCheckpoint
 from agents.trainer import BackgroundTrainer
 from env.config import WorldConfig
 from server.engine.archive import Archive
@@ -32,7 +32,7 @@ from server.engine.broadcast import Broadcast
 from server.engine.collector import FullCollections, Pauses
 from server.engine.faults import FaultInjector
 from server.engine.handoff import CALL_TIMEOUT, AfterHub, Bridge, Future, Hub, real_modules
-from server.engine.history import RESET, TURBO_OFF, TURBO_ON
+from server.engine.history import RESET, RESTART_TRAINING, TURBO_OFF, TURBO_ON
 from server.engine.keeper import Keeper, take_checkpoint
 from server.engine.room import EngineRoom, first_due
 from server.engine.updates import plain
@@ -338,33 +338,16 @@ class Engine:
         return room
 
     def op_restore(self, room: EngineRoom, paths: list[Path], running: bool) -> None:
-        """Bring back a stored room from the newest of its checkpoint files that reads, as it was
-        then; `running` says whether it goes on ticking."""
-        for path in paths:
-            try:
-                checkpoint = read_room_checkpoint(path)
-                room.fleet_id = self.fleet.restore(checkpoint)
-            except Exception:
-                log.exception("Room %r could not be restored from %s", room.name, path)
-                continue
-            kept = checkpoint.facts.get("room", {})
-            room.speed, room.seq = kept.get("speed", room.speed), int(kept.get("seq", 0))
-            room.worlds = self.fleet.envs(room.fleet_id)
-            self._publish(room)
-            self.keeper.restored(room, room.episode)
-            room.checkpoint_tick, room.checkpoint_seq, room.checkpointed_at = (
-                room.tick,
-                room.seq,
-                time.monotonic(),
-            )
-            self._faults.arm(room.key, room.name)
-            self.rooms[room.key] = room
-            room.running = running
-            if running:
-                room.next_due = first_due(time.monotonic(), room.period)
-            return
-        room.running = False
-        raise InvalidState(f"No checkpoint of room {room.name!r} could be read; it was not restored.")
+        """Bring back a stored room as its newest readable checkpoint file holds it (Keeper.restore);
+        `running` says whether it goes on ticking."""
+        if not self.keeper.restore(self.fleet, room, paths):
+            room.running = False
+            raise InvalidState(f"No checkpoint of room {room.name!r} could be read; it was not restored.")
+        self._faults.arm(room.key, room.name)
+        self.rooms[room.key] = room
+        room.running = running
+        if running:
+            room.next_due = first_due(time.monotonic(), room.period)
 
     def op_take_checkpoint(self, key: str) -> RoomCheckpoint:
         """Room `key`'s whole state now (to fork it)."""
@@ -408,6 +391,17 @@ class Engine:
             self._faults.forget(key)
             self.fleet.remove(room.fleet_id)
 
+    def op_rename(self, key: str, new_key: str, name: str, then: Callable[[], None]) -> AfterHub:
+        """Room `key` is called `name` (key `new_key`) from now on. Answered once `then` has run on
+        the event loop, after everything posted for the room under its old key."""
+        room = self.room(key)
+        del self.rooms[key]
+        room.key, room.name, room.shown = new_key, name, None
+        self.rooms[new_key] = room
+        self._faults.forget(key)
+        self._faults.arm(new_key, name)
+        return AfterHub(None, then)
+
     def room(self, key: str) -> EngineRoom:
         """Room `key`; KeyError when there is none (engine thread)."""
         room = self.rooms.get(key)
@@ -449,11 +443,17 @@ class Engine:
         self._stepped(room, summary)
         return room.tick
 
-    def op_reset(self, key: str, user_id: int | None = None) -> int:
+    def op_reset(self, key: str, user_id: int | None = None, restart_training: bool = False) -> int:
+        """End the room's episode now; with `restart_training` its learning starts over too
+        (Fleet.restart_training: a learning room only). One control is recorded either way."""
         room = self.room(key)
         self._faults.before_reset(key)
-        summary = self.fleet.reset(room.fleet_id)
-        self.keeper.control(room, RESET, None, user_id)
+        if restart_training:
+            summary, restarts = self.fleet.restart_training(room.fleet_id)
+            self.keeper.control(room, RESTART_TRAINING, {"restarts": restarts}, user_id)
+        else:
+            summary = self.fleet.reset(room.fleet_id)
+            self.keeper.control(room, RESET, None, user_id)
         self._publish(room)
         room.dirty = True
         self._episode_ended(room, summary)

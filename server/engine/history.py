@@ -2,10 +2,11 @@
 
 A room's state at any tick is its nearest checkpoint at or before that tick plus the controls
 recorded after it, replayed through the same deterministic code (agents.fleet): seeking and
-forking both come from ``replay``. Only three controls change what a room goes on to do: a reset
-ends its episode, and turbo on and off change how many worlds a learning room trains in. The
-others (start, stop, step, speed) are kept in the log for people to read; replaying steps the
-room from tick to tick whatever its speed was.
+forking both come from ``replay``. Only four controls change what a room goes on to do: a reset
+ends its episode, a training restart ends it and starts the room's learning over (from weights
+drawn from its seed and its count of restarts, which the checkpoints hold), and turbo on and off
+change how many worlds a learning room trains in. The others (start, stop, step, speed) are kept
+in the log for people to read; replaying steps the room from tick to tick whatever its speed was.
 
 A control is recorded with the tick the room was at when it came, so a room's state "at tick t"
 is the state after tick t's step and after every control recorded at t (a reset at t leaves the
@@ -21,6 +22,7 @@ from typing import Any, Protocol
 from agents.fleet import Fleet
 
 RESET = "reset"
+RESTART_TRAINING = "restart_training"
 TURBO_ON = "turbo_on"
 TURBO_OFF = "turbo_off"
 
@@ -79,6 +81,13 @@ def apply(fleet: Fleet, room_id: int, control: Control) -> None:
     """Do what a recorded control did to the room's future (nothing, for most)."""
     if control.kind == RESET:
         fleet.reset(room_id)
+    elif control.kind == RESTART_TRAINING:
+        _, restarts = fleet.restart_training(room_id)
+        if restarts != control.value["restarts"]:
+            raise BrokenLog(
+                f"Control {control.seq} was the room's training restart {control.value['restarts']}, "
+                f"but the replay counts {restarts}."
+            )
     elif control.kind == TURBO_ON:
         fleet.set_envs(room_id, int(control.value["worlds"]))
     elif control.kind == TURBO_OFF:

@@ -13,15 +13,19 @@ past its due point without one. The interval in seconds is never stretched.
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 from agents.fleet import EpisodeSummary, Fleet
-from agents.room_checkpoint import RoomCheckpoint
+from agents.room_checkpoint import RoomCheckpoint, read_room_checkpoint
 from server.engine.archive import Archive
 from server.engine.room import EngineRoom
 from server.storage.records import ControlRecord, EpisodeRecord
 
+log = logging.getLogger(__name__)
 REPLAY_SECONDS_PER_TICK = 0.001
 REPLAY_SECONDS_PER_WORLD = 0.00045
 EMPTY_ROLLOUT = 1
@@ -53,6 +57,26 @@ class Keeper:
     def restored(self, room: EngineRoom, episode: int) -> None:
         """The room came back from its newest checkpoint (see Archive.restored)."""
         self.archive.restored(room.record_id, room.seq, episode)
+
+    def restore(self, fleet: Fleet, room: EngineRoom, paths: list[Path]) -> bool:
+        """Bring `room` back into `fleet` from the first of its checkpoint files (newest first)
+        that reads, as it was then, with what the engine kept beside it; False when none reads."""
+        for path in paths:
+            try:
+                checkpoint = read_room_checkpoint(path)
+                room.fleet_id = fleet.restore(checkpoint)
+            except Exception:
+                log.exception("Room %r could not be restored from %s", room.name, path)
+                continue
+            kept = checkpoint.facts.get("room", {})
+            room.speed, room.seq = kept.get("speed", room.speed), int(kept.get("seq", 0))
+            room.worlds = fleet.envs(room.fleet_id)
+            room.tick, room.episode = fleet.tick(room.fleet_id), fleet.episode(room.fleet_id)
+            self.restored(room, room.episode)
+            room.checkpoint_tick, room.checkpoint_seq = room.tick, room.seq
+            room.checkpointed_at = time.monotonic()
+            return True
+        return False
 
     def checkpoint(self, fleet: Fleet, room: EngineRoom, reason: str, now: float) -> None:
         """Take the room's whole state now and hand it to the archive to write."""

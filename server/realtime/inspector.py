@@ -155,6 +155,14 @@ class Inspector:
             raise ProtocolError("not_found", f"There is no room named {m.room!r}.") from None
         return {"room": room.name, "episodes": episodes}
 
+    def rename(self, old_key: str, key: str, name: str) -> None:
+        """Room `old_key` is called `name` (key `key`) now: its watches go on under that name."""
+        for ident, watch in list(self.watches.items()):
+            if watch.key == old_key:
+                del self.watches[ident]
+                watch.key, watch.name = key, name
+                self.watches[(watch.sid, key)] = watch
+
     # --------------------------------------------------------------- the loop
 
     def _read(self, wanted: dict[str, set[int]]) -> dict[str, dict[str, Any]]:

@@ -113,7 +113,7 @@ def _example(value: Any) -> list[str]:
 
 INTRO = """# The simrooms Socket.IO protocol
 
-Generated from `simrooms/protocol.py`, `protocol_sweeps.py`, `protocol_sharing.py` and `events.py` by `python -m server.realtime.protocol_docs`; do not edit by hand
+Generated from `simrooms/protocol.py`, `protocol_sweeps.py`, `protocol_sharing.py`, `protocol_manage.py` and `events.py` by `python -m server.realtime.protocol_docs`; do not edit by hand
 (a test fails when this file is stale). `GET /api/schema` serves the same models as JSON Schema.
 From Python, `simrooms.Client` and `simrooms.AsyncClient` speak it: each client event below is a
 method taking its payload as keywords, checked with these same models before it is sent (README, "From code").
@@ -145,14 +145,15 @@ data gets `invalid_payload`. Unknown event names get no ack.
 | `forbidden` | the user may see the room but not do this (controls need control, granting and deleting need ownership or admin) |
 | `not_found` | no such room or user, or a private room the user may not see |
 | `conflict` | a room name is taken (names ignore case), by a room the user may see or not |
-| `rate_limited` | the connection sent too many events, or (`create_room`, `grant_control`) the user was told too often that a name is taken or unknown (`name_probes_per_user_per_second`), or (`request_control`) asked for control of the room less than 30 s ago; it stays connected |
+| `rate_limited` | the connection sent too many events, or (`create_room`, `rename_room`, `grant_control`) the user was told too often that a name is taken or unknown (`name_probes_per_user_per_second`), or (`request_control`) asked for control of the room less than 30 s ago; it stays connected |
 | `limit_reached` | a server, per-user or per-room limit is full |
-| `invalid_state` | the room is not in a state for this (`step_game` on a running room; `request_control` from a user who controls the room already, or when nobody who may grant control has joined it) |
+| `invalid_state` | the room is not in a state for this (`step_game` on a running room; `restart_training` of a room that does not learn; `request_control` from a user who controls the room already, or when nobody who may grant control has joined it) |
 | `internal` | the server failed; the error is logged |
 
 Roles: the room's `owner`, `controller`s it granted control, `admin`s (every room) and
-`observer`s. Controls (`start_game`, `stop_game`, `step_game`, `reset_game`, `set_speed`) belong to
-owner, controllers and admins; `grant_control` and `delete_room` to owner and admins. A private
+`observer`s. Controls (`start_game`, `stop_game`, `step_game`, `reset_game`, `set_speed`,
+`restart_training`) belong to owner, controllers and admins; `grant_control`, `delete_room` and
+`rename_room` to owner and admins. A private
 room is invisible (`not_found`, absent from lists) to everyone else. Controls, `get_state`,
 `grant_control` and `delete_room` do not need a join; `create_room` does not join. Anyone who may
 see a room may `request_control` of it.

@@ -20,7 +20,9 @@ from server.engine.updates import EngineFigures, encode_event
 from server.metrics import Metrics
 from server.ratelimit import KeyedLimiter, TokenBucket
 from server.realtime import roles
+from server.realtime.admission import Admission
 from server.realtime.room_events import RoomEvents, speed_detail
+from server.realtime.room_lists import room_list_bodies
 from server.realtime.stored import Room, StoredRooms, channel
 from server.realtime.transport import Transport
 from server.realtime.validation import ProtocolError
@@ -75,7 +77,7 @@ class RoomManager:
         """Names of rooms being made (the engine builds them meanwhile), and who makes each."""
         self._lock = threading.RLock()
         self._room_list_pending = False
-        self._connects = KeyedLimiter(settings.connects_per_user_per_second, settings.connects_per_user_burst)
+        self._admission = Admission(settings)
         self._probes = KeyedLimiter(
             settings.name_probes_per_user_per_second, settings.name_probes_per_user_burst
         )
@@ -101,24 +103,10 @@ class RoomManager:
         )
         with self._lock:
             if self.settings.connections_limited():
-                self._check_connection_limits(user)
+                self._admission.check(user, len(self.by_user.get(user.id, ())))
             self.connections[sid] = conn
             self.by_user.setdefault(user.id, set()).add(sid)
         return conn
-
-    def _check_connection_limits(self, user: User) -> None:
-        if not self._connects.take(str(user.id)):
-            raise ProtocolError(
-                "rate_limited",
-                f"{user.name!r} connects too often: at most {self.settings.connects_per_user_per_second:g} "
-                f"a second ({self.settings.connects_per_user_burst} at once). Wait and reconnect.",
-            )
-        held = len(self.by_user.get(user.id, ()))
-        if held >= self.settings.max_connections_per_user:
-            raise ProtocolError(
-                "limit_reached",
-                f"{user.name!r} holds {held} connections, the most one user may; close one first.",
-            )
 
     def disconnect(self, sid: str) -> None:
         with self._lock:
@@ -199,12 +187,7 @@ class RoomManager:
         key = request.name.lower()
         self._may_probe(user, "create_room")
         with self._lock:
-            if key in self.rooms or key in self._reserved:
-                # The same answer whether the room is visible or not: names are unique across all.
-                self._probes.take(str(user.id))
-                raise ProtocolError(
-                    "conflict", f"The room name {request.name!r} is taken (names ignore case)."
-                )
+            self._check_name_free(user, request.name)
             if len(self.rooms) + len(self._reserved) >= self.settings.max_rooms:
                 raise ProtocolError(
                     "limit_reached",
@@ -228,6 +211,38 @@ class RoomManager:
                 self._reserved.pop(key, None)
         self.room_list_changed()
         return room.info()
+
+    def _check_name_free(self, user: User, name: str, renamed: Room | None = None) -> None:
+        """conflict (the same for rooms visible or not), spending a name probe, when a room but
+        `renamed` has `name` or is being made or renamed to it, ignoring case. Under the lock."""
+        held = self.rooms.get(name.lower())
+        if (held is not None and held is not renamed) or name.lower() in self._reserved:
+            self._probes.take(str(user.id))
+            raise ProtocolError("conflict", f"The room name {name!r} is taken (names ignore case).")
+
+    def reserve_name(self, user: User, room: Room, name: str) -> None:
+        """Hold `name` for `room` while it is renamed, refused as create_room would; then `rekey`
+        or `release_name`."""
+        self._may_probe(user, "rename_room")
+        with self._lock:
+            self._check_name_free(user, name, room)
+            self._reserved[name.lower()] = user.id
+
+    def release_name(self, name: str) -> None:
+        with self._lock:
+            self._reserved.pop(name.lower(), None)
+
+    def rekey(self, room: Room, name: str) -> str:
+        """`room` goes by `name` (reserved until `release_name`) from now on; its old key."""
+        with self._lock:
+            old, room.key, room.name = room.key, name.lower(), name
+            if self.rooms.pop(old, None) is room:
+                self.rooms[room.key] = room
+            for conn in (self.connections.get(sid) for sid in room.members):
+                if conn is not None:
+                    conn.rooms.discard(old)
+                    conn.rooms.add(room.key)
+        return old
 
     def _fork_origin(self, user: User, request: CreateRoom) -> Room | None:
         """The room `request` forks, if it forks one the user may see (else not_found)."""
@@ -450,25 +465,15 @@ class RoomManager:
             log.exception("Sending room_list failed")
 
     def send_room_lists(self) -> None:
-        rooms = sorted(list(self.rooms.values()), key=lambda r: r.key)
-        infos = [(room, room.info()) for room in rooms]
-        public_body = encode_event("room_list", {"rooms": [info for room, info in infos if room.public]})
-        special = {room.owner_id for room, _ in infos if not room.public}
-        for room, _ in infos:
-            if not room.public:
-                special |= room.controllers
-        for user_id, sids in list(self.by_user.items()):
-            sids = set(sids)
-            conn = next((self.connections[sid] for sid in sids if sid in self.connections), None)
-            if conn is None:
-                continue
-            user = conn.user
-            if user.is_admin or user_id in special:
-                body = encode_event("room_list", {"rooms": [i for r, i in infos if self.may_see(user, r)]})
-            else:
-                body = public_body
+        held: list[tuple[User, list[str]]] = []
+        for user_sids in list(self.by_user.values()):
+            conn = next((self.connections[sid] for sid in user_sids if sid in self.connections), None)
+            if conn is not None:
+                held.append((conn.user, list(user_sids)))
+        bodies = room_list_bodies(list(self.rooms.values()), [user for user, _ in held], self.may_see)
+        for user, sids in held:
             for sid in sids:
-                self.metrics.deliveries.inc(self.transport.send_sid(sid, body))
+                self.metrics.deliveries.inc(self.transport.send_sid(sid, bodies[user.id]))
 
     # --------------------------------------------------------------- the engine's hub
 

@@ -19,6 +19,7 @@ from server.realtime.validation import ProtocolError, error_ack, parse
 from simrooms import protocol as p
 from simrooms.events import CLIENT_EVENTS
 from simrooms.protocol import NAMESPACE
+from simrooms.protocol_manage import RenameRoom, RestartTraining
 from simrooms.protocol_sharing import RequestControl
 from simrooms.protocol_sweeps import CreateSweep, DeleteSweep
 
@@ -116,6 +117,13 @@ def register(socketio: SocketIO, svc: Services, more: dict[str, Handler] | None 
         rooms.delete(conn.user, m.room)
         return {}
 
+    # Managing a room as a whole (server.realtime.manage).
+    def restart_training(conn: Connection, m: RestartTraining) -> dict[str, Any]:
+        return {"tick": svc.manage.restart_training(conn.user, m.room)}
+
+    def rename_room(conn: Connection, m: RenameRoom) -> dict[str, Any]:
+        return {"room": svc.manage.rename(conn.user, m.room, m.name)}
+
     # sharing (simrooms.protocol_sharing)
     def request_control(conn: Connection, m: RequestControl) -> dict[str, Any]:
         svc.control_requests.request(conn.user, m.room)
@@ -141,6 +149,8 @@ def register(socketio: SocketIO, svc: Services, more: dict[str, Handler] | None 
         "set_speed": set_speed,
         "grant_control": grant_control,
         "delete_room": delete_room,
+        "restart_training": restart_training,
+        "rename_room": rename_room,
         "request_control": request_control,  # sharing
         "create_sweep": create_sweep,
         "delete_sweep": delete_sweep,

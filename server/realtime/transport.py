@@ -88,6 +88,10 @@ class Transport:
         server._send_eio_packet(eio_sid, self.packet(body))
         return 1
 
+    def participants(self, room: str) -> list[str]:
+        """The connections of this process in Socket.IO room `room`."""
+        return [sid for sid, _ in list(self.server.manager.get_participants(NAMESPACE, room))]
+
     def enter_room(self, sid: str, room: str) -> None:
         self.server.enter_room(sid, room, namespace=NAMESPACE)
 

@@ -64,7 +64,9 @@ class TensorBoardStore:
     def log(self, room: RoomRecord, config: dict[str, Any], row: dict[str, Any]) -> None:
         run = self._runs.get(room.id)
         if run is None:
-            target = self.directory / run_name(room)
+            # A renamed room goes on in the directory named when it was first tracked.
+            named = sorted(self.directory.glob(f"*-{room.id}"))
+            target = named[0] if named else self.directory / run_name(room)
             first = not any(target.glob("events.out.tfevents.*")) if target.is_dir() else True
             run = TensorBoardRun(target)
             self._runs[room.id] = run

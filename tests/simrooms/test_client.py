@@ -109,6 +109,24 @@ def test_updates_are_the_states_get_state_gives(server: Server, token: str) -> N
         client.delete_room(room=name)
 
 
+def test_updates_go_on_under_a_room_s_new_name(server: Server, token: str) -> None:
+    with simrooms.Client(server.url, token=token) as client:
+        name = room_name("renamed")
+        client.create_room(name=name, policy="heuristic", seed=3)
+        states = client.updates(name, timeout=30)
+        assert next(states)["tick"] == 0
+        client.step_game(room=name)
+        assert next(states)["tick"] == 1
+        new = f"{name} now"
+        client.rename_room(room=name, name=new)
+        tick = client.step_game(room=new)["tick"]
+        state = next(states)
+        assert (state["room"], state["tick"]) == (new, tick)
+        assert state == client.get_state(room=new)["state"]
+        states.close()
+        client.delete_room(room=new)
+
+
 def test_wait_for_an_episode_and_the_episodes(server: Server, token: str) -> None:
     with simrooms.Client(server.url, token=token) as client:
         name = room_name("wait")

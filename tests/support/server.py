@@ -346,6 +346,32 @@ def world(state: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in state.items() if k not in ("room", "running", "speed")}
 
 
+Controls = list[tuple[str, Any]]
+"""What `drive` does to a room: ("step", n), ("reset", None), ("restart", None) or ("speed", s)."""
+
+
+def drive(client: Client, name: str, controls: Controls) -> dict[int, dict[str, Any]]:
+    """Do `controls` to a stopped room ("step" n times, "reset", "restart" its training, "speed"
+    s); the Snapshot it has at the end of each tick it passes (the last one, where controls share
+    a tick)."""
+    events = {"reset": "reset_game", "restart": "restart_training"}
+    states = {}
+    for kind, value in controls:
+        if kind == "step":
+            for _ in range(value):
+                client.ok("step_game", {"room": name})
+                state = client.ok("get_state", {"room": name})["state"]
+                states[state["tick"]] = state
+            continue
+        if kind in events:
+            client.ok(events[kind], {"room": name})
+        elif kind == "speed":
+            client.ok("set_speed", {"room": name, "speed": value})
+        state = client.ok("get_state", {"room": name})["state"]
+        states[state["tick"]] = state
+    return states
+
+
 def refusal(server: Server, token: str) -> dict[str, str]:
     """The data of the connect error a new connection with `token` gets (it must be refused);
     its message is the code, as for `unauthorized`."""

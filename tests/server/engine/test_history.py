@@ -8,7 +8,7 @@ import pytest
 
 from agents.fleet import Fleet
 from env.config import WorldConfig
-from server.engine.history import RESET, TURBO_OFF, TURBO_ON, BrokenLog, replay
+from server.engine.history import RESET, RESTART_TRAINING, TURBO_OFF, TURBO_ON, BrokenLog, replay
 from server.storage.records import ControlRecord
 
 WORLD = WorldConfig(max_ticks=60)
@@ -28,6 +28,8 @@ def live_run(
         for kind, value in controls.get(tick, []):
             if kind == RESET:
                 fleet.reset(room)
+            elif kind == RESTART_TRAINING:
+                assert fleet.restart_training(room)[1] == value["restarts"]
             elif kind == TURBO_ON:
                 fleet.set_envs(room, value["worlds"])
             elif kind == TURBO_OFF:
@@ -72,6 +74,33 @@ def test_a_replay_applies_the_controls_recorded_at_the_tick_it_ends_on() -> None
     replay(fleet, room, seq, recorded, 20)
     assert fleet.snapshot(room) == states[20]
     assert fleet.episode(room) == 3
+
+
+RESTARTS: dict[int, list[tuple[str, Any]]] = {
+    15: [(RESTART_TRAINING, {"restarts": 1})],
+    20: [(RESET, None)],
+    70: [(RESTART_TRAINING, {"restarts": 2}), ("step", None)],
+}
+
+
+def test_a_replay_restarts_the_training_as_the_room_did() -> None:
+    fleet, room, recorded, states, checkpoints = live_run("learning", 150, RESTARTS)
+    assert states[15]["episode"] == 2
+    for start in (0, 15, 40, 70):
+        checkpoint, seq = checkpoints[start]
+        replayed = Fleet(WORLD)
+        twin = replayed.restore(checkpoint)
+        for tick in (start, 90, 150):
+            seq = replay(replayed, twin, seq, recorded, tick).seq
+            assert replayed.snapshot(twin) == states[tick], f"from tick {start}, at tick {tick}"
+        assert replayed.state_digest_bytes(twin) == fleet.state_digest_bytes(room), f"weights from {start}"
+
+
+def test_a_training_restart_the_room_does_not_count_alike_is_a_broken_log() -> None:
+    fleet = Fleet(WORLD)
+    room = fleet.add(2, "learning", 1)
+    with pytest.raises(BrokenLog, match="training restart 2, but the replay counts 1"):
+        replay(fleet, room, 0, [ControlRecord(1, 0, RESTART_TRAINING, {"restarts": 2}, None)], 0)
 
 
 def test_a_control_the_replay_has_passed_is_a_broken_log() -> None:

@@ -10,13 +10,12 @@ import signal
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 import requests
 
 from tests.support.postgres import Postgres
-from tests.support.server import Client, Clients, Server, make_room, room_name
+from tests.support.server import Clients, Controls, Server, drive, make_room, room_name, world
 
 FAST = {
     # The tests step rooms one event at a time, far faster than people do.
@@ -24,7 +23,6 @@ FAST = {
     "SIMROOMS_RATE_LIMIT_BURST": "10000",
     "SIMROOMS_CHECKPOINT_SECONDS": "1",
 }
-Controls = list[tuple[str, Any]]
 
 
 @pytest.fixture(scope="module")
@@ -32,31 +30,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     running = Server(tmp_path_factory.mktemp("lasting"), FAST)
     yield running
     running.stop()
-
-
-def world(state: dict[str, Any]) -> dict[str, Any]:
-    """A Snapshot without what a seek or a fork need not repeat (name, running, speed)."""
-    return {key: value for key, value in state.items() if key not in ("room", "running", "speed")}
-
-
-def drive(client: Client, name: str, controls: Controls) -> dict[int, dict[str, Any]]:
-    """Do `controls` to a stopped room ("step" n times, "reset", "speed" s); the Snapshot it has
-    at the end of each tick it passes (the last one, where controls share a tick)."""
-    states = {}
-    for kind, value in controls:
-        if kind == "step":
-            for _ in range(value):
-                client.ok("step_game", {"room": name})
-                state = client.ok("get_state", {"room": name})["state"]
-                states[state["tick"]] = state
-            continue
-        if kind == "reset":
-            client.ok("reset_game", {"room": name})
-        elif kind == "speed":
-            client.ok("set_speed", {"room": name, "speed": value})
-        state = client.ok("get_state", {"room": name})["state"]
-        states[state["tick"]] = state
-    return states
 
 
 # A run that crosses a learning update (tick 128), episodes (resets) and a turbo spell (16 worlds).

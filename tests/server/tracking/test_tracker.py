@@ -148,6 +148,20 @@ def test_tensorboard_store_one_run_directory_per_room(tmp_path: Path) -> None:
     assert [(e.step, e.value) for e in events.Scalars("episode/products_created")] == [(1, 10.0), (2, 20.0)]
 
 
+def test_a_renamed_room_goes_on_in_its_tensorboard_run_directory(tmp_path: Path) -> None:
+    first = TensorBoardStore(tmp_path)
+    first.log(ROOM, ROOM.config, {"episode": 1, "products_created": 1})
+    first.close()
+    renamed = RoomRecord(**{**ROOM.__dict__, "name": "Room C"})
+    store = TensorBoardStore(tmp_path)  # as after a restart, when the record has the new name
+    store.log(renamed, renamed.config, {"episode": 2, "products_created": 2})
+    store.close()
+    assert [p.name for p in tmp_path.iterdir()] == ["Room-A-7"]
+    events = EventAccumulator(str(tmp_path / "Room-A-7"))
+    events.Reload()
+    assert [e.step for e in events.Scalars("episode/products_created")] == [1, 2]
+
+
 def test_mlflow_store_one_run_per_room_read_back(tmp_path: Path) -> None:
     mlflow = pytest.importorskip("mlflow")
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
