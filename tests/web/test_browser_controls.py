@@ -206,8 +206,9 @@ def test_the_owner_deletes_a_room_from_the_lobby(pages: Any, clients: Clients) -
     # Only the owner's rows have the menu.
     lobby.wait_for_selector(f"#rooms-body tr[data-room='{others}']")
     assert lobby.locator(f"#rooms-body tr[data-room='{others}'] .row-menu").count() == 0
-    row.locator(".row-menu summary").click()
-    row.locator("[data-act=delete]").click()
+    row.locator(".row-menu").click()
+    assert row.locator(".row-menu").get_attribute("aria-expanded") == "true"
+    lobby.locator(f"#rooms-body tr[data-actions-for='{name}'] [data-act=delete]").click()
     dialog = confirm_dialog(lobby)
     assert name in dialog.inner_text()
     dialog.locator("[data-dialog=confirm]").click()
@@ -282,8 +283,8 @@ def test_the_lobby_duplicates_a_heuristic_room(pages: Any, clients: Clients, web
     lobby = pages.open("alice")
     row = lobby.locator(f"#rooms-body tr[data-room='{name}']")
     row.wait_for()
-    row.locator(".row-menu summary").click()
-    row.locator("[data-act=duplicate]").click()
+    row.locator(".row-menu").click()
+    lobby.locator(f"#rooms-body tr[data-actions-for='{name}'] [data-act=duplicate]").click()
     dialog = confirm_dialog(lobby)
     copy = room_name("Copied")
     dialog.locator("input").fill(copy)

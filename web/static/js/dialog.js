@@ -74,10 +74,11 @@ export function nameDialog({ title, label, value, submit, help, send }) {
     const error = el("p", { id: `${id}-error`, className: "form-error", role: "alert", hidden: true });
     const ok = el("button", { type: "submit", className: "btn btn-primary", text: submit, dataset: { dialog: "confirm" } });
     let sending = false;
-    const dialog = openDialog(title, [
-      el("label", { className: "field", for: id }, el("span", { text: label })), input,
-      help ? el("p", { className: "muted small", text: help }) : null, error,
-    ].filter(/** @returns {n is HTMLElement} */ (n) => n !== null), ok, async (d) => {
+    /** @type {Node[]} */
+    const body = [el("label", { className: "field", for: id }, el("span", { text: label })), input];
+    if (help) body.push(el("p", { className: "muted small", text: help }));
+    body.push(error);
+    const dialog = openDialog(title, body, ok, async (d) => {
       if (sending) return;
       const name = input.value.trim();
       const problem = name ? null : "Give the room a name.";

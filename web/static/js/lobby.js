@@ -1,7 +1,7 @@
 // @ts-check
 // The lobby: the rooms the user may see, live from room_list (checkboxes pick rooms for the
-// compare page; the owner's rows, and every row for admins, have a "Manage" menu that renames,
-// duplicates or deletes the room: room_owner.js), the sweeps (GET /api/sweeps), the create-room form with its "advanced" part
+// compare page; the owner's rows, and every row for admins, have a "⋯" button that shows the
+// room's actions, rename, duplicate and delete, in a row under it: room_owner.js), the sweeps (GET /api/sweeps), the create-room form with its "advanced" part
 // built from the config schema (config_fields.js: values are checked against the schema's bounds
 // with readable messages before anything is sent; the server's own sentence shows next to the
 // field it names), and the sweep form (lobby_sweep.js).
@@ -109,49 +109,59 @@ compareButton.addEventListener("click", () => {
 
 // ------------------------------------------------------------------ the rooms table
 
-/** The row whose "Manage" menu is open, by room name (kept across redraws). @type {string | null} */
+/** The room whose actions are shown, by name (kept across redraws). @type {string | null} */
 let openMenu = null;
 
 /**
- * The owner's actions on a row: a small menu (a <details>, so keyboard and screen readers
- * know it) of Rename, Duplicate and Delete.
+ * The owner's actions on a row: a disclosure button ("⋯", named "Manage room X") that shows,
+ * in a row of their own under the room's (the table scrolls sideways, which would clip a
+ * pop-up), Rename, Duplicate and Delete.
  * @param {RoomInfo} room
  */
-function rowMenu(room) {
-  const summary = el("summary", { className: "btn btn-small btn-touch", text: "Manage", title: "Rename, duplicate or delete this room",
-    "aria-label": `Manage room ${room.name}`, dataset: { focus: "menu" } });
+function menuButton(room) {
+  const open = openMenu === room.name;
+  return el("button", { type: "button", className: "btn btn-small btn-touch row-menu", text: "⋯",
+    title: "Rename, duplicate or delete this room", "aria-label": `Manage room ${room.name}`,
+    "aria-expanded": String(open), "aria-controls": open ? "room-actions" : null, dataset: { focus: "menu" },
+    onclick: () => toggleMenu(open ? null : room.name) });
+}
+
+/** @param {string | null} name the room whose actions to show (null: none) */
+function toggleMenu(name) {
+  openMenu = name;
+  if (rooms) render(rooms);
+}
+
+/** The row of a room's actions, under its own. @param {RoomInfo} room */
+function actionsRow(room) {
   /** @param {string} act @param {string} text @param {(socket: Socket, info: RoomInfo) => Promise<unknown>} action */
   const item = (act, text, action) => el("button", {
     type: "button", className: `btn btn-small btn-touch${act === "delete" ? " btn-danger" : ""}`, text,
     dataset: { act, focus: act }, onclick: () => {
-      summary.focus();
-      menu.open = false;
+      const back = /** @type {HTMLElement | null} */ (body.querySelector(`tr[data-room="${CSS.escape(room.name)}"] [data-focus=menu]`));
+      back?.focus(); // where the dialog gives the focus back
+      toggleMenu(null);
       action(socket, room);
     },
   });
-  const menu = el("details", { className: "row-menu" }, summary,
-    el("div", { className: "row-menu-list" },
-      item("rename", "Rename…", renameRoom), item("duplicate", "Duplicate…", duplicateRoom), item("delete", "Delete…", deleteRoom)));
-  menu.open = openMenu === room.name;
-  menu.addEventListener("toggle", () => {
-    if (menu.open) openMenu = room.name;
-    else if (openMenu === room.name) openMenu = null;
+  const row = el("tr", { className: "row-actions", id: "room-actions", dataset: { actionsFor: room.name } },
+    el("td", { colSpan: 10 }, el("div", { className: "row-menu-list", role: "group", "aria-label": `Actions for room ${room.name}` },
+      item("rename", "Rename…", renameRoom), item("duplicate", "Duplicate…", duplicateRoom), item("delete", "Delete…", deleteRoom))));
+  row.addEventListener("keydown", (event) => {
+    if (event.key !== "Escape") return;
+    toggleMenu(null);
+    /** @type {HTMLElement | null} */ (body.querySelector(`tr[data-room="${CSS.escape(room.name)}"] [data-focus=menu]`))?.focus();
   });
-  menu.addEventListener("keydown", (event) => {
-    if (event.key === "Escape" && menu.open) {
-      menu.open = false;
-      summary.focus();
-    }
-  });
-  return menu;
+  return row;
 }
 
 /** What has the focus in the table (its row's room and its `data-focus`), to give it back after a redraw. */
 function focused() {
   const active = document.activeElement;
-  if (!(active instanceof HTMLElement) || !body.contains(active)) return null;
-  const row = /** @type {HTMLElement | null} */ (active.closest("tr[data-room]"));
-  return row && active.dataset.focus ? { room: row.dataset.room || "", key: active.dataset.focus } : null;
+  if (!(active instanceof HTMLElement) || !body.contains(active) || !active.dataset.focus) return null;
+  const row = /** @type {HTMLElement | null} */ (active.closest("tr"));
+  const room = row?.dataset.room ?? row?.dataset.actionsFor;
+  return room === undefined ? null : { room, key: active.dataset.focus };
 }
 
 /** @param {RoomInfo[]} list */
@@ -165,7 +175,7 @@ function render(list) {
     syncCompare();
     return;
   }
-  body.replaceChildren(...rooms.map((room) => {
+  body.replaceChildren(...rooms.flatMap((room) => {
     const state = room.running ? "running" : "stopped";
     const box = el("input", { type: "checkbox", className: "compare-check", checked: checked.has(room.name),
       "aria-label": `Compare ${room.name}`, dataset: { room: room.name, focus: "pick" } });
@@ -174,7 +184,8 @@ function render(list) {
       else checked.delete(room.name);
       syncCompare();
     });
-    return el("tr", { dataset: { room: room.name } },
+    const manage = mayManage(room);
+    const row = el("tr", { dataset: { room: room.name } },
       el("td", { className: "pick" }, box),
       el("td", { className: "name" },
         el("a", { href: roomUrl(room.name), text: room.name, dataset: { focus: "name" } }),
@@ -188,12 +199,14 @@ function render(list) {
       el("td", { className: "num opt", text: room.episode }),
       el("td", { className: "num opt", text: room.observers }),
       el("td", { className: "num actions" }, el("a", { className: "btn btn-small", href: roomUrl(room.name), text: "Join", dataset: { focus: "join" } }),
-        mayManage(room) ? rowMenu(room) : null),
+        manage ? menuButton(room) : null),
     );
+    return manage && openMenu === room.name ? [row, actionsRow(room)] : [row];
   }));
   if (focus) {
-    const row = [...body.querySelectorAll("tr[data-room]")].find((r) => /** @type {HTMLElement} */ (r).dataset.room === focus.room);
-    /** @type {HTMLElement | null | undefined} */ (row?.querySelector(`[data-focus="${focus.key}"]`))?.focus();
+    const key = CSS.escape(focus.room);
+    /** @type {HTMLElement | null} */ (body.querySelector(
+      `tr[data-room="${key}"] [data-focus="${focus.key}"], tr[data-actions-for="${key}"] [data-focus="${focus.key}"]`))?.focus();
   }
   syncCompare();
 }

@@ -67,6 +67,9 @@ export class RoomSharing {
     }));
     duplicate.addEventListener("click", act(duplicateRoom));
     remove.addEventListener("click", act(deleteRoom));
+    document.addEventListener("click", (event) => {
+      if (menu.open && event.target instanceof Node && !menu.contains(event.target)) menu.open = false;
+    });
     menu.addEventListener("keydown", (event) => {
       if (event.key === "Escape" && menu.open) {
         event.stopPropagation();
