@@ -1,10 +1,11 @@
 // @ts-check
 // The lobby: the rooms the user may see, live from room_list (checkboxes pick rooms for the
 // compare page; the owner's rows, and every row for admins, have a "⋯" button that shows the
-// room's actions, rename, duplicate and delete, in a row under it: room_owner.js), the sweeps (GET /api/sweeps), the create-room form with its "advanced" part
-// built from the config schema (config_fields.js: values are checked against the schema's bounds
-// with readable messages before anything is sent; the server's own sentence shows next to the
-// field it names), and the sweep form (lobby_sweep.js).
+// room's actions, rename, duplicate and delete, in a row under it: room_owner.js), the sweeps
+// (GET /api/sweeps), the create-room form with its "advanced" part built from the config schema
+// (config_fields.js: values are checked against the schema's bounds with readable messages
+// before anything is sent; the server's own sentence shows next to the field it names), and the
+// sweep form (lobby_sweep.js).
 
 import { byId, connect, el, getJson, page, request, speedLabel, toast } from "./common.js";
 import { configFieldsets, loadFields, readConfig } from "./config_fields.js";
@@ -132,14 +133,18 @@ function toggleMenu(name) {
   if (rooms) render(rooms);
 }
 
+/** A room's "⋯" button in the table as drawn now. @param {string} name */
+function menuButtonOf(name) {
+  return /** @type {HTMLElement | null} */ (body.querySelector(`tr[data-room="${CSS.escape(name)}"] [data-focus=menu]`));
+}
+
 /** The row of a room's actions, under its own. @param {RoomInfo} room */
 function actionsRow(room) {
   /** @param {string} act @param {string} text @param {(socket: Socket, info: RoomInfo) => Promise<unknown>} action */
   const item = (act, text, action) => el("button", {
     type: "button", className: `btn btn-small btn-touch${act === "delete" ? " btn-danger" : ""}`, text,
     dataset: { act, focus: act }, onclick: () => {
-      const back = /** @type {HTMLElement | null} */ (body.querySelector(`tr[data-room="${CSS.escape(room.name)}"] [data-focus=menu]`));
-      back?.focus(); // where the dialog gives the focus back
+      menuButtonOf(room.name)?.focus(); // where the dialog gives the focus back
       toggleMenu(null);
       action(socket, room);
     },
@@ -150,7 +155,7 @@ function actionsRow(room) {
   row.addEventListener("keydown", (event) => {
     if (event.key !== "Escape") return;
     toggleMenu(null);
-    /** @type {HTMLElement | null} */ (body.querySelector(`tr[data-room="${CSS.escape(room.name)}"] [data-focus=menu]`))?.focus();
+    menuButtonOf(room.name)?.focus();
   });
   return row;
 }
