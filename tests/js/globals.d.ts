@@ -14,13 +14,15 @@ declare global {
     io?: typeof ioLookup;
     /** uPlot's global, from vendor/uplot/uPlot.iife.min.js (its types name it `uPlot` too). */
     uPlot?: typeof uPlotClass;
-    /** The room page puts its state, board, charts and timeline here for the browser tests and
+    /** The room page puts its state, board, charts, timeline and socket here for the browser tests and
      * the curious; the sweep and compare pages their curves. */
     simrooms?: {
       view?: import("../../web/static/js/room_state.js").RoomState;
       board?: import("../../web/static/js/board.js").Board;
       charts?: import("../../web/static/js/charts.js").Charts;
       timeline?: import("../../web/static/js/room_timeline.js").Timeline;
+      /** the room page's socket: tests drop and restore the connection with it */
+      socket?: Socket;
       curves?: import("../../web/static/js/curves.js").CurveCharts;
     };
   }

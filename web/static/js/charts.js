@@ -1,11 +1,11 @@
 // @ts-check
 // The room page's charts: the return per agent and the products per episode as learning curves
 // (curves.js: smoothing, the x axis, baselines, resets marked, hover, a data table), and the
-// training figures (uPlot, vendored): losses, entropy and KL. Fed with the room's whole episode
-// history (room_history.js) and then live `metrics` and `game_ended` events, one entry per
-// episode number (a figure given twice is merged, never drawn twice); long histories are drawn
-// downsampled to MAX_POINTS points. The charts' section says how many episodes it holds and
-// draws in `data-episodes` and `data-points`.
+// training figures (uPlot, vendored): losses, entropy and KL, for learning rooms only. Fed with
+// the room's whole episode history (room_history.js) and then live `metrics` and `game_ended`
+// events, one entry per episode number (a figure given twice is merged, never drawn twice); long
+// histories are drawn downsampled to MAX_POINTS points. The charts' section says how many
+// episodes it holds and draws in `data-episodes` and `data-points`.
 
 import { CurveCharts, PALETTE } from "./curves.js";
 import { MAX_POINTS, downsample } from "./room_history.js";
@@ -100,6 +100,15 @@ export class Charts {
     for (const { box } of this.plots) observer.observe(box);
   }
 
+  /** The training figures' charts (losses, entropy, KL) show only for a room that learns (its
+   * RoomInfo's policy); the page starts with them hidden. @param {boolean} learns */
+  setLearns(learns) {
+    const training = document.querySelector(".charts-training");
+    if (!(training instanceof HTMLElement) || training.hidden === !learns) return;
+    training.hidden = !learns;
+    if (learns) requestAnimationFrame(() => this.resize());
+  }
+
   /** @param {number} agents */
   setAgents(agents) {
     if (agents > 0 && agents !== this.agents) {
@@ -170,15 +179,6 @@ export class Charts {
       if (section) {
         section.dataset.episodes = String(this.episodes.length);
         section.dataset.points = String(this.points.length);
-      }
-      // The training figures' charts only for rooms that have them (learning rooms).
-      const training = document.querySelector(".charts-training");
-      if (training instanceof HTMLElement) {
-        const learns = this.episodes.some((e) => typeof e.policy_loss === "number");
-        if (training.hidden === learns) {
-          training.hidden = !learns;
-          if (learns) requestAnimationFrame(() => this.resize());
-        }
       }
       for (const { spec, plot, empty } of this.plots) {
         plot.setData(this._data(spec));

@@ -54,6 +54,9 @@
  *   reset_game: { state: Snapshot },
  *   set_speed: { speed: Speed },
  *   delete_room: {},
+ *   request_control: {},
+ *   rename_room: { room: RoomInfo },
+ *   restart_training: { tick: number },
  * }} Answers
  */
 /**

@@ -1,13 +1,16 @@
 // @ts-check
 // The lobby: the rooms the user may see, live from room_list (checkboxes pick rooms for the
-// compare page), the sweeps (GET /api/sweeps), the create-room form with its "advanced" part
-// built from the config schema (config_fields.js: values are checked against the schema's bounds
-// with readable messages before anything is sent; the server's own sentence shows next to the
-// field it names), and the sweep form (lobby_sweep.js).
+// compare page; the owner's rows, and every row for admins, have a "⋯" button that shows the
+// room's actions, rename, duplicate and delete, in a row under it: room_owner.js), the sweeps
+// (GET /api/sweeps), the create-room form with its "advanced" part built from the config schema
+// (config_fields.js: values are checked against the schema's bounds with readable messages
+// before anything is sent; the server's own sentence shows next to the field it names), and the
+// sweep form (lobby_sweep.js).
 
 import { byId, connect, el, getJson, page, request, speedLabel, toast } from "./common.js";
 import { configFieldsets, loadFields, readConfig } from "./config_fields.js";
 import { SweepForm } from "./lobby_sweep.js";
+import { deleteRoom, duplicateRoom, mayManage, renameRoom, roomUrl } from "./room_owner.js";
 
 /** @import { ErrorBody, RoomInfo } from "./common.js" */
 /** @import { Field } from "./config_fields.js" */
@@ -105,14 +108,71 @@ compareButton.addEventListener("click", () => {
   location.assign(`/compare?${query}`);
 });
 
-/** @param {string} name */
-function roomUrl(name) {
-  return `/rooms/${encodeURIComponent(name)}`;
+// ------------------------------------------------------------------ the rooms table
+
+/** The room whose actions are shown, by name (kept across redraws). @type {string | null} */
+let openMenu = null;
+
+/**
+ * The owner's actions on a row: a disclosure button ("⋯", named "Manage room X") that shows,
+ * in a row of their own under the room's (the table scrolls sideways, which would clip a
+ * pop-up), Rename, Duplicate and Delete.
+ * @param {RoomInfo} room
+ */
+function menuButton(room) {
+  const open = openMenu === room.name;
+  return el("button", { type: "button", className: "btn btn-small btn-touch row-menu", text: "⋯",
+    title: "Rename, duplicate or delete this room", "aria-label": `Manage room ${room.name}`,
+    "aria-expanded": String(open), "aria-controls": open ? "room-actions" : null, dataset: { focus: "menu" },
+    onclick: () => toggleMenu(open ? null : room.name) });
+}
+
+/** @param {string | null} name the room whose actions to show (null: none) */
+function toggleMenu(name) {
+  openMenu = name;
+  if (rooms) render(rooms);
+}
+
+/** A room's "⋯" button in the table as drawn now. @param {string} name */
+function menuButtonOf(name) {
+  return /** @type {HTMLElement | null} */ (body.querySelector(`tr[data-room="${CSS.escape(name)}"] [data-focus=menu]`));
+}
+
+/** The row of a room's actions, under its own. @param {RoomInfo} room */
+function actionsRow(room) {
+  /** @param {string} act @param {string} text @param {(socket: Socket, info: RoomInfo) => Promise<unknown>} action */
+  const item = (act, text, action) => el("button", {
+    type: "button", className: `btn btn-small btn-touch${act === "delete" ? " btn-danger" : ""}`, text,
+    dataset: { act, focus: act }, onclick: () => {
+      menuButtonOf(room.name)?.focus(); // where the dialog gives the focus back
+      toggleMenu(null);
+      action(socket, room);
+    },
+  });
+  const row = el("tr", { className: "row-actions", id: "room-actions", dataset: { actionsFor: room.name } },
+    el("td", { colSpan: 10 }, el("div", { className: "row-menu-list", role: "group", "aria-label": `Actions for room ${room.name}` },
+      item("rename", "Rename…", renameRoom), item("duplicate", "Duplicate…", duplicateRoom), item("delete", "Delete…", deleteRoom))));
+  row.addEventListener("keydown", (event) => {
+    if (event.key !== "Escape") return;
+    toggleMenu(null);
+    menuButtonOf(room.name)?.focus();
+  });
+  return row;
+}
+
+/** What has the focus in the table (its row's room and its `data-focus`), to give it back after a redraw. */
+function focused() {
+  const active = document.activeElement;
+  if (!(active instanceof HTMLElement) || !body.contains(active) || !active.dataset.focus) return null;
+  const row = /** @type {HTMLElement | null} */ (active.closest("tr"));
+  const room = row?.dataset.room ?? row?.dataset.actionsFor;
+  return room === undefined ? null : { room, key: active.dataset.focus };
 }
 
 /** @param {RoomInfo[]} list */
 function render(list) {
   rooms = [...list].sort((a, b) => a.name.toLowerCase().localeCompare(b.name.toLowerCase()));
+  const focus = focused();
   count.textContent = `${rooms.length} room${rooms.length === 1 ? "" : "s"}`;
   if (!rooms.length) {
     body.replaceChildren(el("tr", { className: "empty-row" },
@@ -120,19 +180,20 @@ function render(list) {
     syncCompare();
     return;
   }
-  body.replaceChildren(...rooms.map((room) => {
+  body.replaceChildren(...rooms.flatMap((room) => {
     const state = room.running ? "running" : "stopped";
     const box = el("input", { type: "checkbox", className: "compare-check", checked: checked.has(room.name),
-      "aria-label": `Compare ${room.name}`, dataset: { room: room.name } });
+      "aria-label": `Compare ${room.name}`, dataset: { room: room.name, focus: "pick" } });
     box.addEventListener("change", () => {
       if (box.checked) checked.add(room.name);
       else checked.delete(room.name);
       syncCompare();
     });
-    return el("tr", { dataset: { room: room.name } },
+    const manage = mayManage(room);
+    const row = el("tr", { dataset: { room: room.name } },
       el("td", { className: "pick" }, box),
       el("td", { className: "name" },
-        el("a", { href: roomUrl(room.name), text: room.name }),
+        el("a", { href: roomUrl(room.name), text: room.name, dataset: { focus: "name" } }),
         room.public ? null : el("span", { className: "badge badge-private", text: "private", style: "margin-left:.4rem" })),
       el("td", { className: "opt", text: room.owner + (room.owner === page.user ? " (you)" : "") }),
       el("td", { className: "num opt", text: room.agents }),
@@ -142,9 +203,16 @@ function render(list) {
       el("td", { className: "num mono", text: room.tick }),
       el("td", { className: "num opt", text: room.episode }),
       el("td", { className: "num opt", text: room.observers }),
-      el("td", { className: "num" }, el("a", { className: "btn btn-small", href: roomUrl(room.name), text: "Join" })),
+      el("td", { className: "num actions" }, el("a", { className: "btn btn-small", href: roomUrl(room.name), text: "Join", dataset: { focus: "join" } }),
+        manage ? menuButton(room) : null),
     );
+    return manage && openMenu === room.name ? [row, actionsRow(room)] : [row];
   }));
+  if (focus) {
+    const key = CSS.escape(focus.room);
+    /** @type {HTMLElement | null} */ (body.querySelector(
+      `tr[data-room="${key}"] [data-focus="${focus.key}"], tr[data-actions-for="${key}"] [data-focus="${focus.key}"]`))?.focus();
+  }
   syncCompare();
 }
 

@@ -5,8 +5,10 @@
 // past (room_timeline.js) and forks it (room_fork.js); the charts start from the room's whole
 // episode history (room_history.js), which the stat cards, the event log's episode dividers and
 // the inspector read too. The room's own events (who started it, who joined...) go to the event
-// log. Reconnects rejoin and resync from a full snapshot. A room that is deleted, or is not there
-// when the page opens, shows as gone.
+// log. Sharing (asking for and granting control, the owner's rename, duplicate and delete, a
+// rename followed) is room_sharing.js's; whether a learning room is untrained, room_training.js's.
+// Reconnects rejoin and resync from a full snapshot. A room that is deleted, or is not there when
+// the page opens, shows as gone.
 
 import { Board } from "./board.js";
 import { Charts } from "./charts.js";
@@ -17,8 +19,10 @@ import { fetchBaselines } from "./curves.js";
 import { RoomFacts } from "./room_facts.js";
 import { fetchEpisodes } from "./room_history.js";
 import { episodeEndText, roomEventText } from "./room_log.js";
+import { RoomSharing } from "./room_sharing.js";
 import { RoomState } from "./room_state.js";
 import { Timeline } from "./room_timeline.js";
+import { Training } from "./room_training.js";
 import { RoomView } from "./room_view.js";
 
 /** @import { AgentInspect, Figures, GameEnded, GameEvent, Presence, RoomError, RoomInfo, Snapshot, StateUpdate } from "./common.js" */
@@ -32,9 +36,11 @@ const view = new RoomView(room, board, {
   connected: () => socket.connected,
   select: (id) => controls.selectAgent(id),
   grant: (user, allow) => controls.grant(user, allow),
+  learns: () => training.policy === "learning",
   renderDom: () => {
     timeline.render();
     fork.render();
+    sharing.render();
     facts.render(room.state?.speed);
     if (room.state) charts.setAgents(room.state.agents.length);
   },
@@ -44,6 +50,7 @@ const facts = new RoomFacts(byId("room-facts"));
 room.onChange = () => view.schedule();
 board.onResize = () => view.schedule();
 const charts = new Charts(String(page.room || ""));
+const training = new Training(room, charts);
 /** whether the baselines were asked for (once per page: they depend on the room's config only) */
 let baselinesAsked = false;
 /** @type {Promise<void> | null} the episodes request under way */
@@ -56,10 +63,11 @@ const socket = connect({
     room.mark("dom");
   },
 });
-const controls = new RoomControls(room, view, board, socket);
+const controls = new RoomControls(room, view, board, socket, training);
 const timeline = new Timeline(room, socket);
 const fork = new ForkForm(room, socket);
-window.simrooms = { view: room, board, charts, timeline }; // for tests and the curious
+const sharing = new RoomSharing(room, socket, charts, (user, allow) => controls.grant(user, allow));
+window.simrooms = { view: room, board, charts, timeline, socket }; // for tests and the curious
 
 async function join() {
   const seq = ++room.joinSeq;
@@ -88,6 +96,7 @@ async function join() {
     replaceState(ack.state, Date.now());
   }
   if (room.selected !== null) controls.inspect(room.selected);
+  training.takeEvents(/** @type {{ events?: { kind?: string, tick?: number }[] }} */ (ack).events);
   loadHistory();
   loadInfo();
 }
@@ -110,7 +119,10 @@ function takeInfo(rooms) {
   room.policy = info.policy;
   view.stats.setConfig(info.config?.world ?? null);
   facts.setInfo(info);
+  sharing.setInfo(info);
   charts.setAgents(info.agents);
+  charts.setLearns(info.policy === "learning");
+  training.setInfo(info);
   room.mark("dom");
 }
 
@@ -120,8 +132,10 @@ function loadHistory() {
   if (historyLoading) return;
   historyLoading = fetchEpisodes(String(page.room || "")).then((episodes) => {
     historyLoading = null;
-    if (episodes) charts.setHistory(episodes);
-    else toast("The room's episode history did not load.", "error");
+    if (episodes) {
+      charts.setHistory(episodes);
+      training.historyLoaded();
+    } else toast("The room's episode history did not load.", "error");
     room.mark("dom", "inspect"); // the stat cards' past episodes, the log's dividers
   });
 }
@@ -161,6 +175,7 @@ socket.on("game_ended", (/** @type {GameEnded} */ m) => {
   const figures = { episode: m.episode, end_tick: m.tick, reason: m.reason, ...stats, products: stats.products_created,
     ended_at: new Date(room.stateTs).toISOString() };
   charts.add(figures);
+  training.sync();
   view.log.announceEnd(episodeEndText(figures));
   room.mark("dom", "inspect");
 });
@@ -168,9 +183,16 @@ socket.on("room_event", (/** @type {RoomEvent} */ m) => {
   if (!room.isMine(m)) return;
   room.log.addRoomEvents([m]);
   view.log.announceEvent(roomEventText(m));
+  if (m.kind === "training_restarted") training.restarted(m.tick);
   room.mark("dom");
 });
-socket.on("metrics", (/** @type {Figures & { room: string }} */ m) => room.isMine(m) && charts.add(m));
+socket.on("metrics", (/** @type {Figures & { room: string }} */ m) => {
+  if (!room.isMine(m)) return;
+  charts.add(m);
+  training.sync();
+});
+socket.on("control_requested", (/** @type {import("./room_sharing.js").ControlRequested} */ m) => sharing.requested(m));
+socket.on("room_renamed", (/** @type {import("./room_sharing.js").RoomRenamed} */ m) => sharing.renamed(m));
 socket.on("room_error", (/** @type {RoomError} */ m) => {
   if (!room.isMine(m)) return;
   view.showBanner(m.message);
@@ -190,4 +212,5 @@ socket.on("agent_inspect", (/** @type {AgentInspect} */ m) => {
 controls.listen();
 timeline.listen();
 fork.listen();
+sharing.listen();
 view.schedule();

@@ -1,15 +1,19 @@
 // @ts-check
-// The room page's controls: what the user does, sent to the server. Start, stop, step and reset
-// (buttons, space and s), the speed slider and turbo, granting control, and inspecting an agent
-// (a click on the grid or its row, Esc to stop).
+// The room page's controls: what the user does, sent to the server. Start, stop, step (buttons,
+// space and s), "Train (turbo)" (speed max, then start), "End episode" (reset_game; confirmed
+// while the room runs), "Restart training" (restart_training; always confirmed), the speed
+// slider and turbo, granting control, and inspecting an agent (a click on the grid or its row,
+// Esc to stop).
 
 import { page, request, setText, speedLabel, toast } from "./common.js";
+import { confirmDialog } from "./dialog.js";
 
 /** @import { Board } from "./board.js" */
 /** @import { AgentInspect } from "./common.js" */
 /** @import { RoomState } from "./room_state.js" */
 /** @import { RoomView } from "./room_view.js" */
-/** @typedef {"start_game" | "stop_game" | "step_game" | "reset_game" | "set_speed"} ControlEvent */
+/** @import { Training } from "./room_training.js" */
+/** @typedef {"start_game" | "stop_game" | "step_game" | "reset_game" | "set_speed" | "restart_training"} ControlEvent */
 
 export class RoomControls {
   /**
@@ -17,12 +21,14 @@ export class RoomControls {
    * @param {RoomView} view
    * @param {Board} board
    * @param {Socket} socket
+   * @param {Training} training
    */
-  constructor(room, view, board, socket) {
+  constructor(room, view, board, socket, training) {
     this.room = room;
     this.view = view;
     this.board = board;
     this.socket = socket;
+    this.training = training;
   }
 
   canControl() {
@@ -52,6 +58,45 @@ export class RoomControls {
     this.room.draggingSpeed = false;
     if (ack?.ok && this.room.state) this.room.state.speed = ack.speed;
     this.room.markAll();
+    return ack;
+  }
+
+  /** Train (turbo): speed max, then start (each only when needed). */
+  async train() {
+    if (this.room.state?.speed !== "max") {
+      const ack = await this.setSpeed("max");
+      if (!ack?.ok) return;
+    }
+    if (!this.room.state?.running) await this.control("start_game");
+  }
+
+  /** End the episode (reset_game), confirmed first while the room runs. */
+  async endEpisode() {
+    if (!this.canControl()) return;
+    if (this.room.state?.running) {
+      const sure = await confirmDialog({
+        title: "End this episode?",
+        text: "The room is running. The episode ends now and the next one starts at once; what the agents learned stays.",
+        confirm: "End episode",
+      });
+      if (!sure) return;
+    }
+    await this.control("reset_game");
+  }
+
+  /** Restart training (restart_training), always confirmed: fresh weights, learning starts over. */
+  async restartTraining() {
+    if (!this.canControl()) return;
+    const sure = await confirmDialog({
+      title: "Restart training?",
+      text: "The agents forget everything they learned: fresh weights, and learning starts over. The episode ends now; the episodes so far stay in the charts.",
+      confirm: "Restart training", danger: true,
+    });
+    if (!sure) return;
+    const ack = await this.control("restart_training");
+    if (!ack?.ok) return;
+    this.training.restarted(ack.tick);
+    toast(`Training restarted at tick ${ack.tick}: fresh weights.`);
   }
 
   /** @param {string} user @param {boolean} allow */
@@ -87,9 +132,12 @@ export class RoomControls {
   /** Listen to the buttons, the speed, the grid and the keyboard. */
   listen() {
     const { ui } = this.view;
-    for (const button of [ui.start, ui.stop, ui.step, ui.reset]) {
+    for (const button of [ui.start, ui.stop, ui.step]) {
       button.addEventListener("click", () => this.control(/** @type {ControlEvent} */ (button.dataset.action)));
     }
+    ui.reset.addEventListener("click", () => this.endEpisode());
+    ui.train.addEventListener("click", () => this.train());
+    ui.restartTraining.addEventListener("click", () => this.restartTraining());
     ui.speed.addEventListener("input", () => {
       this.room.draggingSpeed = true;
       setText(ui.speedOut, speedLabel(Number(ui.speed.value)));
@@ -111,6 +159,7 @@ export class RoomControls {
   /** Space starts or stops, s steps, Esc stops inspecting. @param {KeyboardEvent} event */
   onKey(event) {
     if (event.ctrlKey || event.metaKey || event.altKey) return;
+    if (document.querySelector("dialog[open]")) return; // a dialog answers its own keys
     const target = event.target;
     if (target instanceof HTMLElement) {
       const tag = target.tagName;

@@ -4,15 +4,9 @@
 // sentence (a taken name, a limit) shows under the field; on success the page opens the new room.
 
 import { byId, page, request, setText, toast } from "./common.js";
+import { roomUrl, suffixed } from "./room_owner.js";
 
 /** @import { RoomState } from "./room_state.js" */
-
-const NAME_MAX = 40;
-
-/** @param {string} name */
-export function roomUrl(name) {
-  return `/rooms/${encodeURIComponent(name)}`;
-}
 
 /**
  * A name for the fork that fits a room name's rules: the room's name and the tick.
@@ -20,8 +14,7 @@ export function roomUrl(name) {
  * @param {number | null} tick
  */
 export function forkName(room, tick) {
-  const tail = tick === null ? " fork" : ` t${tick}`;
-  return `${room.slice(0, NAME_MAX - tail.length).trimEnd()}${tail}`;
+  return suffixed(room, tick === null ? " fork" : ` t${tick}`);
 }
 
 export class ForkForm {

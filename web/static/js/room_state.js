@@ -52,6 +52,8 @@ export class RoomState {
     this.draggingSpeed = false;
     /** the event log's lines */
     this.log = new LogBook();
+    /** a learning room with no episode finished since its learning (re)started (room_training.js) */
+    this.untrained = false;
     /** Runs when a part is marked to redraw. */
     this.onChange = () => {};
   }
@@ -62,6 +64,11 @@ export class RoomState {
    */
   isMine(message) {
     return !!message && String(message.room).toLowerCase() === this.roomKey;
+  }
+
+  /** Connection lost (or the join refused): what the page shows is the last known, not live. */
+  stale() {
+    return !this.joined && !this.deleted && this.state !== null;
   }
 
   /** @param {boolean} connected whether the socket is */

@@ -2,10 +2,11 @@
 // The room page's rendering: on requestAnimationFrame, from the latest state only, so a fast
 // room never queues frames; each part only when the state marked it (room_state.js). The board,
 // stats, agents and log show what the timeline picked (the live state, or a past one); the head
-// and the controls are the live room's. A room that is gone shows an empty, dimmed board. The
-// head, the board's legend and the controls are here; the stat cards in room_stats.js, the agents
-// table in room_agents.js, the inspector in room_inspector.js, the event log in room_log_view.js,
-// the world in words in room_summary.js, who is watching in room_panels.js, the timeline in
+// and the controls are the live room's. A room that is gone shows an empty, dimmed board; while
+// disconnected the board and figures are dimmed and the run state is "unknown". The head, the
+// board's legend and the controls are here; the stat cards in room_stats.js, the agents table in
+// room_agents.js, the inspector in room_inspector.js, the event log in room_log_view.js, the
+// world in words in room_summary.js, who is watching in room_panels.js, the timeline in
 // room_timeline.js (drawn through the `renderDom` hook).
 
 import { legendIcons } from "./board_paint.js";
@@ -25,8 +26,9 @@ import { WorldSummary } from "./room_summary.js";
  * follow the state (the timeline, the fork form); `episodes` are the room's finished episodes
  * in episode order (the charts hold them).
  * @typedef {{ connected: () => boolean, select: (id: number | null) => void,
- *   grant: (user: string, allow: boolean) => void, renderDom?: () => void,
+ *   grant: (user: string, allow: boolean) => void, learns: () => boolean, renderDom?: () => void,
  *   episodes: () => Figures[] }} ViewHooks
+ *   (`learns`: whether the room's policy learns, from its RoomInfo)
  */
 
 const button = (/** @type {string} */ id) => /** @type {HTMLButtonElement} */ (byId(id));
@@ -38,7 +40,11 @@ function roomElements() {
     title: byId("room-title"), runState: byId("run-state"), role: byId("my-role"), banner: byId("room-banner"),
     boardWrap: byId("board-wrap"), gone: byId("room-gone"), goneReason: byId("room-gone-reason"),
     start: button("btn-start"), stop: button("btn-stop"), step: button("btn-step"), reset: button("btn-reset"),
+    train: button("btn-train"), restartTraining: button("btn-restart-training"),
+    untrained: byId("untrained-note"), untrainedHint: byId("untrained-hint"),
     speed: input("speed"), speedOut: byId("speed-out"), turbo: input("turbo"), note: byId("control-note"),
+    noteText: byId("control-note-text"), layout: /** @type {HTMLElement} */ (document.querySelector(".room-layout")),
+    stats: /** @type {HTMLElement} */ (document.querySelector(".area-stats")),
     agents: byId("agents-body"), log: byId("log"), presence: byId("presence"), presenceCount: byId("presence-count"),
     legend: byId("legend"),
     episodeNote: byId("episode-note"),
@@ -108,11 +114,16 @@ export class RoomView {
     }
   }
 
-  /** A room that is gone: no stale board, stats or tables; a way back to the lobby. */
+  /** A room that is gone: no stale board, stats or tables; a way back to the lobby. While the
+   * connection is down the board, stats and agents are dimmed as the last known (`stale`). */
   renderGone() {
     const { ui, room } = this;
     const gone = room.deleted;
+    const stale = room.stale();
     ui.boardWrap.classList.toggle("gone", gone);
+    ui.layout.classList.toggle("stale", stale);
+    if (stale) ui.stats.title = "Last known figures: the connection is down, so they are not live.";
+    else ui.stats.removeAttribute("title");
     if (gone === !ui.gone.hidden) return;
     ui.gone.hidden = !gone;
     if (!gone) return;
@@ -122,6 +133,7 @@ export class RoomView {
     this.agents.render([], null);
     ui.log.replaceChildren();
     ui.legend.replaceChildren();
+    setText(ui.episodeNote, "");
     this.legendKey = "";
   }
 
@@ -145,9 +157,13 @@ export class RoomView {
   renderHead(s) {
     const { ui, room } = this;
     if (s) setText(ui.title, s.room);
-    const running = !!s?.running && !room.deleted;
-    setText(ui.runState, room.deleted ? "gone" : s ? (running ? "running" : "stopped") : "…");
-    ui.runState.className = `badge ${running ? "badge-running" : "badge-stopped"}`;
+    const stale = room.stale();
+    const running = !!s?.running && !room.deleted && !stale;
+    // While disconnected nobody knows whether the room runs: say so rather than the last known.
+    setText(ui.runState, room.deleted ? "gone" : stale ? "unknown" : s ? (running ? "running" : "stopped") : "…");
+    ui.runState.className = `badge ${running ? "badge-running" : stale ? "badge-unknown" : "badge-stopped"}`;
+    if (stale) ui.runState.title = "Not connected: whether the room runs is unknown until the connection comes back.";
+    else ui.runState.removeAttribute("title");
     if (room.role) {
       setText(ui.role, room.role);
       ui.role.className = `badge badge-${room.role}`;
@@ -177,12 +193,15 @@ export class RoomView {
     const connected = this.hooks.connected();
     const allowed = room.canControl(connected);
     const running = !!s?.running;
+    const speed = s?.speed;
     ui.start.disabled = !allowed || running || room.busy;
     ui.stop.disabled = !allowed || !running || room.busy;
     ui.step.disabled = !allowed || running || room.busy;
     ui.reset.disabled = !allowed || room.busy;
     ui.turbo.disabled = !allowed;
-    const speed = s?.speed;
+    this.renderFirstMinute(allowed, running && speed === "max");
+    ui.restartTraining.hidden = !allowed || !this.hooks.learns();
+    ui.restartTraining.disabled = room.busy;
     if (!room.draggingSpeed) {
       ui.turbo.checked = speed === "max";
       if (typeof speed === "number") ui.speed.value = String(speed);
@@ -191,13 +210,36 @@ export class RoomView {
     const shown = ui.turbo.checked ? "max" : room.draggingSpeed ? Number(ui.speed.value) : speed ?? Number(ui.speed.value);
     setText(ui.speedOut, speedLabel(shown));
     let note = "";
-    if (!connected) note = "Disconnected: controls come back when the connection does.";
-    else if (room.deleted) note = "This room is gone: there is nothing to control.";
-    else if (room.joined && !CONTROL_ROLES.has(room.role)) {
+    if (room.deleted) note = "This room is gone: there is nothing to control.";
+    else if (!connected) {
+      note = `Disconnected: the board and figures are the last known${s ? ` (tick ${s.tick})` : ""} and whether the room runs is unknown; the controls come back with the connection.`;
+    } else if (room.joined && !CONTROL_ROLES.has(room.role)) {
       const owner = room.owner ? ` (${room.owner})` : "";
-      note = `You are an observer: only the room's owner${owner}, users it granted control and admins can start, stop, step, reset or change the speed. Ask the owner to grant you control.`;
+      note = `You are an observer: only the room's owner${owner}, users it granted control and admins can start, stop, step, end episodes or change the speed.`;
     }
-    setText(ui.note, note);
+    setText(ui.noteText, note);
     ui.note.hidden = !note;
+  }
+
+  /**
+   * An untrained learning room: "Train (turbo)" first (for those who may control it) and the
+   * note that its actions are random, until its first episodes finish.
+   * @param {boolean} allowed whether the user may control the room now
+   * @param {boolean} turbo whether it already runs at speed max
+   */
+  renderFirstMinute(allowed, turbo) {
+    const { ui, room } = this;
+    const untrained = room.untrained && !room.deleted;
+    const offer = untrained && allowed && !turbo;
+    ui.train.hidden = !offer;
+    ui.train.disabled = room.busy;
+    // One primary action at a time: Train while it is offered, else Start.
+    ui.start.classList.toggle("btn-primary", !offer);
+    ui.untrained.hidden = !untrained;
+    setText(ui.untrainedHint, turbo
+      ? "It is training in turbo: the first episodes end within seconds."
+      : allowed
+        ? "Train (turbo) runs it as fast as the server can, so the first episodes end within seconds."
+        : "Whoever controls the room can train it in turbo.");
   }
 }
