@@ -16,7 +16,7 @@ from env.config import ACTION_NAMES, CELL_NAMES, CHARGER, FACTORY, RESOURCE, WAL
 from env.core import BatchedWorld
 from env.distance import UNREACHABLE
 from env.parallel import ProductionEnv
-from env.wire import AGENT_FIELDS, LOG_FIELDS, SNAPSHOT_FIELDS, STATS_FIELDS
+from env.wire import AGENT_FIELDS, GOALS, LOG_FIELDS, SNAPSHOT_FIELDS, STATS_FIELDS
 
 EnvFactory = Callable[[], ProductionEnv]
 
@@ -167,6 +167,9 @@ def check_snapshot(snapshot: dict[str, Any]) -> None:
         )
         assert isinstance(agent.get("action", ""), str), (
             f"Agent {agent['id']}'s action {agent['action']!r} is not a string."
+        )
+        assert agent["goal"] in GOALS, (
+            f"Agent {agent['id']}'s goal {agent['goal']!r} is not one of {', '.join(GOALS)}."
         )
 
     stats = snapshot["stats"]

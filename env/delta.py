@@ -26,13 +26,15 @@ delta of two equal snapshots is ``{}``. Its own keys are one letter long (``a``,
 
 ``a`` (agents)
     The agents that changed or are new, as one flat list of rows of what changed: a row is a head,
-    ``id * 64 + mask``, then the value of each field whose bit is set in ``mask``, in this order:
+    ``id * 128 + mask``, then the value of each field whose bit is set in ``mask``, in this order:
     ``x`` (bit value 1), ``y`` (2), ``energy`` (4), ``carrying`` (8), ``reward`` (16), ``action``
-    (32). A new agent's row has every field (mask 63). ``reward`` is how much the agent's reward
-    changed, in whole thousandths (0.45 going to 0.5 is sent as 50); a new agent's is its change
-    from 0, its whole reward (0.45 is sent as 450). ``action`` is a code: its index in ``ACTIONS``
-    (``stay``, ``up``, ``down``, ``left``, ``right``, ``pick``, ``drop``, ``out_of_energy``), a
-    string for a name outside that list, or ``null`` when the agent has no ``action`` field.
+    (32), ``goal`` (64). A new agent's row has every field (mask 127). ``reward`` is how much the
+    agent's reward changed, in whole thousandths (0.45 going to 0.5 is sent as 50); a new agent's
+    is its change from 0, its whole reward (0.45 is sent as 450). ``action`` is a code: its index
+    in ``ACTIONS`` (``stay``, ``up``, ``down``, ``left``, ``right``, ``pick``, ``drop``,
+    ``out_of_energy``), a string for a name outside that list, or ``null`` when the agent has no
+    ``action`` field. ``goal`` is a code too: its index in ``GOALS`` (``resource``, ``factory``,
+    ``charger``); every agent has one.
 
 ``g`` (gone)
     The ids of agents that are no longer there, ``[id, ...]``.
@@ -69,15 +71,16 @@ log). A delta applies to the snapshot it was made from and to no other.
 
 A one-tick delta of a 4-agent room on a 20-wide grid, at tick 16. Agent 0 picked up the
 resource at x=5, y=13 (cell 13 * 20 + 5 = 265 becomes 0, empty): its row's head 60 is
-0 * 64 + 4 + 8 + 16 + 32, then its energy 88, carrying 1, reward change -100 (0.2 to 0.1) and
-action 5 (``pick``). Agents 1, 2 and 3 each stepped left (to x=1, 0 and 8), spending one energy
-and losing 0.05 of reward: heads 117, 181 and 245 are id * 64 + 1 + 4 + 16 + 32. The
+0 * 128 + 4 + 8 + 16 + 32, then its energy 88, carrying 1, reward change -100 (0.2 to 0.1) and
+action 5 (``pick``); its goal is still a resource (another is nearer than any factory), so its
+row leaves the goal out. Agents 1, 2 and 3 each stepped left (to x=1, 0 and 8), spending one
+energy and losing 0.05 of reward: heads 181, 309 and 437 are id * 128 + 1 + 4 + 16 + 32. The
 efficiency stayed as it was and the total reward fell by 0.25 (0.8 to 0.55), no product was
 made (a zero change at the end of ``s``, left out), and the log, empty before, now holds agent
 0's pick:
 
     {"tick": 16, "s": [0, -250], "c": [265, 0],
-     "a": [60, 88, 1, -100, 5, 117, 1, 86, -50, 3, 181, 0, 89, -50, 3, 245, 8, 91, -50, 3],
+     "a": [60, 88, 1, -100, 5, 181, 1, 86, -50, 3, 309, 0, 89, -50, 3, 437, 8, 91, -50, 3],
      "l": [16, 0, 5], "n": 1}
 """
 
@@ -97,6 +100,8 @@ from env.wire import (
     CHANGED_STATS,
     DELTA_KEYS,
     EVERY_FIELD,
+    GOAL_CODES,
+    GOALS,
     GONE,
     GRID,
     ID_SHIFT,
@@ -131,6 +136,7 @@ __all__ = [
     "apply",
     "diff",
     "fixed",
+    "goal_code",
     "same_json",
     "stats_changes",
     "wire_values",
@@ -274,6 +280,19 @@ def action_code(name: Any) -> Any:
     return ACTION_CODES.get(name, name)
 
 
+def goal_code(name: Any) -> int:
+    """The code of a goal name in ``agents`` rows."""
+    if not isinstance(name, str) or name not in GOAL_CODES:
+        raise ValueError(f"An agent's goal is one of {', '.join(GOALS)}, not {name!r}.")
+    return GOAL_CODES[name]
+
+
+def _goal_name(code: Any) -> str:
+    if isinstance(code, int) and not isinstance(code, bool) and 0 <= code < len(GOALS):
+        return GOALS[code]
+    raise ValueError(f"The delta's goal {code!r} is not a code 0 to {len(GOALS) - 1}.")
+
+
 def _action_name(code: Any) -> str:
     if isinstance(code, str):
         return code
@@ -320,6 +339,7 @@ def wire_values(agent: dict[str, Any]) -> list[Any]:
     coded = {
         "reward": fixed(agent["reward"], REWARD_SCALE, "reward"),
         "action": action_code(agent.get("action")),
+        "goal": goal_code(agent.get("goal")),
     }
     return [coded[field] if field in coded else agent[field] for field in ROW_FIELDS]
 
@@ -394,6 +414,8 @@ def _agent_rows(flat: list[Any]) -> list[tuple[int, dict[str, Any]]]:
         changed: dict[str, Any] = dict(zip(fields, values, strict=True))
         if changed.get("action") is not None:
             changed["action"] = _action_name(changed["action"])
+        if "goal" in changed:
+            changed["goal"] = _goal_name(changed["goal"])
         rows.append((agent_id, changed))
         at += 1 + len(fields)
     return rows

@@ -25,6 +25,7 @@ from env.wire import (
     CELLS,
     EFFICIENCY_DIGITS,
     EVERY_FIELD,
+    GOALS,
     GONE,
     GRID,
     LOG,
@@ -59,7 +60,7 @@ class SlotState:
     grid: np.ndarray
     """(H * W,) int8 cells, row by row."""
     agents: np.ndarray
-    """(active agents, AGENT_COLUMNS) int64 rows: id, x, y, energy, carrying, action code."""
+    """(active agents, AGENT_COLUMNS) int64 rows: id, x, y, energy, carrying, action code, goal code."""
     rewards: np.ndarray
     """(active agents,) float64 reward of each agent this episode, rounded to REWARD_DIGITS."""
     stats: tuple[int, float, float]
@@ -73,8 +74,8 @@ class SlotState:
         # Written out rather than zipped from env.wire's AGENT_FIELDS and LOG_FIELDS: twice as fast,
         # and tests/env/test_wire.py holds the orders equal.
         agents = [
-            {"id": i, "x": x, "y": y, "energy": energy, "carrying": carrying, "reward": reward, "action": ACTIONS[code]}
-            for (i, x, y, energy, carrying, code), reward in zip(self.agents.tolist(), self.rewards.tolist(), strict=True)
+            {"id": i, "x": x, "y": y, "energy": energy, "carrying": carrying, "reward": reward, "action": ACTIONS[code], "goal": GOALS[goal]}
+            for (i, x, y, energy, carrying, code, goal), reward in zip(self.agents.tolist(), self.rewards.tolist(), strict=True)
         ]  # fmt: skip
         return {
             "room": room,
@@ -224,6 +225,7 @@ def capture_many(world: BatchedWorld, slots: np.ndarray) -> list[SlotState]:
         "energy": world.energy[slots],
         "carrying": world.carrying[slots],
         "action": world.last_action[slots],  # its code: ACTIONS begins with the world's actions
+        "goal": goals(world, slots),
     }
     agents = np.empty((len(slots), n, len(AGENT_COLUMNS)), dtype=np.int64)
     for k, field in enumerate(AGENT_COLUMNS):
@@ -257,6 +259,17 @@ def capture_many(world: BatchedWorld, slots: np.ndarray) -> list[SlotState]:
             )
         )
     ]
+
+
+def goals(world: BatchedWorld, slots: np.ndarray) -> np.ndarray:
+    """(slots, agents) the code in GOALS of each agent's goal: what `BatchedWorld.goals` makes of
+    the distances at its cell, capped at H + W as its observation has them."""
+    cfg = world.config
+    pos = world.pos[slots]
+    cells = pos[..., 0].astype(np.int64) * cfg.width + pos[..., 1]
+    distances = np.minimum(world.target_distances(slots, cells), cfg.height + cfg.width)
+    goal: np.ndarray = world.goals(slots, distances)[0]
+    return goal
 
 
 def _stats_many(world: BatchedWorld, slots: np.ndarray) -> list[tuple[int, float, float]]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from env.config import ACTION_NAMES, OUT_OF_ENERGY
+from env.config import ACTION_NAMES, CELL_NAMES, CHARGER, FACTORY, OUT_OF_ENERGY, RESOURCE
 
 SNAPSHOT_FIELDS = (
     "room", "tick", "episode", "running", "speed", "width", "height", "grid", "legend", "agents", "stats", "log",
@@ -38,7 +38,7 @@ GRID = "grid"
 DELTA_KEYS = (GRID, CELLS, AGENTS, GONE, STATS, LOG, LOG_LEN)
 """The delta's keys that are not a Snapshot field taken whole."""
 
-AGENT_FIELDS = ("id", "x", "y", "energy", "carrying", "reward", "action")
+AGENT_FIELDS = ("id", "x", "y", "energy", "carrying", "reward", "action", "goal")
 """A Snapshot agent's fields, in the order it is written (``action`` may be absent)."""
 ROW_FIELDS = AGENT_FIELDS[1:]
 """The fields an agent row may carry, in order: bit k of its mask stands for ROW_FIELDS[k]."""
@@ -46,8 +46,8 @@ REWARD_AT = ROW_FIELDS.index("reward")
 """Where the reward is in ROW_FIELDS."""
 EVERY_FIELD = (1 << len(ROW_FIELDS)) - 1
 """The mask of a row that carries every field: a new agent's."""
-ID_SHIFT = 6
-"""A row's head is ``id << ID_SHIFT | mask`` (``id * 64 + mask``): the mask's bits fit below it."""
+ID_SHIFT = 7
+"""A row's head is ``id << ID_SHIFT | mask`` (``id * 128 + mask``): the mask's bits fit below it."""
 
 LOG_FIELDS = ("tick", "agent", "action")
 """A log entry's fields, in the order it is written and its row in ``l`` carries them."""
@@ -57,6 +57,12 @@ ACTIONS = (*ACTION_NAMES, OUT_OF_ENERGY)
 env.config.ACTION_NAMES, and the log's out-of-energy event comes after them."""
 ACTION_CODES = {name: code for code, name in enumerate(ACTIONS)}
 """The code of each name of ACTIONS."""
+
+GOALS = tuple(CELL_NAMES[cell] for cell in (RESOURCE, FACTORY, CHARGER))
+"""An agent's goal (the errand env.core.BatchedWorld.goals gives it: the kind of cell it heads
+for, named as the legend names it) by its code in agent rows, which is the index that gives it."""
+GOAL_CODES = {name: code for code, name in enumerate(GOALS)}
+"""The code of each name of GOALS."""
 
 STATS_FIELDS = ("products_created", "efficiency", "total_reward")
 """A Snapshot's stats, in the order they are written."""

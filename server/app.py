@@ -19,7 +19,7 @@ from server.engine.archive import Archive
 from server.engine.baselines import Baselines
 from server.engine.engine import Engine
 from server.engine.handoff import Bridge
-from server.http import admin, api, experiments, headers, pages, runs
+from server.http import admin, api, errors, experiments, headers, pages, runs
 from server.http.auth import Auth, csrf
 from server.http.throttle import LoginThrottle
 from server.metrics import Metrics
@@ -112,6 +112,7 @@ def create_app(settings: Settings | None = None) -> tuple[Flask, SocketIO]:
     app.register_blueprint(runs.bp)
     app.register_blueprint(experiments.bp)
     headers.install(app, settings.cookie_secure)
+    errors.install(app)
     csrf.init_app(app)
     # Programs post credentials without a form: the login form checks its own token when it has
     # one (server.http.auth.login_post_trusted), and the token endpoints take JSON or the bearer

@@ -64,6 +64,8 @@ Speed = Annotated[
     ),
 ]
 Role = Literal["owner", "controller", "admin", "observer"]
+GoalName = Literal["resource", "factory", "charger"]
+"""env.wire.GOALS (a test holds them equal)."""
 
 
 class ClientModel(BaseModel):
@@ -210,6 +212,12 @@ class AgentState(ServerModel):
     carrying: int
     reward: float
     action: str = Field(description="The agent's last action.")
+    goal: GoalName = Field(
+        description="The kind of cell the agent heads for now, by the world's rule "
+        "(env.core.BatchedWorld.goals): a charger when low on energy or still charging; else a "
+        "factory when its hands are full, the nearer of a factory and a resource when it carries "
+        "some, a resource when it carries none. The scripted policy follows it; learners see it."
+    )
 
 
 class Stats(ServerModel):
@@ -306,7 +314,7 @@ _ROW_FIELDS_READ = [
     f"the reward's change in 1/{wire.REWARD_SCALE}"
     if name == "reward"
     else f"{name} code"
-    if name == "action"
+    if name in ("action", "goal")
     else name
     for name in wire.ROW_FIELDS
 ]

@@ -4,4 +4,5 @@
 - ``pages``: the lobby, the room view, the admin page and sign-up.
 - ``admin``: what the admin page shows (``GET /api/admin/rooms``).
 - ``auth``: passwords, sessions, tokens and CSRF.
+- ``errors``: the 404 and 403 pages (JSON under ``/api/``).
 """

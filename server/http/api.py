@@ -44,8 +44,8 @@ LOGOUT_PAGE = """<!doctype html>
 """
 
 
-def _login_page(message: str = "", status: int = 200) -> tuple[str, int, dict[str, str]]:
-    return render_login(message, status)  # web/templates/login.html (server.http.pages)
+def _login_page(message: str = "", status: int = 200, name: str = "") -> tuple[str, int, dict[str, str]]:
+    return render_login(message, status, name)  # web/templates/login.html (server.http.pages)
 
 
 @bp.get("/login")
@@ -55,17 +55,18 @@ def login_form() -> Any:
 
 @bp.post("/login")
 def login() -> Any:
-    if not login_post_trusted(request.form.get("csrf_token"), request):
-        return _login_page("The form expired; please sign in again.", 400)
     name = request.form.get("username", "")
+    if not login_post_trusted(request.form.get("csrf_token"), request):
+        return _login_page("The form expired; please sign in again.", 400, name)
     password = request.form.get("password", "")
     svc = services()
     try:
         user = svc.throttle.run(_client_key(), name, lambda: svc.auth.authenticate(name, password))
     except Throttled as refused:
-        return _login_page(str(refused), 429)
+        return _login_page(str(refused), 429, name)
     if user is None:
-        return _login_page("Wrong user name or password.", 401)
+        # Which of the two was wrong is not said: that would tell who has an account.
+        return _login_page("Wrong user name or password.", 401, name)
     rotate_csrf_token()
     login_user(SessionUser(user))
     return redirect(safe_next(request.form.get("next")), code=303)

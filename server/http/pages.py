@@ -13,7 +13,7 @@ import datetime as dt
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, jsonify, redirect, render_template, request
+from flask import Blueprint, jsonify, redirect, render_template, request
 from flask_login import current_user, login_user  # type: ignore[import-untyped]
 from flask_wtf.csrf import CSRFError  # type: ignore[import-untyped]
 
@@ -27,7 +27,9 @@ from server.http.auth import (
     rotate_csrf_token,
     valid_user_name,
 )
+from server.http.errors import error_page
 from server.http.throttle import Throttled
+from server.realtime.validation import ProtocolError
 from server.services import services
 from simrooms.protocol import ROOM_NAME_PATTERN
 
@@ -61,10 +63,11 @@ def _login_redirect() -> Any:
     return redirect(f"/login?next={target}" if target else "/login", code=303)
 
 
-def render_login(message: str = "", status: int = 200) -> tuple[str, int, dict[str, str]]:
-    """The login page (``login.html``) with an error `message`; server.http.api serves it."""
+def render_login(message: str = "", status: int = 200, name: str = "") -> tuple[str, int, dict[str, str]]:
+    """The login page (``login.html``) with an error `message` and the user `name` tried (kept in
+    the form, so a mistyped password costs only the password); server.http.api serves it."""
     target = safe_next(request.args.get("next") or request.form.get("next"))
-    page = render_template("login.html", message=message, csrf=csrf_token(), next=target)
+    page = render_template("login.html", message=message, csrf=csrf_token(), next=target, name=name)
     return page, status, {"Content-Type": "text/html; charset=utf-8", **NO_STORE}
 
 
@@ -87,6 +90,11 @@ def lobby() -> Any:
 def room(name: str) -> Any:
     if not current_user.is_authenticated:
         return _login_redirect()
+    try:
+        # The join's own check (RoomManager.find): a private room hides as an unknown one does.
+        services().rooms.find(current_user.user, name)
+    except ProtocolError:
+        return error_page(404, f"There is no room named {name!r} (or it is private).", "No such room")
     return render_template("room.html", room=name), 200, NO_STORE
 
 
@@ -95,7 +103,7 @@ def admin_page() -> Any:
     if not current_user.is_authenticated:
         return _login_redirect()
     if not current_user.user.is_admin:
-        return render_template("forbidden.html", what="The admin page is for admins."), 403, NO_STORE
+        return error_page(403, "The admin page is for admins.")
     return render_template("admin.html"), 200, NO_STORE
 
 
@@ -139,7 +147,7 @@ def _tokens_page(revoked: str | None, message: str = "", status: int = 200) -> A
 @bp.route("/signup", methods=["GET", "POST"])
 def signup() -> Any:
     if not signup_allowed():
-        abort(404)
+        return error_page(404, "Sign-up is off on this server: ask an administrator for an account.")
     if request.method == "GET":
         return _signup_page()
     svc = services()

@@ -171,6 +171,14 @@ def _short_row(s: dict[str, Any]) -> None:
     s["grid"][0].pop()
 
 
+def _unknown_goal(s: dict[str, Any]) -> None:
+    s["agents"][0]["goal"] = "home"
+
+
+def _no_goal(s: dict[str, Any]) -> None:
+    del s["agents"][-1]["goal"]
+
+
 @pytest.mark.parametrize(
     "spoil",
     [
@@ -182,6 +190,8 @@ def _short_row(s: dict[str, Any]) -> None:
         _numpy_tick,
         _nan_reward,
         _short_row,
+        _unknown_goal,
+        _no_goal,
     ],
 )
 def test_check_snapshot_rejects_broken_snapshots(spoil: Any) -> None:

@@ -24,6 +24,7 @@ from env.wire import (
     CELLS,
     EFFICIENCY_DIGITS,
     EVERY_FIELD,
+    GOALS,
     GONE,
     ID_SHIFT,
     LOG,
@@ -61,6 +62,7 @@ def agents(draw: st.DrawFn, agent_id: int, width: int, height: int) -> dict[str,
     }
     if draw(st.booleans()):
         agent["action"] = draw(st.sampled_from(ACTION_NAMES))
+    agent["goal"] = draw(st.sampled_from(GOALS))
     return agent
 
 
@@ -269,13 +271,14 @@ def test_rewards_and_stats_travel_as_changes() -> None:
         "a": [
             16,
             -1,
-            5 * 64 + EVERY_FIELD,
+            5 << ID_SHIFT | EVERY_FIELD,
             new["x"],
             new["y"],
             new["energy"],
             new["carrying"],
             -450,
             ACTIONS.index(new["action"]),
+            GOALS.index(new["goal"]),
         ],
         "g": [1],
     }  # a new agent's reward is its change from 0
@@ -362,7 +365,9 @@ def test_the_result_shares_nothing_with_its_inputs() -> None:
         {"c": [1, 2, 3]},
         {"a": [1]},  # agent 0's x announced, not given
         {"a": [-1]},
-        {"a": [9 * 64 + 1, 3]},  # a new agent 9 with its x alone
+        {"a": [9 << ID_SHIFT | 1, 3]},  # a new agent 9 with its x alone
+        {"a": [64, 3]},  # no such goal code
+        {"a": [64, "home"]},  # a goal travels as its code
         {"a": [16, 0.5]},  # a reward change not in whole thousandths
         {"a": [16, 50.0]},  # nor as a float, even a whole one
         {"a": [32, 99]},  # no such action code

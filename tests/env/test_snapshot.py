@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import numpy as np
 import pytest
 
 from env.config import DROP, PICK, WorldConfig
+from env.core import ObservationLayout
 from env.delta import apply, diff
 from env.layout import lay_out
 from env.parallel import ProductionEnv
 from env.snapshot import SlotState, capture, capture_many, changes_many
-from env.wire import AGENTS, CELLS, GONE, LOG, LOG_LEN, STATS
+from env.wire import AGENTS, CELLS, EVERY_FIELD, GOALS, GONE, ID_SHIFT, LOG, LOG_LEN, ROW_FIELDS, STATS
 
 
 def run_states(ticks: int, agents: int, config: WorldConfig, seed: int = 5) -> list[SlotState]:
@@ -88,7 +90,7 @@ def test_rewards_and_stats_change_by_whole_units() -> None:
     env.world.agent_reward[0, 1] = env.world.episode_reward[0] = 10.6
     now = capture(env.world, 0)
     delta = now.changes(before)
-    assert delta == {STATS: [0, 50], AGENTS: [1 * 64 + 16, 50]}  # agent 1's reward (bit 16), +0.05
+    assert delta == {STATS: [0, 50], AGENTS: [1 << ID_SHIFT | 16, 50]}  # agent 1's reward (bit 16), +0.05
     env.world.active[0, 3] = False  # other agents: the rows are found one by one
     assert capture(env.world, 0).changes(before) == {**delta, GONE: [3]}
     result = apply(before.snapshot(), delta)
@@ -139,3 +141,51 @@ def test_capture_many_equals_capture_slot_by_slot() -> None:
     for state, slot in zip(together, (2, 0, 1), strict=True):
         assert same_json(state.snapshot(), capture(world, slot).snapshot())
     assert [a["id"] for a in together[0].snapshot()["agents"]] == [0, 2]
+
+
+def test_each_agents_goal_is_the_one_its_observation_holds() -> None:
+    # Short batteries and full hands: every goal comes up, charging included.
+    config = WorldConfig(max_energy=40, max_ticks=80, respawn_probability=1.0)
+    env = ProductionEnv(6, config)
+    observations, masks = env.reset_arrays(seed=8)
+    layout = ObservationLayout(config.view_size)
+    rng = np.random.default_rng(8)
+    seen: set[str] = set()
+    for _ in range(300):
+        shown = [agent["goal"] for agent in capture(env.world, 0).snapshot()["agents"]]
+        active = env.world.active[0]
+        held = observations[active, layout.goal : layout.goal + len(GOALS)]
+        assert held.sum(axis=1).tolist() == [1.0] * len(shown)
+        assert shown == [GOALS[code] for code in held.argmax(axis=1).tolist()]
+        seen.update(shown)
+        wanted = np.array(
+            [DROP if m[DROP] else PICK if m[PICK] else rng.choice(np.flatnonzero(m)) for m in masks]
+        )
+        step = env.step_arrays(wanted)
+        if step.terminated[0] or step.truncated[0]:
+            observations, masks = env.reset_arrays()
+        else:
+            observations, masks = env.observe_arrays()
+    assert seen == set(GOALS)
+
+
+def test_a_goal_change_travels_as_its_code_and_applies() -> None:
+    states = run_states(200, 4, WorldConfig(max_ticks=100, respawn_probability=1.0))
+    goal_bit = 1 << ROW_FIELDS.index("goal")
+    changed = 0
+    for before, now in itertools.pairwise(states):
+        delta = now.changes(before)
+        assert same_json(delta, diff(before.snapshot(), now.snapshot()))
+        assert same_json(apply(before.snapshot(), json.loads(json.dumps(delta))), now.snapshot())
+        old = {agent["id"]: agent["goal"] for agent in before.snapshot()["agents"]}
+        rows, at = delta.get(AGENTS, []), 0
+        while at < len(rows):
+            agent, mask = rows[at] >> ID_SHIFT, rows[at] & EVERY_FIELD
+            values = rows[at + 1 : at + 1 + bin(mask).count("1")]
+            goal = now.snapshot()["agents"][agent]["goal"]
+            assert bool(mask & goal_bit) == (goal != old[agent])
+            if mask & goal_bit:
+                assert values[-1] == GOALS.index(goal)  # the goal is the row's last field
+                changed += 1
+            at += 1 + len(values)
+    assert changed > 10

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from env import wire, wire_js
+from env import config, wire, wire_js
 from env.config import ACTION_NAMES
 from env.parallel import ProductionEnv
 
@@ -33,14 +33,13 @@ def test_check_tells_a_stale_file_from_a_current_one(
 
 def test_wire_js_exports_every_constant_with_its_doc() -> None:
     names = [name for name, _ in wire_js.constants()]
-    assert names == [
-        name for name in vars(wire) if name.isupper() and name not in ("ACTION_NAMES", "OUT_OF_ENERGY")
-    ]
+    assert names == [name for name in vars(wire) if name.isupper() and not hasattr(config, name)]
     text = wire_js.module_text()
     for name, doc in wire_js.constants():
         assert doc, f"env.wire.{name} has no docstring"
         assert f"export const {name} = " in text
-    assert "export const ID_SHIFT = 6;" in text
+    assert "export const ID_SHIFT = 7;" in text
+    assert 'export const GOALS = Object.freeze(["resource", "factory", "charger"]);' in text
     assert 'export const STATS_SCALES = Object.freeze({"products_created": 1, "efficiency": 100' in text
 
 
@@ -58,6 +57,8 @@ def test_the_constants_hold_together() -> None:
     assert [wire.ACTION_CODES[name] for name in wire.ACTIONS] == list(range(len(wire.ACTIONS)))
     assert sorted(wire.CHANGED_STATS) == sorted(wire.STATS_FIELDS) == sorted(wire.STATS_SCALES)
     assert wire.ROW_FIELDS[wire.REWARD_AT] == "reward"
+    assert [wire.GOAL_CODES[name] for name in wire.GOALS] == list(range(len(wire.GOALS)))
+    assert set(wire.GOALS) <= set(config.CELL_NAMES.values())  # named as the legend names cells
 
 
 def test_snapshots_are_written_in_the_wire_orders() -> None:

@@ -119,10 +119,8 @@ def test_login_create_start_tick_advances_and_canvas_changes(pages: Any) -> None
     assert tick(page) == pages.server.room_info(name)["tick"]
     # The page rebuilt the state from deltas (rewards and stats as changes) to the very figures.
     assert world_of(page.evaluate("window.simrooms.view.state")) == server_world(pages.server, name)
-    # The action log is newest first and bounded.
-    log_ticks = page.eval_on_selector_all(
-        "#log li span:nth-child(2)", "els => els.map(e => Number(e.textContent.slice(2)))"
-    )
+    # The event log is newest first and bounded.
+    log_ticks = page.eval_on_selector_all("#log li[data-kind=action]", "els => els.map(e => Number(e.dataset.tick))")
     assert log_ticks == sorted(log_ticks, reverse=True) and 0 < len(log_ticks) <= 120
 
 
@@ -405,8 +403,9 @@ def test_signed_out_pages_redirect_to_login(pages: Any) -> None:
     page.fill("input[name=username]", "alice")
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
+    pages.allow(r"anonymous-0: console error: Failed to load resource: .*404")  # no room 'Anything'
     page.wait_for_url("**/rooms/Anything")
-    page.wait_for_selector("#room-gone:has-text('no room named')")
+    page.wait_for_selector(".error-page:has-text(\"There is no room named 'Anything' (or it is private).\")")
 
 
 def test_the_page_speaks_msgpack_when_the_server_does(msgpack_pages: Any) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from env.delta import apply, diff
-from env.wire import ACTIONS
+from env.wire import ACTIONS, EVERY_FIELD, GOALS, ID_SHIFT
 
 JS = Path(__file__).resolve().parents[2] / "web" / "static" / "js"
 MODULES = ("delta.js", "wire.js")
@@ -67,6 +67,7 @@ def snapshot(rng: random.Random, width: int, height: int, tick: int) -> dict[str
             "energy": rng.randint(0, 100),
             "carrying": rng.randint(0, 2),
             "reward": rng.choice([0.0, 1.0, round(rng.uniform(-2, 5), 3) + 0.0]),
+            "goal": rng.choice(GOALS),
         }
         if rng.random() < 0.8:
             agent["action"] = rng.choice(ACTIONS)
@@ -108,6 +109,8 @@ def evolve(rng: random.Random, prev: dict[str, Any]) -> dict[str, Any]:
             agent["x"] = rng.randrange(nxt["width"])
             agent["energy"] = max(0, agent["energy"] - 1)
             agent["action"] = rng.choice(ACTIONS)
+        if rng.random() < 0.2:
+            agent["goal"] = rng.choice(GOALS)
         if rng.random() < 0.5:
             agent["reward"] = round(agent["reward"] + rng.choice([0.05, -0.05, 0.1, -0.001, 1.3]), 3) + 0.0
     if nxt["agents"] and rng.random() < 0.2:
@@ -115,7 +118,7 @@ def evolve(rng: random.Random, prev: dict[str, Any]) -> dict[str, Any]:
     if rng.random() < 0.2:
         free = sorted(set(range(8)) - {a["id"] for a in nxt["agents"]})
         if free:
-            nxt["agents"].append({"id": free[0], "x": 0, "y": 0, "energy": 100, "carrying": 0, "reward": 0.0})
+            nxt["agents"].append({"id": free[0], "x": 0, "y": 0, "energy": 100, "carrying": 0, "reward": 0.0, "goal": "resource"})
             nxt["agents"].sort(key=lambda a: a["id"])
     if rng.random() < 0.7:
         nxt["log"] += [
@@ -164,9 +167,10 @@ def test_js_apply_refuses_malformed_deltas(tmp_path: Path) -> None:
         {"n": 0},
         {"l": [], "n": len(prev["log"]) + 1},
         {"c": [1, 2, 3]},
-        {"a": [63, 1, 1, 50, 0, 0]},  # a whole row one value short
-        {"a": [9 * 64 + 1, 3]},  # a new agent 9 with its x alone
-        {"a": [prev["agents"][0]["id"] * 64 + 16, 0.5]},  # a reward change not in whole thousandths
+        {"a": [EVERY_FIELD, 1, 1, 50, 0, 0, 0]},  # a whole row one value short
+        {"a": [9 << ID_SHIFT | 1, 3]},  # a new agent 9 with its x alone
+        {"a": [prev["agents"][0]["id"] << ID_SHIFT | 16, 0.5]},  # a reward change not in whole thousandths
+        {"a": [prev["agents"][0]["id"] << ID_SHIFT | 64, 3]},  # no such goal code
         {"a": [-3]},
         {"s": []},  # empty: s is absent when no stat changed
         {"s": [0, 0, 0, 0]},  # four changes of three stats
@@ -184,7 +188,7 @@ def test_js_changes_add_in_whole_units(tmp_path: Path) -> None:
     assert prev["agents"], "the case needs an agent"
     first = prev["agents"][0]
     first["reward"] = prev["stats"]["total_reward"] = 10.55
-    delta = {"s": [0, 50], "a": [first["id"] * 64 + 16, 50]}
+    delta = {"s": [0, 50], "a": [first["id"] << ID_SHIFT | 16, 50]}
     expected = apply(prev, delta)
     assert expected["agents"][0]["reward"] == expected["stats"]["total_reward"] == 10.6
     [result] = run_node(tmp_path, [{"prev": prev, "delta": delta}])

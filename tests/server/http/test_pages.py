@@ -10,7 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.support.app import running_app
-from tests.support.server import PASSWORD, csrf_token
+from tests.support.server import NS, PASSWORD, csrf_token
 
 USERS = {"alice": False, "root": True}
 
@@ -70,6 +70,11 @@ def test_pages_render_for_users(app: Flask) -> None:
     lobby = client.get("/").get_data(as_text=True)
     assert 'id="create-form"' in lobby and "socket.io.min.js" in lobby and "alice" in lobby
     assert "cdn" not in lobby.lower() and "https://" not in lobby
+    assert client.get("/rooms/Factory%201").status_code == 404  # no such room yet
+    sio = app.extensions["socketio"].test_client(app, namespace=NS, flask_test_client=client)
+    made = sio.emit("create_room", {"name": "Factory 1", "policy": "random"}, namespace=NS, callback=True)
+    assert made["ok"], made
+    sio.disconnect(namespace=NS)
     room = client.get("/rooms/Factory%201").get_data(as_text=True)
     assert '"room": "Factory 1"' in room and 'id="board"' in room and "uPlot.iife.min.js" in room
     assert client.get("/admin").status_code == 403
@@ -79,7 +84,7 @@ def test_pages_render_for_users(app: Flask) -> None:
     assert admin.get("/admin").status_code == 200
     data = admin.get("/api/admin/rooms").get_json()
     assert isinstance(data, dict)
-    assert data["rooms"] == [] and data["server"]["rooms"] == 0
+    assert [room["name"] for room in data["rooms"]] == ["Factory 1"] and data["server"]["rooms"] == 1
     for path in (
         "/static/vendor/socket.io/socket.io.min.js",
         "/static/vendor/uplot/uPlot.iife.min.js",

@@ -116,4 +116,5 @@ def test_delta_example_in_docs_applies() -> None:
         "carrying": 2,
         "reward": 1.22,
         "action": "pick",
+        "goal": "factory",  # full hands: the goal travels as its code, 1
     }

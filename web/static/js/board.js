@@ -1,33 +1,25 @@
 // @ts-check
 // The grid on a canvas. draw(state) repaints only the cells whose look changed since the last
 // draw (a cell's value, or an agent arriving, leaving or changing on it); a resize repaints all.
-// The overlay canvas above it holds the inspected agent's field of view.
+// The overlay canvas above it holds the inspected agent's field of view and, with "Show goals",
+// each agent's way to its goal (board_goals.js). What each thing looks like is in board_paint.js,
+// which the legend draws its icons with too. A tap selects the nearest agent, so a finger need
+// not hit its cell.
+
+import { loadShowGoals, goalPaths, saveShowGoals } from "./board_goals.js";
+import { GRID_LINE, agentColor, cellStyle, paintAgent, paintCell, paintGoal } from "./board_paint.js";
+
+export { AGENT_COLORS, CELL_STYLE, OUT_OF_ENERGY_COLOR, agentColor } from "./board_paint.js";
 
 /** @import { AgentState, Snapshot } from "./common.js" */
-/** @typedef {{ bg: string, mark?: undefined } | { bg: string, mark: "resource" | "factory" | "charger", color: string }} CellStyle */
+/**
+ * What the board asks of the page: the state it shows, what to do with a tap (the nearest
+ * agent's id, or null), and how to have itself drawn again.
+ * @typedef {{ shown: () => Snapshot | null, tap: (id: number | null) => void, redraw: () => void }} BoardHooks
+ */
 
-export const AGENT_COLORS = ["#e11d48", "#7c3aed", "#0891b2", "#16a34a", "#ea580c", "#c026d3", "#2563eb", "#854d0e"];
-
-/** @type {Record<string, CellStyle>} */
-const CELL_STYLE = {
-  empty: { bg: "#f3f5f9" },
-  wall: { bg: "#374151" },
-  resource: { bg: "#f3f5f9", mark: "resource", color: "#16a34a" },
-  factory: { bg: "#fde7c8", mark: "factory", color: "#c2410c" },
-  charger: { bg: "#dbeafe", mark: "charger", color: "#0284c7" },
-};
-const GRID_LINE = "#dfe4ec";
-
-/** @param {number} id */
-export function agentColor(id) {
-  return AGENT_COLORS[((id % AGENT_COLORS.length) + AGENT_COLORS.length) % AGENT_COLORS.length];
-}
-
-/** @param {string | number} value @returns {CellStyle} */
-function fallbackStyle(value) {
-  const hue = (Number(value) * 67) % 360;
-  return { bg: `hsl(${hue} 60% 85%)` };
-}
+/** How far from an agent's centre a tap still selects it, in cells. */
+const TAP_REACH = 1.5;
 
 export class Board {
   /**
@@ -53,6 +45,8 @@ export class Board {
     /** @type {number | undefined} */
     this.viewRadius = undefined;
     this.overlayKey = "";
+    /** whether each agent's way to its goal is drawn */
+    this.showGoals = loadShowGoals();
     this.sizeChanged = true;
     this.cellsRepainted = 0;
     /** @type {(() => void) | undefined} called when the board's box changes size */
@@ -61,17 +55,48 @@ export class Board {
   }
 
   /**
-   * The cell under a client point, or null.
+   * The agent of `agents` nearest a client point, within TAP_REACH cells of its centre, or null.
    * @param {number} clientX
    * @param {number} clientY
+   * @param {AgentState[]} agents
    */
-  cellAt(clientX, clientY) {
-    if (!this.width) return null;
+  agentNear(clientX, clientY, agents) {
     const rect = this.canvas.getBoundingClientRect();
-    const x = Math.floor(((clientX - rect.left) / rect.width) * this.width);
-    const y = Math.floor(((clientY - rect.top) / rect.height) * this.height);
-    if (x < 0 || y < 0 || x >= this.width || y >= this.height) return null;
-    return { x, y };
+    if (!this.width || !rect.width || !rect.height) return null;
+    const x = ((clientX - rect.left) / rect.width) * this.width;
+    const y = ((clientY - rect.top) / rect.height) * this.height;
+    let nearest = null;
+    let best = TAP_REACH;
+    for (const agent of agents) {
+      const away = Math.hypot(agent.x + 0.5 - x, agent.y + 0.5 - y);
+      if (away <= best) {
+        nearest = agent;
+        best = away;
+      }
+    }
+    return nearest;
+  }
+
+  /**
+   * Listen to taps and clicks on the board (the nearest agent, or none) and to the "Show goals"
+   * checkbox under it (#show-goals), which starts as this browser last left it.
+   * @param {BoardHooks} hooks
+   */
+  listen(hooks) {
+    this.overlay.addEventListener("click", (event) => {
+      const state = hooks.shown(); // where the agents are drawn: the past tick's, when looking back
+      if (!state) return;
+      hooks.tap(this.agentNear(event.clientX, event.clientY, state.agents)?.id ?? null);
+    });
+    const toggle = /** @type {HTMLInputElement | null} */ (document.getElementById("show-goals"));
+    if (!toggle) return;
+    toggle.checked = this.showGoals;
+    toggle.addEventListener("change", () => {
+      this.showGoals = toggle.checked;
+      saveShowGoals(this.showGoals);
+      this.overlayKey = "";
+      hooks.redraw();
+    });
   }
 
   /** @param {Snapshot} state */
@@ -130,7 +155,8 @@ export class Board {
         let key = String(row[x]);
         if (agents) {
           for (const a of agents) {
-            key += `|${a.id},${Math.round(a.energy / 5)},${a.carrying}`;
+            // Energy in steps of 5 for the bar, but empty apart: that agent is drawn grey.
+            key += `|${a.id},${a.energy > 0 ? Math.ceil(a.energy / 5) : "x"},${a.carrying}`;
           }
         }
         if (drawn[index] !== key) {
@@ -149,106 +175,13 @@ export class Board {
   _paintCell(x, y, value, agents) {
     const ctx = this.ctx;
     const [x0, y0, w, h] = this._rect(x, y);
-    const name = this.legend[String(value)];
-    const style = CELL_STYLE[name] || fallbackStyle(value);
     const gap = w > 10 ? 1 : 0;
     ctx.fillStyle = GRID_LINE;
     ctx.fillRect(x0, y0, w, h);
-    ctx.fillStyle = style.bg;
-    ctx.fillRect(x0, y0, w - gap, h - gap);
-    const cw = w - gap;
-    const ch = h - gap;
-    const cx = x0 + cw / 2;
-    const cy = y0 + ch / 2;
-    const s = Math.min(cw, ch);
-    if (style.mark === "resource") {
-      ctx.fillStyle = style.color;
-      ctx.beginPath();
-      ctx.moveTo(cx, cy - s * 0.3);
-      ctx.lineTo(cx + s * 0.22, cy);
-      ctx.lineTo(cx, cy + s * 0.3);
-      ctx.lineTo(cx - s * 0.22, cy);
-      ctx.closePath();
-      ctx.fill();
-    } else if (style.mark === "factory") {
-      ctx.fillStyle = style.color;
-      const bw = s * 0.64;
-      const bh = s * 0.36;
-      const bx = cx - bw / 2;
-      const by = cy - bh / 2 + s * 0.1;
-      ctx.fillRect(bx, by, bw, bh);
-      ctx.beginPath(); // saw-tooth roof
-      ctx.moveTo(bx, by);
-      ctx.lineTo(bx + bw * 0.33, by - s * 0.16);
-      ctx.lineTo(bx + bw * 0.33, by);
-      ctx.lineTo(bx + bw * 0.66, by - s * 0.16);
-      ctx.lineTo(bx + bw * 0.66, by);
-      ctx.lineTo(bx + bw, by - s * 0.16);
-      ctx.lineTo(bx + bw, by);
-      ctx.closePath();
-      ctx.fill();
-    } else if (style.mark === "charger") {
-      ctx.fillStyle = style.color;
-      ctx.beginPath(); // lightning bolt
-      ctx.moveTo(cx + s * 0.06, cy - s * 0.34);
-      ctx.lineTo(cx - s * 0.18, cy + s * 0.04);
-      ctx.lineTo(cx - s * 0.01, cy + s * 0.04);
-      ctx.lineTo(cx - s * 0.08, cy + s * 0.34);
-      ctx.lineTo(cx + s * 0.18, cy - s * 0.06);
-      ctx.lineTo(cx + s * 0.01, cy - s * 0.06);
-      ctx.closePath();
-      ctx.fill();
-    }
-    if (agents) {
-      agents.forEach((agent, i) => this._paintAgent(agent, x0, y0, cw, ch, i, agents.length));
-    }
-  }
-
-  /**
-   * @param {AgentState} agent
-   * @param {number} x0 @param {number} y0 @param {number} w @param {number} h the cell's box
-   * @param {number} i @param {number} n the agent's place among the n on the cell
-   */
-  _paintAgent(agent, x0, y0, w, h, i, n) {
-    const ctx = this.ctx;
-    const s = Math.min(w, h);
-    const shift = n > 1 ? (i - (n - 1) / 2) * s * 0.18 : 0;
-    const cx = x0 + w / 2 + shift;
-    const cy = y0 + h * 0.44;
-    const r = s * 0.31;
-    ctx.fillStyle = agentColor(agent.id);
-    ctx.strokeStyle = "#ffffff";
-    ctx.lineWidth = Math.max(1, s * 0.06);
-    ctx.beginPath();
-    ctx.arc(cx, cy, r, 0, Math.PI * 2);
-    ctx.fill();
-    ctx.stroke();
-    if (s >= 16) {
-      ctx.fillStyle = "#ffffff";
-      ctx.font = `700 ${Math.round(s * 0.34)}px system-ui, sans-serif`;
-      ctx.textAlign = "center";
-      ctx.textBaseline = "middle";
-      ctx.fillText(String(agent.id), cx, cy + s * 0.02);
-    }
-    // carrying: one small dark square per carried resource, top right
-    const carried = Math.min(agent.carrying || 0, 4);
-    for (let k = 0; k < carried; k++) {
-      const d = Math.max(3, s * 0.17);
-      ctx.fillStyle = "#111827";
-      ctx.fillRect(x0 + w - d - 1 - k * (d + 1), y0 + 1, d, d);
-      ctx.fillStyle = "#22c55e";
-      ctx.fillRect(x0 + w - d - k * (d + 1), y0 + 2, d - 2, d - 2);
-    }
-    // energy bar along the bottom
-    const energy = Math.max(0, Math.min(1, (agent.energy || 0) / 100));
-    const bh = Math.max(2, Math.round(s * 0.11));
-    const by = y0 + h - bh - 1;
-    const bx = x0 + 2;
-    const bw = w - 4;
-    ctx.fillStyle = "rgba(17,24,39,.25)";
-    ctx.fillRect(bx, by, bw, bh);
-    ctx.fillStyle = energy > 0.5 ? "#16a34a" : energy > 0.2 ? "#f59e0b" : "#dc2626";
-    ctx.fillRect(bx, by, Math.round(bw * energy), bh);
+    /** @type {[number, number, number, number]} */
+    const box = [x0, y0, w - gap, h - gap];
+    paintCell(ctx, box, cellStyle(this.legend[String(value)], value));
+    if (agents) agents.forEach((agent, i) => paintAgent(ctx, agent, box, i, agents.length));
   }
 
   /** Paint nothing: an empty, background-only board (a room that is gone). */
@@ -279,19 +212,39 @@ export class Board {
   _drawOverlay(state) {
     const agent = this.selected === null ? null : state.agents.find((a) => a.id === this.selected);
     const r = this.viewRadius ?? 3;
-    const key = agent ? `${agent.x},${agent.y},${r},${this.px}` : `none,${this.px}`;
+    const paths = this.showGoals ? goalPaths(state) : null;
+    let key = agent ? `${agent.x},${agent.y},${r},${this.px}` : `none,${this.px}`;
+    if (paths) for (const [id, path] of paths) key += `|${id}:${path.join(";")}`;
     if (key === this.overlayKey) return;
     this.overlayKey = key;
     const ctx = this.octx;
     ctx.clearRect(0, 0, this.px, this.px);
-    if (!agent) return;
+    if (agent) this._drawView(agent, r);
+    if (!paths) return;
+    const s = this.px / Math.max(this.width, this.height);
+    for (const [id, path] of paths) {
+      paintGoal(ctx, path.map(([x, y]) => this._centre(x, y)), agentColor(id), s);
+    }
+  }
+
+  /** @param {number} x @param {number} y @returns {[number, number]} a cell's centre */
+  _centre(x, y) {
+    const [x0, y0, w, h] = this._rect(x, y);
+    return [x0 + w / 2, y0 + h / 2];
+  }
+
+  /**
+   * The inspected agent's field of view: the rest dimmed, its edge dashed in the agent's colour.
+   * @param {AgentState} agent @param {number} r the view's radius
+   */
+  _drawView(agent, r) {
+    const ctx = this.octx;
     const x1 = Math.max(0, agent.x - r);
     const y1 = Math.max(0, agent.y - r);
     const x2 = Math.min(this.width - 1, agent.x + r);
     const y2 = Math.min(this.height - 1, agent.y + r);
     const [ax, ay] = this._rect(x1, y1);
     const [bx, by, bw, bh] = this._rect(x2, y2);
-    // dim what the agent cannot see
     ctx.fillStyle = "rgba(15, 23, 42, 0.13)";
     ctx.fillRect(0, 0, this.px, this.px);
     ctx.clearRect(ax, ay, bx + bw - ax, by + bh - ay);
@@ -306,12 +259,4 @@ export class Board {
     ctx.lineWidth = lw;
     ctx.strokeRect(cx + lw / 2, cy + lw / 2, cw - lw, ch - lw);
   }
-}
-
-/** @param {Record<string, string> | undefined} legend */
-export function legendEntries(legend) {
-  return Object.entries(legend || {}).map(([value, name]) => {
-    const style = CELL_STYLE[name] || fallbackStyle(value);
-    return { value, name, color: style.mark ? style.color : style.bg };
-  });
 }

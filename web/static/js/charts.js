@@ -20,21 +20,22 @@ import { MAX_POINTS, downsample } from "./room_history.js";
 
 const HEIGHT = 180;
 
+// Series colours double as their axes' label colours (canvas text): each is at least 4.5:1 on white.
 /** @type {ChartSpec[]} */
 const SPECS = [
   {
     box: "chart-loss",
     series: [
       { key: "policy_loss", label: "policy", stroke: "#7c3aed", scale: "y" },
-      { key: "value_loss", label: "value", stroke: "#0891b2", scale: "v" },
+      { key: "value_loss", label: "value", stroke: "#0e7490", scale: "v" },
     ],
     axes: [{ scale: "y" }, { scale: "v", side: 1 }],
   },
   {
     box: "chart-entropy",
     series: [
-      { key: "entropy", label: "entropy", stroke: "#16a34a", scale: "y" },
-      { key: "approx_kl", label: "KL", stroke: "#db2777", scale: "k" },
+      { key: "entropy", label: "entropy", stroke: "#15803d", scale: "y" },
+      { key: "approx_kl", label: "KL", stroke: "#be185d", scale: "k" },
     ],
     axes: [{ scale: "y" }, { scale: "k", side: 1 }],
   },

@@ -16,8 +16,9 @@
  *   (config, config_changes, seed, worlds, sweep and sweep_point: with configured rooms)
  * @typedef {{ name: string, owner: string, seeds: number[], grid: Record<string, unknown[]>,
  *   room: Record<string, unknown>, rooms: RoomInfo[] }} Sweep
+ * @typedef {"resource" | "factory" | "charger"} Goal  the kind of cell an agent heads for
  * @typedef {{ id: number, x: number, y: number, energy: number, carrying: number, reward: number,
- *   action?: string }} AgentState
+ *   action?: string, goal: Goal }} AgentState
  * @typedef {{ products_created: number, efficiency: number, total_reward: number }} Stats
  * @typedef {{ tick: number, agent: number, action: string }} LogEntry
  * @typedef {{ room: string, tick: number, episode: number, running: boolean, speed: Speed,

@@ -97,7 +97,7 @@ function renderDiff(rooms) {
     ...differ.map((path) => /** @type {[string, (room: RoomInfo, i: number) => unknown, string]} */ (
       [fieldLabel(path), (_r, i) => configs[i].get(path), path])),
   ];
-  diffHead.replaceChildren(el("tr", {}, el("th", { scope: "col", text: "" }),
+  diffHead.replaceChildren(el("tr", {}, el("th", { scope: "col" }, el("span", { className: "sr-only", text: "Field" })),
     ...rooms.map((r, i) => el("th", { scope: "col" },
       el("i", { className: "plot-swatch", style: `background:${PALETTE[i % PALETTE.length]}` }),
       el("a", { href: `/rooms/${encodeURIComponent(r.name)}`, text: r.name })))));

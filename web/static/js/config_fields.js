@@ -243,7 +243,7 @@ export function fieldInput(f, prefix = "config.") {
     if (numeric && f.max !== null) input.dataset.max = String(f.max);
   }
   return el("div", { className: "field config-field", dataset: { field: name } },
-    el("label", { htmlFor: id, text: f.label }),
+    el("label", { for: id, text: f.label }),
     input,
     el("small", { className: "help muted", id: helpId, text: helpText(f) }),
     el("small", { className: "field-error", role: "alert", hidden: true }));

@@ -181,14 +181,14 @@ export class CurveCharts {
       type: "range", min: "0", max: "0.99", step: "0.01", value: "0", id: `${id}-smoothing`,
       "aria-describedby": `${id}-smoothing-out`,
     });
-    this.smoothingOut = el("output", { id: `${id}-smoothing-out`, htmlFor: `${id}-smoothing`, text: "off" });
+    this.smoothingOut = el("output", { id: `${id}-smoothing-out`, for: `${id}-smoothing`, text: "off" });
     this.axis = el("select", { id: `${id}-axis` },
       el("option", { value: "episodes", text: "episodes", selected: true }),
       el("option", { value: "agent_steps", text: "agent-steps" }),
       el("option", { value: "wall", text: "wall time" }));
     const controls = el("div", { className: "curve-controls", role: "group", "aria-label": "Chart controls" },
-      el("label", { className: "small", htmlFor: `${id}-smoothing`, text: "Smoothing (EMA weight)" }), this.smoothing, this.smoothingOut,
-      el("label", { className: "small", htmlFor: `${id}-axis`, text: "x axis" }), this.axis);
+      el("label", { className: "small", for: `${id}-smoothing`, text: "Smoothing (EMA weight)" }), this.smoothing, this.smoothingOut,
+      el("label", { className: "small", for: `${id}-axis`, text: "x axis" }), this.axis);
     /** @type {{ figure: typeof FIGURES[number], plot: LinePlot }[]} */
     this.plots = [];
     const boxes = FIGURES.map((figure) => {

@@ -6,7 +6,8 @@
 // any other key is a Snapshot field, taken whole. Replace each whole field present, set each `c`
 // pair (or take `grid`), replace or add each `a` row and drop each `g` id (agents stay sorted by
 // id), then append `l` and keep the last `n` entries (as many as before when it is absent).
-// Actions come as codes (their index in ACTIONS) or names. Rewards and stats come as changes in
+// Actions come as codes (their index in ACTIONS) or names, goals as codes (their index in GOALS).
+// Rewards and stats come as changes in
 // whole 1/REWARD_SCALE and 1/STATS_SCALES units (a new agent's reward as its change from 0),
 // added to the previous figure's units before scaling: adding floats would not give the next
 // Snapshot exactly (10.55 + 0.05 !== 10.6). `s` holds 1 to 3 stats changes in CHANGED_STATS
@@ -21,6 +22,7 @@ import {
   CHANGED_STATS,
   DELTA_KEYS,
   EVERY_FIELD,
+  GOALS,
   GONE,
   GRID,
   ID_SHIFT,
@@ -34,9 +36,10 @@ import {
   STATS_SCALES,
 } from "./wire.js";
 
+/** @import { AgentState } from "./common.js" */
 /**
  * A Snapshot's agent (env/snapshot.py); `action` may be absent.
- * @typedef {{id: number, x: number, y: number, energy: number, carrying: number, reward: number, action?: string}} Agent
+ * @typedef {AgentState} Agent
  */
 /**
  * An entry of a Snapshot's action log.
@@ -82,6 +85,15 @@ function actionName(code) {
 }
 
 /**
+ * @param {unknown} code
+ * @returns {string}
+ */
+function goalName(code) {
+  if (typeof code === "number" && Number.isInteger(code) && code >= 0 && code < GOALS.length) return GOALS[code];
+  throw new Error(`The delta's goal ${JSON.stringify(code)} is not a code 0 to ${GOALS.length - 1}.`);
+}
+
+/**
  * The agent rows: [id, {field: value}] for the fields each row sets (the reward as its change,
  * action null: dropped).
  * @param {unknown} flat
@@ -108,6 +120,7 @@ function agentRows(flat) {
     fields.forEach((field, j) => {
       const value = flat[at + 1 + j];
       if (field === "action") values.action = value === null ? null : actionName(value);
+      else if (field === "goal") values.goal = goalName(value);
       else values[field] = value;
     });
     out.push([id, values]);

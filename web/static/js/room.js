@@ -1,10 +1,12 @@
 // @ts-check
 // The room page: joins the room over Socket.IO and hands what the server sends to the room's
-// state (room_state.js), which the view draws on animation frames (room_view.js, room_panels.js);
+// state (room_state.js), which the view draws on animation frames (room_view.js and its panels);
 // the controls send what the user does (room_controls.js); the timeline looks back at the room's
 // past (room_timeline.js) and forks it (room_fork.js); the charts start from the room's whole
-// episode history (room_history.js). Reconnects rejoin and resync from a full snapshot. A room
-// that is deleted, or is not there when the page opens, shows as gone.
+// episode history (room_history.js), which the stat cards, the event log's episode dividers and
+// the inspector read too. The room's own events (who started it, who joined...) go to the event
+// log. Reconnects rejoin and resync from a full snapshot. A room that is deleted, or is not there
+// when the page opens, shows as gone.
 
 import { Board } from "./board.js";
 import { Charts } from "./charts.js";
@@ -14,11 +16,13 @@ import { ForkForm } from "./room_fork.js";
 import { fetchBaselines } from "./curves.js";
 import { RoomFacts } from "./room_facts.js";
 import { fetchEpisodes } from "./room_history.js";
+import { episodeEndText, roomEventText } from "./room_log.js";
 import { RoomState } from "./room_state.js";
 import { Timeline } from "./room_timeline.js";
 import { RoomView } from "./room_view.js";
 
 /** @import { AgentInspect, Figures, GameEnded, GameEvent, Presence, RoomError, RoomInfo, Snapshot, StateUpdate } from "./common.js" */
+/** @import { RoomEvent } from "./room_log.js" */
 
 const room = new RoomState(String(page.room || ""));
 const board = new Board(
@@ -34,6 +38,7 @@ const view = new RoomView(room, board, {
     facts.render(room.state?.speed);
     if (room.state) charts.setAgents(room.state.agents.length);
   },
+  episodes: () => charts.episodes,
 });
 const facts = new RoomFacts(byId("room-facts"));
 room.onChange = () => view.schedule();
@@ -75,6 +80,8 @@ async function join() {
   room.joined = true;
   room.deleted = false;
   room.setRole(ack.role);
+  // The room's recent events (who started it, who joined...), from before the page joined.
+  room.log.addRoomEvents(/** @type {{ events?: RoomEvent[] }} */ (ack).events || []);
   // The full state_update event comes before this ack; deltas may follow it before the ack.
   // Take the ack's snapshot only when nothing newer is here.
   if (!room.fullSinceJoin || !room.state || ack.state.tick > room.state.tick) {
@@ -100,6 +107,8 @@ function takeInfo(rooms) {
   const info = rooms.find((r) => r.name.toLowerCase() === room.roomKey);
   if (!info) return;
   room.owner = info.owner;
+  room.policy = info.policy;
+  view.stats.setConfig(info.config?.world ?? null);
   facts.setInfo(info);
   charts.setAgents(info.agents);
   room.mark("dom");
@@ -113,6 +122,7 @@ function loadHistory() {
     historyLoading = null;
     if (episodes) charts.setHistory(episodes);
     else toast("The room's episode history did not load.", "error");
+    room.mark("dom", "inspect"); // the stat cards' past episodes, the log's dividers
   });
 }
 
@@ -147,7 +157,18 @@ socket.on("game_ended", (/** @type {GameEnded} */ m) => {
   if (!room.isMine(m)) return;
   view.showEpisodeEnd(m);
   const stats = m.stats || {};
-  charts.add({ episode: m.episode, end_tick: m.tick, reason: m.reason, ...stats, products: stats.products_created });
+  /** @type {Figures} */
+  const figures = { episode: m.episode, end_tick: m.tick, reason: m.reason, ...stats, products: stats.products_created,
+    ended_at: new Date(room.stateTs).toISOString() };
+  charts.add(figures);
+  view.log.announceEnd(episodeEndText(figures));
+  room.mark("dom", "inspect");
+});
+socket.on("room_event", (/** @type {RoomEvent} */ m) => {
+  if (!room.isMine(m)) return;
+  room.log.addRoomEvents([m]);
+  view.log.announceEvent(roomEventText(m));
+  room.mark("dom");
 });
 socket.on("metrics", (/** @type {Figures & { room: string }} */ m) => room.isMine(m) && charts.add(m));
 socket.on("room_error", (/** @type {RoomError} */ m) => {

@@ -100,12 +100,10 @@ export class RoomControls {
       this.room.draggingSpeed = true; // keep the user's choice on screen until the server answers
       this.setSpeed(speed);
     });
-    this.board.overlay.addEventListener("click", (event) => {
-      const state = this.room.shown(); // where the agents are drawn: the past tick's, when looking back
-      const cell = this.board.cellAt(event.clientX, event.clientY);
-      if (!cell || !state) return;
-      const agent = state.agents.find((a) => a.x === cell.x && a.y === cell.y);
-      this.selectAgent(agent ? (agent.id === this.room.selected ? null : agent.id) : null);
+    this.board.listen({
+      shown: () => this.room.shown(),
+      tap: (id) => this.selectAgent(id === this.room.selected ? null : id), // the nearest agent, or none
+      redraw: () => this.room.mark("board"),
     });
     document.addEventListener("keydown", (event) => this.onKey(event));
   }

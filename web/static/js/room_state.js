@@ -1,18 +1,17 @@
 // @ts-check
 // The room page's state: the latest Snapshot (a full one replaces it, deltas change it in place
 // as they arrive), the past Snapshot the timeline shows instead while the user looks back, the
-// user's role, who is watching, the inspected agent, whether the room is gone, and which parts of
-// the page are to redraw. No DOM here: `onChange` (the view's schedule) runs when a part is marked.
+// user's role, who is watching, the inspected agent and its figures by tick (room_inspect.js),
+// what the event log holds (room_log.js), whether the room is gone, and which parts of the page
+// are to redraw. No DOM here: `onChange` (the view's schedule) runs when a part is marked.
 
 import { CONTROL_ROLES } from "./common.js";
 import { applyDelta } from "./delta.js";
+import { InspectFigures } from "./room_inspect.js";
+import { LogBook } from "./room_log.js";
 
-/** @import { AgentInspect, LogEntry, PresenceUser, Role, Snapshot, StateUpdate } from "./common.js" */
-/** @typedef {LogEntry & { ts: number }} TimedLogEntry  a log entry and the server time of its update */
+/** @import { AgentInspect, PresenceUser, Role, Snapshot, StateUpdate } from "./common.js" */
 /** @typedef {{ board: boolean, dom: boolean, inspect: boolean, presence: boolean }} Dirty */
-
-/** The action log shows this many entries at most. */
-export const LOG_MAX = 120;
 
 export class RoomState {
   /** @param {string} room the page's room */
@@ -26,6 +25,8 @@ export class RoomState {
     this.role = null;
     /** @type {string | null} */
     this.owner = null;
+    /** @type {string | null} the room's policy (from its RoomInfo) */
+    this.policy = null;
     this.joined = false;
     this.joinSeq = 0;
     this.fullSinceJoin = false;
@@ -43,13 +44,14 @@ export class RoomState {
     this.selected = null;
     /** @type {AgentInspect | null} the latest agent_inspect payload */
     this.inspect = null;
+    /** the inspected agent's recent figures, by tick */
+    this.figures = new InspectFigures();
     /** @type {Dirty} */
     this.dirty = { board: true, dom: true, inspect: true, presence: true };
     this.busy = false;
     this.draggingSpeed = false;
-    /** @type {TimedLogEntry[]} log entries to prepend, oldest first */
-    this.newLog = [];
-    this.resetLog = true;
+    /** the event log's lines */
+    this.log = new LogBook();
     /** Runs when a part is marked to redraw. */
     this.onChange = () => {};
   }
@@ -100,15 +102,15 @@ export class RoomState {
   }
 
   /**
-   * Take a whole Snapshot (the action log starts over from its log).
+   * Take a whole Snapshot (its log's entries that the event log lacks have no server time: they
+   * are from before this update).
    * @param {Snapshot} snapshot
    * @param {number} [ts] the server time of the update that gave it
    */
   replace(snapshot, ts) {
     this.state = structuredClone(snapshot);
     this.stateTs = ts || Date.now();
-    this.resetLog = true;
-    this.newLog = [];
+    this.log.addEntries(snapshot.log, 0);
     this.markAll();
   }
 
@@ -122,8 +124,7 @@ export class RoomState {
       const { ts, full, ...delta } = update;
       const added = applyDelta(this.state, delta);
       this.stateTs = update.ts;
-      for (const entry of added) this.newLog.push({ ...entry, ts: update.ts });
-      if (this.newLog.length > LOG_MAX) this.newLog.splice(0, this.newLog.length - LOG_MAX);
+      this.log.addEntries(added, update.ts);
     } catch (error) {
       console.warn("A delta did not apply; resyncing.", error);
       return false;
@@ -178,10 +179,7 @@ export class RoomState {
    * @param {number} tick
    */
   view(tick) {
-    if (this.viewing === null) {
-      this.past = this.state ? structuredClone(this.state) : null;
-      this.resetLog = true;
-    }
+    if (this.viewing === null) this.past = this.state ? structuredClone(this.state) : null;
     this.viewing = tick;
     this.mark("dom");
   }
@@ -190,7 +188,6 @@ export class RoomState {
   setPast(snapshot) {
     if (this.viewing === null) return;
     this.past = snapshot;
-    this.resetLog = true;
     this.mark("board", "dom");
   }
 
@@ -199,8 +196,6 @@ export class RoomState {
     if (this.viewing === null) return;
     this.viewing = null;
     this.past = null;
-    this.resetLog = true;
-    this.newLog = [];
     this.markAll();
   }
 
@@ -212,6 +207,7 @@ export class RoomState {
     if (this.selected === id) return false;
     this.selected = id;
     this.inspect = null;
+    this.figures.clear();
     this.dirty.inspect = true;
     this.markAll();
     return true;
@@ -220,6 +216,7 @@ export class RoomState {
   /** The inspected agent's latest figures. @param {AgentInspect} figures */
   setInspect(figures) {
     this.inspect = figures;
+    this.figures.add(figures);
     this.mark("inspect");
   }
 }

@@ -3,21 +3,30 @@
 // room never queues frames; each part only when the state marked it (room_state.js). The board,
 // stats, agents and log show what the timeline picked (the live state, or a past one); the head
 // and the controls are the live room's. A room that is gone shows an empty, dimmed board. The
-// head, the board's legend, the controls and the stats are here; the tables and panels in
-// room_panels.js, the timeline in room_timeline.js (drawn through the `renderDom` hook).
+// head, the board's legend and the controls are here; the stat cards in room_stats.js, the agents
+// table in room_agents.js, the inspector in room_inspector.js, the event log in room_log_view.js,
+// the world in words in room_summary.js, who is watching in room_panels.js, the timeline in
+// room_timeline.js (drawn through the `renderDom` hook).
 
-import { agentColor, legendEntries } from "./board.js";
-import { CONTROL_ROLES, byId, el, fmt, page, setText, speedLabel } from "./common.js";
-import { AgentsTable, renderInspector, renderLog, renderPresence } from "./room_panels.js";
+import { legendIcons } from "./board_paint.js";
+import { CONTROL_ROLES, byId, el, page, setText, speedLabel } from "./common.js";
+import { AgentsTable } from "./room_agents.js";
+import { InspectorView } from "./room_inspector.js";
+import { LogView } from "./room_log_view.js";
+import { renderPresence } from "./room_panels.js";
+import { StatCards } from "./room_stats.js";
+import { WorldSummary } from "./room_summary.js";
 
 /** @import { Board } from "./board.js" */
-/** @import { GameEnded, Snapshot } from "./common.js" */
+/** @import { Figures, GameEnded, Snapshot } from "./common.js" */
 /** @import { RoomState } from "./room_state.js" */
 /**
  * What the view asks of the rest of the page; `renderDom` draws the page's other parts that
- * follow the state (the timeline, the fork form).
+ * follow the state (the timeline, the fork form); `episodes` are the room's finished episodes
+ * in episode order (the charts hold them).
  * @typedef {{ connected: () => boolean, select: (id: number | null) => void,
- *   grant: (user: string, allow: boolean) => void, renderDom?: () => void }} ViewHooks
+ *   grant: (user: string, allow: boolean) => void, renderDom?: () => void,
+ *   episodes: () => Figures[] }} ViewHooks
  */
 
 const button = (/** @type {string} */ id) => /** @type {HTMLButtonElement} */ (byId(id));
@@ -30,10 +39,8 @@ function roomElements() {
     boardWrap: byId("board-wrap"), gone: byId("room-gone"), goneReason: byId("room-gone-reason"),
     start: button("btn-start"), stop: button("btn-stop"), step: button("btn-step"), reset: button("btn-reset"),
     speed: input("speed"), speedOut: byId("speed-out"), turbo: input("turbo"), note: byId("control-note"),
-    tick: byId("stat-tick"), episode: byId("stat-episode"), products: byId("stat-products"),
-    efficiency: byId("stat-efficiency"), reward: byId("stat-reward"),
     agents: byId("agents-body"), log: byId("log"), presence: byId("presence"), presenceCount: byId("presence-count"),
-    legend: byId("legend"), inspector: byId("inspector-body"), inspectBadge: byId("inspect-badge"),
+    legend: byId("legend"),
     episodeNote: byId("episode-note"),
   };
 }
@@ -52,6 +59,10 @@ export class RoomView {
     this.frame = 0;
     this.legendKey = "";
     this.agents = new AgentsTable(this.ui.agents, (id) => hooks.select(room.selected === id ? null : id));
+    this.stats = new StatCards();
+    this.log = new LogView(room);
+    this.inspector = new InspectorView(room);
+    this.summary = new WorldSummary(room);
   }
 
   schedule() {
@@ -78,10 +89,12 @@ export class RoomView {
       this.renderControls(s);
       this.renderGone();
       if (shown) {
-        this.renderStats(shown);
-        this.agents.render(shown.agents, this.room.selected);
-        renderLog(this.ui.log, this.room);
+        const episodes = this.hooks.episodes();
+        this.stats.render(shown, episodes);
+        this.agents.render(shown.agents, this.room.selected, shown);
+        this.log.render(shown.agents.length, episodes);
       }
+      this.summary.touch();
       this.hooks.renderDom?.();
     }
     if (dirty.presence) {
@@ -91,7 +104,7 @@ export class RoomView {
     }
     if (dirty.inspect) {
       dirty.inspect = false;
-      renderInspector(this.ui.inspector, this.ui.inspectBadge, this.room);
+      this.inspector.render(this.hooks.episodes());
     }
   }
 
@@ -105,7 +118,7 @@ export class RoomView {
     if (!gone) return;
     setText(ui.goneReason, room.goneReason);
     this.hideBanner();
-    for (const stat of [ui.tick, ui.episode, ui.products, ui.efficiency, ui.reward]) setText(stat, "–");
+    this.stats.clear();
     this.agents.render([], null);
     ui.log.replaceChildren();
     ui.legend.replaceChildren();
@@ -144,15 +157,17 @@ export class RoomView {
     document.title = `${s ? s.room : page.room} · ${at} · simrooms`;
   }
 
-  /** @param {Record<string, string>} legend */
+  /**
+   * The legend: each kind of cell, an agent, one carrying, one out of energy and a goal arrow,
+   * each with an icon the board's own drawing code paints.
+   * @param {Record<string, string>} legend
+   */
   renderLegend(legend) {
     const key = JSON.stringify(legend || {});
     if (key === this.legendKey) return;
     this.legendKey = key;
     this.ui.legend.replaceChildren(
-      ...legendEntries(legend).filter((e) => e.name !== "empty").map((e) =>
-        el("span", {}, el("i", { style: `background:${e.color}` }), e.name)),
-      el("span", {}, el("i", { style: `background:${agentColor(0)};border-radius:50%` }), "agent (bar: energy, squares: carrying)"),
+      ...legendIcons(legend).map((entry) => el("span", { role: "listitem", dataset: { kind: entry.key } }, entry.icon, entry.text)),
     );
   }
 
@@ -184,15 +199,5 @@ export class RoomView {
     }
     setText(ui.note, note);
     ui.note.hidden = !note;
-  }
-
-  /** @param {Snapshot} s */
-  renderStats(s) {
-    const { ui } = this;
-    setText(ui.tick, s.tick);
-    setText(ui.episode, s.episode);
-    setText(ui.products, s.stats?.products_created ?? "–");
-    setText(ui.efficiency, fmt(s.stats?.efficiency, 2));
-    setText(ui.reward, fmt(s.stats?.total_reward, 2));
   }
 }

@@ -61,13 +61,13 @@ export const DELTA_KEYS = Object.freeze(["grid", "c", "a", "g", "s", "l", "n"]);
  * A Snapshot agent's fields, in the order it is written (`action` may be absent).
  * @type {readonly string[]}
  */
-export const AGENT_FIELDS = Object.freeze(["id", "x", "y", "energy", "carrying", "reward", "action"]);
+export const AGENT_FIELDS = Object.freeze(["id", "x", "y", "energy", "carrying", "reward", "action", "goal"]);
 
 /**
  * The fields an agent row may carry, in order: bit k of its mask stands for ROW_FIELDS[k].
  * @type {readonly string[]}
  */
-export const ROW_FIELDS = Object.freeze(["x", "y", "energy", "carrying", "reward", "action"]);
+export const ROW_FIELDS = Object.freeze(["x", "y", "energy", "carrying", "reward", "action", "goal"]);
 
 /**
  * Where the reward is in ROW_FIELDS.
@@ -79,13 +79,13 @@ export const REWARD_AT = 4;
  * The mask of a row that carries every field: a new agent's.
  * @type {number}
  */
-export const EVERY_FIELD = 63;
+export const EVERY_FIELD = 127;
 
 /**
- * A row's head is `id << ID_SHIFT | mask` (`id * 64 + mask`): the mask's bits fit below it.
+ * A row's head is `id << ID_SHIFT | mask` (`id * 128 + mask`): the mask's bits fit below it.
  * @type {number}
  */
-export const ID_SHIFT = 6;
+export const ID_SHIFT = 7;
 
 /**
  * A log entry's fields, in the order it is written and its row in `l` carries them.
@@ -105,6 +105,19 @@ export const ACTIONS = Object.freeze(["stay", "up", "down", "left", "right", "pi
  * @type {Readonly<Record<string, number>>}
  */
 export const ACTION_CODES = Object.freeze({"stay": 0, "up": 1, "down": 2, "left": 3, "right": 4, "pick": 5, "drop": 6, "out_of_energy": 7});
+
+/**
+ * An agent's goal (the errand env.core.BatchedWorld.goals gives it: the kind of cell it heads
+ * for, named as the legend names it) by its code in agent rows, which is the index that gives it.
+ * @type {readonly string[]}
+ */
+export const GOALS = Object.freeze(["resource", "factory", "charger"]);
+
+/**
+ * The code of each name of GOALS.
+ * @type {Readonly<Record<string, number>>}
+ */
+export const GOAL_CODES = Object.freeze({"resource": 0, "factory": 1, "charger": 2});
 
 /**
  * A Snapshot's stats, in the order they are written.
