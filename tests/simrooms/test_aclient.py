@@ -108,3 +108,23 @@ async def outlive_a_revoked_token(server: Server) -> None:
 
 def test_async_client_with_a_password_outlives_its_token(server: Server) -> None:
     run_apart(outlive_a_revoked_token(server))
+
+
+async def follow_a_rename(server: Server, token: str) -> None:
+    async with simrooms.AsyncClient(server.url, token=token) as client:
+        name = room_name("arename")
+        await client.create_room(name=name, policy="heuristic", seed=3)
+        states = client.updates(name, timeout=30)
+        assert (await anext(states))["tick"] == 0
+        new = f"{name} now"
+        await client.rename_room(room=name, name=new)
+        tick = (await client.step_game(room=new))["tick"]
+        state = await anext(states)
+        assert (state["room"], state["tick"]) == (new, tick)
+        assert state == (await client.get_state(room=new))["state"]
+        await states.aclose()
+        await client.delete_room(room=new)
+
+
+def test_async_updates_go_on_under_a_room_s_new_name(server: Server, token: str) -> None:
+    run_apart(follow_a_rename(server, token))
