@@ -146,7 +146,7 @@ def test_show_goals_draws_each_agents_way_and_is_remembered(pages: Any, alice: C
     assert not page.is_checked("#show-goals")
     assert page.evaluate(OVERLAY_INK) == 0
     page.check("#show-goals")
-    page.wait_for_function(f"({OVERLAY_INK})() > 0")
+    page.wait_for_function(f"() => ({OVERLAY_INK})() > 0")
     # Each way leads to the nearest cell of the agent's goal, a shortest path round the walls.
     state = page.evaluate("() => window.simrooms.view.state")
     paths = page.evaluate(
@@ -172,10 +172,10 @@ def test_show_goals_draws_each_agents_way_and_is_remembered(pages: Any, alice: C
     drawn = page.evaluate(OVERLAY_INK)
     page.reload()
     page.wait_for_selector("#conn[data-state=connected]")
-    page.wait_for_function(f"({OVERLAY_INK})() > 0")
+    page.wait_for_function(f"() => ({OVERLAY_INK})() > 0")
     assert page.is_checked("#show-goals") and page.evaluate(OVERLAY_INK) == drawn
     page.uncheck("#show-goals")
-    page.wait_for_function(f"({OVERLAY_INK})() === 0")
+    page.wait_for_function(f"() => ({OVERLAY_INK})() === 0")
     page.reload()
     page.wait_for_selector("#conn[data-state=connected]")
     assert not page.is_checked("#show-goals")
