@@ -179,7 +179,7 @@ def test_the_event_log_stamps_ticks_separates_episodes_and_filters(pages: Any, a
     for _ in range(30):
         alice.ok("step_game", {"room": name})
     page = open_room(pages, name)
-    assert text(page, "#log-title") == "Event log" and page.get_attribute("#log", "role") == "log"
+    assert text(page, "#log-title") == "Event log" and page.get_attribute("#log-box", "role") == "log"
     early = [i for i in log_items(page) if i["kind"] == "action"]
     assert early, "a heuristic room picks within 30 ticks"
     assert all(i["time"] == "" and int(i["tick"]) <= 30 for i in early)  # before joining: the tick only

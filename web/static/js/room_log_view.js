@@ -2,7 +2,7 @@
 // The event log on the page: the lines of the room's LogBook (room_log.js), newest first, each
 // stamped with the room's tick and the server time of its update (none for lines from before
 // the page joined), episodes separated by a divider, filtered by the select above it (all, one
-// agent, or the room's own events). The list is a `role="log"` that does not speak by itself
+// agent, or the room's own events). The list sits in a `role="log"` box that does not speak by itself
 // (at 20 updates a second its picks and drops would drown a screen reader); room events and
 // episode ends are announced through a polite live region instead, at most one announcement
 // every ANNOUNCE_MS, several at once summed up.
