@@ -37,6 +37,12 @@ SIMROOMS = [sys.executable, "-m", "server.cli"]
 """The `simrooms` command (the console script runs the same main) on this checkout's code."""
 
 
+STEPPING = {"SIMROOMS_RATE_LIMIT_PER_SECOND": "10000", "SIMROOMS_RATE_LIMIT_BURST": "10000"}
+"""Settings of servers whose tests step rooms one event at a time, far faster than people do."""
+LASTING = {**STEPPING, "SIMROOMS_CHECKPOINT_SECONDS": "1"}
+"""STEPPING, with a checkpoint every second (tests of restarts, seeks and forks)."""
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -13,16 +13,14 @@ import pytest
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 from tensorboard.plugins.hparams import plugin_data_pb2
 
-from tests.support.server import Clients, Server, make_room, simrooms
-
-FAST = {"SIMROOMS_RATE_LIMIT_PER_SECOND": "10000", "SIMROOMS_RATE_LIMIT_BURST": "10000"}
+from tests.support.server import STEPPING, Clients, Server, make_room, simrooms
 
 
 @pytest.fixture(scope="module")
 def stored(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, str]]:
     """A data dir whose server ran a room (max_ticks 120) through three reset episodes, then
     stopped; the room's name."""
-    server = Server(tmp_path_factory.mktemp("export"), FAST)
+    server = Server(tmp_path_factory.mktemp("export"), STEPPING)
     connect = Clients(server)
     alice = connect("alice")
     name = make_room(alice, prefix="Export", config={"world": {"max_ticks": 120}})

@@ -11,15 +11,14 @@ import pytest
 import requests
 
 from simrooms.config import RoomConfig
-from tests.support.server import Client, Clients, Server, room_name
+from tests.support.server import STEPPING, Client, Clients, Server, room_name
 
-FAST = {"SIMROOMS_RATE_LIMIT_PER_SECOND": "10000", "SIMROOMS_RATE_LIMIT_BURST": "10000"}
 SHORT = {"world": {"max_ticks": 50, "respawn_probability": 0.25}}
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    running = Server(tmp_path_factory.mktemp("configured"), FAST)
+    running = Server(tmp_path_factory.mktemp("configured"), STEPPING)
     yield running
     running.stop()
 

@@ -15,19 +15,12 @@ import pytest
 import requests
 
 from tests.support.postgres import Postgres
-from tests.support.server import Clients, Controls, Server, drive, make_room, room_name, world
-
-FAST = {
-    # The tests step rooms one event at a time, far faster than people do.
-    "SIMROOMS_RATE_LIMIT_PER_SECOND": "10000",
-    "SIMROOMS_RATE_LIMIT_BURST": "10000",
-    "SIMROOMS_CHECKPOINT_SECONDS": "1",
-}
+from tests.support.server import LASTING, Clients, Controls, Server, drive, make_room, room_name, world
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    running = Server(tmp_path_factory.mktemp("lasting"), FAST)
+    running = Server(tmp_path_factory.mktemp("lasting"), LASTING)
     yield running
     running.stop()
 
@@ -100,7 +93,7 @@ def test_a_restarted_learning_room_goes_on_as_a_twin_that_never_restarted(
 
 
 def test_sigkill_loses_at_most_one_checkpoint_interval(tmp_path: Path) -> None:
-    server = Server(tmp_path, FAST)
+    server = Server(tmp_path, LASTING)
     clients = Clients(server)
     try:
         alice = clients("alice")
@@ -210,7 +203,7 @@ def test_episodes_of_a_room_s_whole_life_over_http(server: Server, connect: Clie
 
 
 def test_rooms_last_on_postgresql_too(tmp_path: Path, postgres: Postgres) -> None:
-    server = Server(tmp_path, FAST, database_url=postgres.create_database("lasting"))
+    server = Server(tmp_path, LASTING, database_url=postgres.create_database("lasting"))
     clients = Clients(server)
     try:
         alice = clients("alice")

@@ -10,19 +10,12 @@ from typing import Any
 import pytest
 import requests
 
-from tests.support.server import Client, Clients, Server, drive, make_room, replay, room_name, world
-
-FAST = {
-    # The tests step rooms one event at a time, far faster than people do.
-    "SIMROOMS_RATE_LIMIT_PER_SECOND": "10000",
-    "SIMROOMS_RATE_LIMIT_BURST": "10000",
-    "SIMROOMS_CHECKPOINT_SECONDS": "1",
-}
+from tests.support.server import LASTING, Client, Clients, Server, drive, make_room, replay, room_name, world
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    running = Server(tmp_path_factory.mktemp("rename"), FAST)
+    running = Server(tmp_path_factory.mktemp("rename"), LASTING)
     yield running
     running.stop()
 

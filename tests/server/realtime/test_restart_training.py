@@ -9,19 +9,12 @@ from typing import Any
 
 import pytest
 
-from tests.support.server import Clients, Controls, Server, drive, make_room, world
-
-FAST = {
-    # The tests step rooms one event at a time, far faster than people do.
-    "SIMROOMS_RATE_LIMIT_PER_SECOND": "10000",
-    "SIMROOMS_RATE_LIMIT_BURST": "10000",
-    "SIMROOMS_CHECKPOINT_SECONDS": "1",
-}
+from tests.support.server import LASTING, Clients, Controls, Server, drive, make_room, world
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    running = Server(tmp_path_factory.mktemp("restart-training"), FAST)
+    running = Server(tmp_path_factory.mktemp("restart-training"), LASTING)
     yield running
     running.stop()
 

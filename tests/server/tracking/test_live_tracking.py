@@ -14,9 +14,7 @@ import requests
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 from tensorboard.plugins.hparams import plugin_data_pb2
 
-from tests.support.server import Client, Clients, Server, make_room
-
-FAST = {"SIMROOMS_RATE_LIMIT_PER_SECOND": "10000", "SIMROOMS_RATE_LIMIT_BURST": "10000"}
+from tests.support.server import STEPPING, Client, Clients, Server, make_room
 
 
 def end_episodes(client: Client, name: str, lengths: tuple[int, ...]) -> None:
@@ -45,7 +43,7 @@ def wait_for(predicate: Any, what: str, timeout: float = 20.0) -> Any:
 
 def test_every_finished_episode_reaches_the_room_s_tensorboard_run(tmp_path: Path) -> None:
     runs = tmp_path / "tensorboard"
-    server = Server(tmp_path / "data", {**FAST, "SIMROOMS_TENSORBOARD_DIR": str(runs)})
+    server = Server(tmp_path / "data", {**STEPPING, "SIMROOMS_TENSORBOARD_DIR": str(runs)})
     connect = Clients(server)
     try:
         alice = connect("alice")
@@ -89,7 +87,7 @@ def test_every_finished_episode_reaches_the_room_s_tensorboard_run(tmp_path: Pat
 def test_a_tracking_dir_that_cannot_be_written_never_stops_a_room(tmp_path: Path) -> None:
     blocked = tmp_path / "not-a-dir"
     blocked.write_text("a file where the tracking dir should be\n")
-    server = Server(tmp_path / "data", {**FAST, "SIMROOMS_TENSORBOARD_DIR": str(blocked)})
+    server = Server(tmp_path / "data", {**STEPPING, "SIMROOMS_TENSORBOARD_DIR": str(blocked)})
     connect = Clients(server)
     try:
         alice = connect("alice")
@@ -112,7 +110,7 @@ def test_a_tracking_dir_that_cannot_be_written_never_stops_a_room(tmp_path: Path
 def test_mlflow_gets_one_run_per_room(tmp_path: Path) -> None:
     mlflow = pytest.importorskip("mlflow")
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
-    server = Server(tmp_path / "data", {**FAST, "SIMROOMS_MLFLOW_TRACKING_URI": uri})
+    server = Server(tmp_path / "data", {**STEPPING, "SIMROOMS_MLFLOW_TRACKING_URI": uri})
     connect = Clients(server)
     try:
         alice = connect("alice")
@@ -138,7 +136,7 @@ def test_the_log_says_so_when_mlflow_is_not_installed(tmp_path: Path) -> None:
     server = Server(
         tmp_path / "data",
         {
-            **FAST,
+            **STEPPING,
             "SIMROOMS_MLFLOW_TRACKING_URI": f"sqlite:///{tmp_path / 'mlflow.db'}",
             "PYTHONPATH": str(shadow.parent),
         },
