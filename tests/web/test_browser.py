@@ -120,7 +120,9 @@ def test_login_create_start_tick_advances_and_canvas_changes(pages: Any) -> None
     # The page rebuilt the state from deltas (rewards and stats as changes) to the very figures.
     assert world_of(page.evaluate("window.simrooms.view.state")) == server_world(pages.server, name)
     # The event log is newest first and bounded.
-    log_ticks = page.eval_on_selector_all("#log li[data-kind=action]", "els => els.map(e => Number(e.dataset.tick))")
+    log_ticks = page.eval_on_selector_all(
+        "#log li[data-kind=action]", "els => els.map(e => Number(e.dataset.tick))"
+    )
     assert log_ticks == sorted(log_ticks, reverse=True) and 0 < len(log_ticks) <= 120
 
 

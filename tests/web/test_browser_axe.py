@@ -34,7 +34,9 @@ STEPS = {"learning": 3, "heuristic": 150, "random": 3}
 @pytest.fixture(scope="module")
 def web_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """This module's server (it replaces conftest's): sign-up on, so /signup is a page."""
-    server = Server(tmp_path_factory.mktemp("web-axe"), {**WEB_ENV, "SIMROOMS_ALLOW_SIGNUP": "1"}, warmup=True)
+    server = Server(
+        tmp_path_factory.mktemp("web-axe"), {**WEB_ENV, "SIMROOMS_ALLOW_SIGNUP": "1"}, warmup=True
+    )
     yield server
     server.stop()
 
@@ -193,9 +195,9 @@ def test_on_a_phone_pages_fit_targets_are_44px_and_charts_come_before_the_log(
                 "[...document.querySelectorAll('#agents-body tr')].map((tr) => getComputedStyle(tr).display)"
             )
             assert cards and set(cards) == {"grid"}, (visit.label, cards)
-            assert page.evaluate("getComputedStyle(document.querySelector('.agents-table thead')).position") == (
-                "absolute"
-            )
+            assert page.evaluate(
+                "getComputedStyle(document.querySelector('.agents-table thead')).position"
+            ) == ("absolute")
     assert not problems, "\n".join(problems)
 
 

@@ -48,7 +48,9 @@ def confirm_dialog(page: Any) -> Any:
     return dialog
 
 
-def test_first_minute_train_turbo_for_an_untrained_learning_room(pages: Any, clients: Clients, web_server: Server) -> None:
+def test_first_minute_train_turbo_for_an_untrained_learning_room(
+    pages: Any, clients: Clients, web_server: Server
+) -> None:
     alice = clients("alice")
     name = room_name("Newcomer")
     alice.ok("create_room", {"name": name, "policy": "learning", "seed": 2})
@@ -110,7 +112,9 @@ def test_end_episode_is_confirmed_while_the_room_runs(pages: Any, clients: Clien
     page.wait_for_selector("#stat-tick:text('1')")
     first = stat(page, "episode")
     reset.click()
-    page.wait_for_function("e => Number(document.getElementById('stat-episode').textContent) === e + 1", arg=first)
+    page.wait_for_function(
+        "e => Number(document.getElementById('stat-episode').textContent) === e + 1", arg=first
+    )
     assert page.locator("dialog[open]").count() == 0
 
     alice.ok("start_game", {"room": name})
@@ -130,7 +134,9 @@ def test_end_episode_is_confirmed_while_the_room_runs(pages: Any, clients: Clien
     reset.click()
     confirm_dialog(page)
     page.keyboard.press("Enter")
-    page.wait_for_function("e => Number(document.getElementById('stat-episode').textContent) > e", arg=episode)
+    page.wait_for_function(
+        "e => Number(document.getElementById('stat-episode').textContent) > e", arg=episode
+    )
     assert page.text_content("#run-state") == "running"
     alice.ok("stop_game", {"room": name})
 
@@ -138,11 +144,21 @@ def test_end_episode_is_confirmed_while_the_room_runs(pages: Any, clients: Clien
 def test_restart_training_is_confirmed_and_untrains_the_room(pages: Any, clients: Clients) -> None:
     alice = clients("alice")
     name = room_name("Relearn")
-    alice.ok("create_room", {"name": name, "policy": "learning", "seed": 5, "speed": "max",
-                             "config": {"world": {"max_ticks": 60}}})
+    alice.ok(
+        "create_room",
+        {
+            "name": name,
+            "policy": "learning",
+            "seed": 5,
+            "speed": "max",
+            "config": {"world": {"max_ticks": 60}},
+        },
+    )
     alice.ok("start_game", {"room": name})
     page = open_room(pages, "alice", name)
-    page.wait_for_function("() => Number(document.getElementById('charts').dataset.episodes) >= 1", timeout=60000)
+    page.wait_for_function(
+        "() => Number(document.getElementById('charts').dataset.episodes) >= 1", timeout=60000
+    )
     page.wait_for_selector("#untrained-note", state="hidden")
     alice.ok("stop_game", {"room": name})
     page.wait_for_selector("#run-state:text('stopped')")
@@ -260,8 +276,10 @@ def test_duplicate_makes_a_room_like_this_one(pages: Any, clients: Clients, web_
     alice = clients("alice")
     name = room_name("Original")
     config = {"world": {"max_ticks": 120}, "learner": {"learning_rate": 0.002}}
-    alice.ok("create_room", {"name": name, "policy": "learning", "agents": 3, "seed": 11, "public": False,
-                             "config": config})
+    alice.ok(
+        "create_room",
+        {"name": name, "policy": "learning", "agents": 3, "seed": 11, "public": False, "config": config},
+    )
     page = open_room(pages, "alice", name)
     page.click("#owner-menu summary")
     page.click("#btn-duplicate")
@@ -279,7 +297,10 @@ def test_duplicate_makes_a_room_like_this_one(pages: Any, clients: Clients, web_
 def test_the_lobby_duplicates_a_heuristic_room(pages: Any, clients: Clients, web_server: Server) -> None:
     alice = clients("alice")
     name = room_name("Plain")
-    alice.ok("create_room", {"name": name, "policy": "heuristic", "seed": 12, "config": {"world": {"max_ticks": 90}}})
+    alice.ok(
+        "create_room",
+        {"name": name, "policy": "heuristic", "seed": 12, "config": {"world": {"max_ticks": 90}}},
+    )
     lobby = pages.open("alice")
     row = lobby.locator(f"#rooms-body tr[data-room='{name}']")
     row.wait_for()
@@ -317,7 +338,9 @@ def test_disconnected_shows_unknown_and_dims_then_comes_back(pages: Any, clients
 
     page.evaluate("window.simrooms.socket.connect()")
     page.wait_for_selector("#run-state:text('running')")
-    page.wait_for_function("t => Number(document.getElementById('stat-tick').textContent) > t", arg=frozen + 3)
+    page.wait_for_function(
+        "t => Number(document.getElementById('stat-tick').textContent) > t", arg=frozen + 3
+    )
     assert not page.evaluate("document.querySelector('.room-layout').classList.contains('stale')")
     assert page.get_attribute("#run-state", "title") is None
     page.wait_for_function("() => !document.getElementById('btn-stop').disabled")

@@ -7,7 +7,6 @@ shows the change. Real Chromium against a real ``simrooms serve`` (see conftest.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -31,10 +30,14 @@ def curves(page: Any, chart: str = "return") -> list[dict[str, str]]:
     )
 
 
-def wait_curves(page: Any, count: int, chart: str = "return", timeout: float = 30000) -> None:
+def wait_curves(
+    page: Any, count: int, chart: str = "return", timeout: float = 30000, kind: str = "curve"
+) -> None:
+    """Until `chart` draws `count` paths of `kind` (curve, or band: a grid point's band comes
+    once two of its seeds have finished an episode, which may be after its curve)."""
     page.wait_for_function(
-        "([chart, n]) => document.querySelectorAll(`#curves-${chart} path.curve`).length === n",
-        arg=[chart, count],
+        "([chart, kind, n]) => document.querySelectorAll(`#curves-${chart} path.${kind}`).length === n",
+        arg=[chart, kind, count],
         timeout=timeout,
     )
 
@@ -72,7 +75,7 @@ def test_a_sweep_page_draws_a_curve_and_a_band_per_grid_point(pages: Any, web_se
     page.wait_for_selector("body[data-sweep=loaded]")
     # Two grid points, two seeds each: two curves, each the mean with a band over its seeds.
     wait_curves(page, 2)
-    assert len(page.query_selector_all("#curves-return path.band")) == 2
+    wait_curves(page, 2, kind="band")
     assert len(page.query_selector_all("#curves-products path.curve")) == 2
     assert len(page.query_selector_all("#curves-products path.band")) == 2
     assert "lowest to highest seed" in page.inner_text("#curves-return")

@@ -47,11 +47,19 @@ def ended(client: Client, name: str) -> list[dict[str, Any]]:
 # ------------------------------------------------------------------ stat cards
 
 
-def test_stat_cards_show_this_episode_beside_the_last_and_a_ten_episode_mean(pages: Any, alice: Client) -> None:
+def test_stat_cards_show_this_episode_beside_the_last_and_a_ten_episode_mean(
+    pages: Any, alice: Client
+) -> None:
     name = room_name("Cards")
     alice.ok(
         "create_room",
-        {"name": name, "policy": "heuristic", "seed": 4, "speed": "max", "config": {"world": {"max_ticks": 50}}},
+        {
+            "name": name,
+            "policy": "heuristic",
+            "seed": 4,
+            "speed": "max",
+            "config": {"world": {"max_ticks": 50}},
+        },
     )
     alice.ok("join_room", {"room": name})
     page = open_room(pages, name)
@@ -71,7 +79,9 @@ def test_stat_cards_show_this_episode_beside_the_last_and_a_ten_episode_mean(pag
     assert text(page, "#stat-products-last") == "–"
 
     alice.ok("start_game", {"room": name})
-    page.wait_for_function("() => Number(document.getElementById('charts').dataset.episodes) >= 13", timeout=60000)
+    page.wait_for_function(
+        "() => Number(document.getElementById('charts').dataset.episodes) >= 13", timeout=60000
+    )
     stopped = alice.ok("stop_game", {"room": name})["tick"]
     wait_page_tick(page, stopped)
     page.wait_for_timeout(300)
@@ -124,8 +134,13 @@ def test_the_doing_column_says_what_each_agent_is_doing(pages: Any, alice: Clien
     name = room_name("Doing")
     alice.ok(
         "create_room",
-        {"name": name, "policy": "random", "seed": 2, "agents": 4,
-         "config": {"world": {"max_energy": 12, "charge_rate": 0}}},
+        {
+            "name": name,
+            "policy": "random",
+            "seed": 2,
+            "agents": 4,
+            "config": {"world": {"max_energy": 12, "charge_rate": 0}},
+        },
     )
     page = open_room(pages, name)
     state: dict[str, Any] = {}
@@ -147,7 +162,10 @@ def test_the_doing_column_says_what_each_agent_is_doing(pages: Any, alice: Clien
         assert doing != "out of energy"
         goal = agent.get("goal")
         if goal is not None:  # the Snapshot carries each agent's goal (issue 16's "board" part)
-            assert {"resource": "resource", "factory": "factory", "charger": "charg"}[goal] in doing, (goal, doing)
+            assert {"resource": "resource", "factory": "factory", "charger": "charg"}[goal] in doing, (
+                goal,
+                doing,
+            )
     assert page.get_attribute("#agents-body td.doing", "data-label") == "Doing"
     # The world in words for screen readers: the same words, in a status region.
     summary = page.locator("#world-summary")
@@ -200,7 +218,9 @@ def test_the_event_log_stamps_ticks_separates_episodes_and_filters(pages: Any, a
     live = [i for i in items if i["kind"] == "action" and int(i["tick"]) > 30]
     assert live and all(re.fullmatch(r"\d\d:\d\d:\d\d", i["time"]) for i in live)
     assert all(i["text"].startswith(f"agent {i['agent']} ") for i in items if i["kind"] == "action")
-    shown = page.eval_on_selector_all("#log li[data-kind]", "els => els.map(e => e.querySelector('.tick').textContent)")
+    shown = page.eval_on_selector_all(
+        "#log li[data-kind]", "els => els.map(e => e.querySelector('.tick').textContent)"
+    )
     assert all(re.fullmatch(r"t [\d,]+", t) for t in shown)
 
     # One agent's lines (the episodes' dividers stay), then the room's events only.
@@ -208,7 +228,8 @@ def test_the_event_log_stamps_ticks_separates_episodes_and_filters(pages: Any, a
     one = sorted(agents)[0]
     page.select_option("#log-filter", one)
     page.wait_for_function(
-        "a => [...document.querySelectorAll('#log li[data-kind=action]')].every(e => e.dataset.agent === a)", arg=one
+        "a => [...document.querySelectorAll('#log li[data-kind=action]')].every(e => e.dataset.agent === a)",
+        arg=one,
     )
     filtered = log_items(page)
     assert {i["agent"] for i in filtered if i["kind"] == "action"} == {one}
@@ -239,7 +260,9 @@ def test_room_events_appear_in_words_for_everyone(pages: Any, alice: Client) -> 
     owner = open_room(pages, name)
     owner.wait_for_selector("#my-role:text('owner')")
     watcher = open_room(pages, name, user="bob")
-    owner.wait_for_function("() => [...document.querySelectorAll('#log li.log-room')].some(e => e.textContent.includes('bob joined'))")
+    owner.wait_for_function(
+        "() => [...document.querySelectorAll('#log li.log-room')].some(e => e.textContent.includes('bob joined'))"
+    )
     owner.click("#btn-start")
     watcher.wait_for_function(
         "() => [...document.querySelectorAll('#log li.log-room')].some(e => e.textContent.includes('alice started the room'))"
@@ -251,7 +274,9 @@ def test_room_events_appear_in_words_for_everyone(pages: Any, alice: Client) -> 
     started = watcher.locator("#log li.log-room", has_text="alice started the room")
     assert re.fullmatch(r"\d\d:\d\d:\d\d", started.locator(".t").inner_text())
     # Announced to screen readers (politely, a few at a time), unlike the picks and drops.
-    watcher.wait_for_function("() => document.getElementById('log-announce').textContent.includes('alice stopped the room')")
+    watcher.wait_for_function(
+        "() => document.getElementById('log-announce').textContent.includes('alice stopped the room')"
+    )
     assert watcher.get_attribute("#log-announce", "aria-live") == "polite"
     assert "pick" not in watcher.inner_text("#log-announce")
     # A page that joins later has them from the join's recent events.
@@ -294,7 +319,9 @@ def test_the_inspector_shows_one_ticks_figures_and_forgets_a_reset(pages: Any, a
     assert seen >= 10
     stopped = alice.ok("stop_game", {"room": name})["tick"]
     wait_page_tick(page, stopped)
-    page.wait_for_function("t => document.getElementById('inspect-tick').dataset.tick === String(t)", arg=stopped)
+    page.wait_for_function(
+        "t => document.getElementById('inspect-tick').dataset.tick === String(t)", arg=stopped
+    )
     assert "as on the board" in inspector_ticks(page)["text"]
     # Of the board's tick, the decision is the action the table shows.
     chosen = page.evaluate(
@@ -305,10 +332,14 @@ def test_the_inspector_shows_one_ticks_figures_and_forgets_a_reset(pages: Any, a
 
     # A reset: no stale decision from the episode before; the next tick brings one.
     alice.ok("reset_game", {"room": name})
-    page.wait_for_function("() => document.getElementById('inspector-body').textContent.includes('No decision yet')")
+    page.wait_for_function(
+        "() => document.getElementById('inspector-body').textContent.includes('No decision yet')"
+    )
     assert not inspector_ticks(page)["probs"]
     after = alice.ok("step_game", {"room": name})["tick"]
-    page.wait_for_function("t => document.getElementById('inspect-tick').dataset.tick === String(t)", arg=after)
+    page.wait_for_function(
+        "t => document.getElementById('inspect-tick').dataset.tick === String(t)", arg=after
+    )
     assert inspector_ticks(page)["probs"]
 
 

@@ -118,7 +118,17 @@ def evolve(rng: random.Random, prev: dict[str, Any]) -> dict[str, Any]:
     if rng.random() < 0.2:
         free = sorted(set(range(8)) - {a["id"] for a in nxt["agents"]})
         if free:
-            nxt["agents"].append({"id": free[0], "x": 0, "y": 0, "energy": 100, "carrying": 0, "reward": 0.0, "goal": "resource"})
+            nxt["agents"].append(
+                {
+                    "id": free[0],
+                    "x": 0,
+                    "y": 0,
+                    "energy": 100,
+                    "carrying": 0,
+                    "reward": 0.0,
+                    "goal": "resource",
+                }
+            )
             nxt["agents"].sort(key=lambda a: a["id"])
     if rng.random() < 0.7:
         nxt["log"] += [
