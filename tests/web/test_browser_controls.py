@@ -82,7 +82,23 @@ def test_first_minute_train_turbo_for_an_untrained_learning_room(
     # The first episodes finish in turbo: the note goes, on both pages.
     owner.wait_for_selector("#untrained-note", state="hidden", timeout=60000)
     observer.wait_for_selector("#untrained-note", state="hidden", timeout=15000)
+    owner.wait_for_function(
+        "() => window.simrooms.charts.episodes.some((e) => typeof e.policy_loss === 'number')", timeout=60000
+    )
     alice.ok("stop_game", {"room": name})
+    # The loss chart's figures are in a table behind it, one row per episode drawn.
+    owner.wait_for_function(
+        "document.querySelector('#charts').dataset.points === String(window.simrooms.charts.points.length)"
+    )
+    owner.click(".charts-training .chart:first-child summary")
+    caption = owner.inner_text(".charts-training .chart:first-child .plot-table caption")
+    rows = owner.locator(".charts-training .chart:first-child .plot-table tbody tr")
+    drawn = owner.evaluate("window.simrooms.charts.points.length")
+    assert caption.startswith("Losses") and rows.count() == drawn >= 1
+    # Episodes before the first learning update have no losses ("–"); those after have both.
+    cells = [rows.nth(i).locator("td").all_inner_texts() for i in range(drawn)]
+    assert all(len(row) == 2 for row in cells)
+    assert any(all(text != "–" for text in row) for row in cells), cells
 
 
 def test_a_heuristic_room_has_no_first_minute_and_no_loss_charts(pages: Any, clients: Clients) -> None:

@@ -1,13 +1,15 @@
 // @ts-check
 // The room page's charts: the return per agent and the products per episode as learning curves
 // (curves.js: smoothing, the x axis, baselines, resets marked, hover, a data table), and the
-// training figures (uPlot, vendored): losses, entropy and KL, for learning rooms only. Fed with
-// the room's whole episode history (room_history.js) and then live `metrics` and `game_ended`
-// events, one entry per episode number (a figure given twice is merged, never drawn twice); long
-// histories are drawn downsampled to MAX_POINTS points. The charts' section says how many
-// episodes it holds and draws in `data-episodes` and `data-points`.
+// training figures (uPlot, vendored): losses, entropy and KL, for learning rooms only, each with
+// a data table behind it. Fed with the room's whole episode history (room_history.js) and then
+// live `metrics` and `game_ended` events, one entry per episode number (a figure given twice is
+// merged, never drawn twice); long histories are drawn downsampled to MAX_POINTS points. The
+// charts' section says how many episodes it holds and draws in `data-episodes` and `data-points`.
 
+import { el } from "./common.js";
 import { CurveCharts, PALETTE } from "./curves.js";
+import { compact } from "./plot.js";
 import { MAX_POINTS, downsample } from "./room_history.js";
 
 /** @import { Figures } from "./common.js" */
@@ -16,6 +18,12 @@ import { MAX_POINTS, downsample } from "./room_history.js";
  * A chart: its box's id, its two series (the figure's key, on its own scale) and their axes.
  * @typedef {{ box: string, series: { key: string, label: string, stroke: string, scale: string }[],
  *   axes: { scale: string, side?: 0 | 1 | 2 | 3 }[] }} ChartSpec
+ */
+
+/**
+ * A drawn training chart, its "nothing yet" note and its data table (in a <details>).
+ * @typedef {{ spec: ChartSpec, plot: uPlot, box: HTMLElement, empty: HTMLElement,
+ *   details: HTMLDetailsElement, table: HTMLTableElement }} TrainingChart
  */
 
 const HEIGHT = 180;
@@ -62,7 +70,7 @@ export class Charts {
     this.episodes = [];
     /** @type {Figures[]} what the charts draw: the episodes, downsampled when many */
     this.points = [];
-    /** @type {{ spec: ChartSpec, plot: uPlot, box: HTMLElement, empty: HTMLElement }[]} */
+    /** @type {TrainingChart[]} */
     this.plots = [];
     this.pending = false;
     if (typeof window.uPlot !== "function") return;
@@ -90,11 +98,15 @@ export class Charts {
         ],
       };
       const plot = new window.uPlot(opts, this._data(spec), box);
-      const empty = document.createElement("p");
-      empty.className = "chart-empty";
-      empty.textContent = "Fills in as episodes end.";
+      const empty = el("p", { className: "chart-empty", text: "Fills in as episodes end." });
+      // The figures behind the canvas for screen readers, as curves.js's charts have: drawn when opened.
+      const table = el("table", { className: "plot-table" });
+      const details = el("details", { className: "plot-data" }, el("summary", { text: "Data" }), table);
+      const chart = { spec, plot, box, empty, details, table };
+      details.addEventListener("toggle", () => details.open && this._table(chart));
       box.append(empty);
-      this.plots.push({ spec, plot, box, empty });
+      box.after(details);
+      this.plots.push(chart);
     }
     const observer = new ResizeObserver(() => this.resize());
     for (const { box } of this.plots) observer.observe(box);
@@ -126,6 +138,20 @@ export class Charts {
   _data(spec) {
     const xs = this.points.map((e) => e.episode);
     return [xs, ...spec.series.map((s) => this.points.map((e) => num(e[s.key])))];
+  }
+
+  /** A chart's data table: one row per episode drawn, one column per figure. @param {TrainingChart} chart */
+  _table(chart) {
+    const { spec } = chart;
+    const title = chart.box.closest(".chart")?.querySelector("h3")?.firstChild?.textContent?.trim() || spec.box;
+    const cell = (/** @type {number | null} */ v) => el("td", { className: "num", text: v === null ? "–" : compact(v) });
+    chart.table.replaceChildren(
+      el("caption", { text: `${title}: ${this.points.length} episode${this.points.length === 1 ? "" : "s"}` }),
+      el("thead", {}, el("tr", {}, el("th", { scope: "col", text: "episode" }),
+        ...spec.series.map((s) => el("th", { scope: "col", text: s.label })))),
+      el("tbody", {}, ...this.points.map((e) => el("tr", {}, el("th", { scope: "row", text: String(e.episode) }),
+        ...spec.series.map((s) => cell(num(e[s.key])))))),
+    );
   }
 
   resize() {
@@ -180,9 +206,10 @@ export class Charts {
         section.dataset.episodes = String(this.episodes.length);
         section.dataset.points = String(this.points.length);
       }
-      for (const { spec, plot, empty } of this.plots) {
-        plot.setData(this._data(spec));
-        empty.hidden = this.episodes.length > 0;
+      for (const chart of this.plots) {
+        chart.plot.setData(this._data(chart.spec));
+        chart.empty.hidden = this.episodes.length > 0;
+        if (chart.details.open) this._table(chart);
       }
       const note = document.getElementById("charts-note");
       if (note) {
