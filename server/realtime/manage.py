@@ -35,47 +35,31 @@ class RoomManagement:
     def restart_training(self, user: User, name: str) -> int:
         """End the episode of a learning room and start its learning over; the room's tick."""
         rooms = self.rooms
-        room = rooms.find(user, name)
-        if not rooms.may_control(user, room):
-            raise ProtocolError(
-                "forbidden",
-                f"Restarting the training of room {room.name!r} needs control: ask its owner {room.owner!r} for it.",
-            )
+        room = rooms.controlled(user, name, "Restarting the training")
         if room.policy not in LEARNING_POLICIES:
             raise ProtocolError(
                 "invalid_state", f"Room {room.name!r} does not learn: its policy is {room.policy!r}."
             )
-        engine = rooms.engine
-        try:
-            tick: int = engine.call(engine.op_reset, room.key, user.id, True)
-        except KeyError:
-            raise ProtocolError("not_found", f"There is no room named {name!r}.") from None
+        tick = int(rooms.call(room, rooms.engine.op_reset, user.id, True))
         rooms.events.record(room, "training_restarted", user.name, None, tick)
         return tick
 
     def rename(self, user: User, name: str, new_name: str) -> dict[str, Any]:
         """Call the room `name` `new_name` from now on; its RoomInfo."""
         rooms = self.rooms
-        room = rooms.find(user, name)
-        if not rooms.may_manage(user, room):
-            raise ProtocolError(
-                "forbidden", f"Only the owner of room {room.name!r} or an admin may rename it."
-            )
+        room = rooms.managed(user, name, "rename it")
         if new_name == room.name:
             return room.info()
         old_name = room.name
         rooms.reserve_name(user, room, new_name)
         try:
             rooms.stored.update(room, name=new_name)
-            engine = rooms.engine
             moved = partial(self._moved, room, new_name)
-            engine.call(engine.op_rename, room.key, new_name.lower(), new_name, moved)
+            rooms.call(room, rooms.engine.op_rename, new_name.lower(), new_name, moved)
         except RoomNameTaken:  # by a room of another process
             raise ProtocolError(
                 "conflict", f"The room name {new_name!r} is taken (names ignore case)."
             ) from None
-        except KeyError:
-            raise ProtocolError("not_found", f"There is no room named {name!r}.") from None
         finally:
             rooms.release_name(new_name)
         rooms.events.record(room, "renamed", user.name, old_name, room.live.tick)

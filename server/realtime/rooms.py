@@ -151,7 +151,7 @@ class RoomManager:
             raise ProtocolError("not_found", f"There is no room named {name!r}.")
         return room
 
-    def _controlled(self, user: User, name: str, action: str) -> Room:
+    def controlled(self, user: User, name: str, action: str) -> Room:
         room = self.find(user, name)
         if not self.may_control(user, room):
             raise ProtocolError(
@@ -160,7 +160,7 @@ class RoomManager:
             )
         return room
 
-    def _managed(self, user: User, name: str, action: str) -> Room:
+    def managed(self, user: User, name: str, action: str) -> Room:
         room = self.find(user, name)
         if not self.may_manage(user, room):
             raise ProtocolError(
@@ -300,7 +300,7 @@ class RoomManager:
         """The room's Snapshot now, or at the end of a past `tick` (re-simulated)."""
         room = self.find(user, name)
         if tick is None:
-            return self._engine(room, self.engine.op_snapshot)
+            return self.call(room, self.engine.op_snapshot)
         return self.stored.past_state(room, tick)
 
     def episodes(self, user: User, name: str) -> list[dict[str, Any]]:
@@ -318,8 +318,8 @@ class RoomManager:
     ) -> int:
         """Start or stop a room with the engine's `op`; tell its members and the lobby when that
         changed anything. The room's tick."""
-        room = self._controlled(user, name, action)
-        changed, tick, episode = self._engine(room, op, user.id)
+        room = self.controlled(user, name, action)
+        changed, tick, episode = self.call(room, op, user.id)
         if changed:
             self.stored.update(room, running=room.live.running)
             self._send(room, event, {"room": room.name, "tick": tick, "episode": episode})
@@ -337,22 +337,22 @@ class RoomManager:
         self, user: User, name: str, action: str, op: Callable[..., int], kind: RoomEventKind
     ) -> int:
         """Run the engine's control `op` on a room `user` controls; its members hear of it. The tick."""
-        room = self._controlled(user, name, action)
-        tick = int(self._engine(room, op, user.id))
+        room = self.controlled(user, name, action)
+        tick = int(self.call(room, op, user.id))
         self.events.record(room, kind, user.name, None, tick)
         return tick
 
     def set_speed(self, user: User, name: str, speed: float | str) -> float | str:
-        room = self._controlled(user, name, "Changing the speed")
+        room = self.controlled(user, name, "Changing the speed")
         before = room.live.speed
-        speed = self._engine(room, self.engine.op_set_speed, speed, user.id)
+        speed = self.call(room, self.engine.op_set_speed, speed, user.id)
         self.stored.update(room, speed=speed)
         if speed != before:
             self.events.record(room, "speed", user.name, speed_detail(speed), room.live.tick)
         return speed
 
     def grant(self, user: User, name: str, target_name: str, allow: bool) -> None:
-        room = self._managed(user, name, "grant control")
+        room = self.managed(user, name, "grant control")
         self._may_probe(user, "grant_control")
         target = self.storage.user_by_name(target_name)
         if target is None:
@@ -405,7 +405,7 @@ class RoomManager:
         self.engine.tell(self.engine.op_set_members, room.key, len(room.members))
 
     def delete(self, user: User, name: str) -> None:
-        room = self._managed(user, name, "delete it")
+        room = self.managed(user, name, "delete it")
         with self._lock:
             if self.rooms.get(room.key) is not room:
                 raise ProtocolError("not_found", f"There is no room named {name!r}.")
@@ -426,7 +426,7 @@ class RoomManager:
                 self.transport.leave_room(sid, room.channel)
         self.room_list_changed()
 
-    def _engine(self, room: Room, op: Callable[..., T], *args: Any) -> T:
+    def call(self, room: Room, op: Callable[..., T], *args: Any) -> T:
         try:
             return self.engine.call(op, room.key, *args)
         except KeyError:
